@@ -1,0 +1,665 @@
+//! The checked contract model built from one schema file and its fixtures.
+//!
+//! Loading does every check that can be done once: the schema is valid draft
+//! 2020-12, each documented status compiles to a validator (lenient and
+//! strict), every fixture the manifest names exists and parses, every
+//! scenario and outcome resolves. Whether a scenario is on or off the
+//! contract is derived (its status is documented and its fixture validates),
+//! never declared, so the table cannot drift from the schema.
+
+use std::collections::BTreeSet;
+
+use jsonschema::Validator;
+use proptest::strategy::SBoxedStrategy;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use crate::error::ContractError;
+use crate::generate::{self, BodyGenerator};
+use crate::invariants::{Clock, Invariant};
+use crate::manifest::{
+    AuthManifest, ExampleManifest, Manifest, ResponseManifest, ScenarioManifest,
+};
+use crate::strict::strict_variant;
+use crate::validate::{self, Mode, Violation};
+
+/// How the endpoint receives its credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// A session cookie, under any of these names (preferred name first).
+    Cookie { names: Vec<String> },
+}
+
+/// The outcome classes a credential can fall into; each maps to a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Authenticated,
+    Unauthenticated,
+    Revoked,
+}
+
+/// One documented response status.
+pub struct ResponseSpec {
+    pub status: u16,
+    pub description: String,
+    /// JSON pointer (`#/$defs/...`) of the body schema within the document.
+    pub schema_pointer: String,
+    /// A self-contained schema for this status's body.
+    pub schema: Value,
+    lenient: Validator,
+    strict: Validator,
+}
+
+impl std::fmt::Debug for ResponseSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseSpec")
+            .field("status", &self.status)
+            .field("schema_pointer", &self.schema_pointer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResponseSpec {
+    /// Every schema violation of `body`; empty when it conforms.
+    pub fn validate(&self, body: &Value, mode: Mode) -> Vec<Violation> {
+        validate::violations(self.validator(mode), body)
+    }
+
+    pub fn is_valid(&self, body: &Value, mode: Mode) -> bool {
+        self.validator(mode).is_valid(body)
+    }
+
+    fn validator(&self, mode: Mode) -> &Validator {
+        match mode {
+            Mode::Lenient => &self.lenient,
+            Mode::Strict => &self.strict,
+        }
+    }
+}
+
+/// A named response a mock can serve: status plus golden body.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub status: u16,
+    /// Path of the fixture, relative to `fixtures/<contract>/`.
+    pub fixture: String,
+    pub body: Value,
+    /// The schema generation uses for this scenario (may narrow the status's).
+    pub schema_pointer: Option<String>,
+    /// Why the scenario is outside the contract; `None` when documented.
+    pub off_contract: Option<String>,
+}
+
+impl Scenario {
+    pub fn is_documented(&self) -> bool {
+        self.off_contract.is_none()
+    }
+
+    /// Whether `name` is this scenario's name or one of its aliases.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.aliases.iter().any(|alias| alias == name)
+    }
+}
+
+/// An extra named example (beyond the scenarios' fixtures), e.g. a second 401 message.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub name: String,
+    pub status: u16,
+    pub fixture: String,
+    pub body: Value,
+}
+
+/// A response header the contract (or the real system) sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRule {
+    /// `None` for every status.
+    pub status: Option<u16>,
+    pub name: String,
+    pub value: String,
+}
+
+/// One contract: an endpoint, what it must answer, and the data to serve it.
+#[derive(Debug)]
+pub struct Contract {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// The source document the schema was derived from.
+    pub source: Option<String>,
+    /// The schema file it was loaded from.
+    pub file: String,
+    pub method: String,
+    /// The default path; deployments mount it elsewhere too.
+    pub path: String,
+    pub auth: Auth,
+    pub responses: Vec<ResponseSpec>,
+    pub scenarios: Vec<Scenario>,
+    pub examples: Vec<Example>,
+    pub headers: Vec<HeaderRule>,
+    pub invariants: Vec<Invariant>,
+    outcomes: [(Outcome, usize); 3],
+    document: Value,
+}
+
+impl Contract {
+    pub(crate) fn load(
+        file: &str,
+        schema_text: &str,
+        fixtures: &[(String, String)],
+    ) -> Result<Self, ContractError> {
+        let document: Value =
+            serde_json::from_str(schema_text).map_err(|e| ContractError::json(file, e))?;
+        if let Err(error) = jsonschema::draft202012::meta::validate(&document) {
+            return Err(ContractError::MetaSchema {
+                file: file.to_owned(),
+                location: format!(
+                    "/{}",
+                    error.instance_path().as_str().trim_start_matches('/')
+                ),
+                message: error.to_string(),
+            });
+        }
+        let raw = document
+            .get("x-contract")
+            .cloned()
+            .ok_or_else(|| ContractError::manifest(file, "no `x-contract` manifest"))?;
+        let manifest: Manifest = serde_json::from_value(raw)
+            .map_err(|e| ContractError::manifest(file, format!("x-contract: {e}")))?;
+        let expected_name = file.trim_end_matches(".schema.json");
+        if manifest.name != expected_name {
+            return Err(ContractError::manifest(
+                file,
+                format!(
+                    "x-contract.name is `{}` but the file is named for `{expected_name}`",
+                    manifest.name
+                ),
+            ));
+        }
+        let builder = Loader {
+            file,
+            name: &manifest.name,
+            document: &document,
+            fixtures,
+        };
+        let responses = builder.responses(&manifest.responses)?;
+        let examples = builder.examples(&manifest.examples, &responses)?;
+        let scenarios = builder.scenarios(&manifest.scenarios, &responses)?;
+        let headers = builder.headers(&manifest.headers)?;
+        let outcome = |scenario: &str, outcome: Outcome| {
+            scenarios
+                .iter()
+                .position(|s| s.name == scenario)
+                .map(|index| (outcome, index))
+                .ok_or_else(|| {
+                    ContractError::manifest(
+                        file,
+                        format!("x-contract.outcomes names unknown scenario `{scenario}`"),
+                    )
+                })
+        };
+        let outcomes = [
+            outcome(&manifest.outcomes.authenticated, Outcome::Authenticated)?,
+            outcome(&manifest.outcomes.unauthenticated, Outcome::Unauthenticated)?,
+            outcome(&manifest.outcomes.revoked, Outcome::Revoked)?,
+        ];
+        let invariants: Vec<Invariant> = manifest
+            .invariants
+            .into_iter()
+            .map(Invariant::from_manifest)
+            .collect();
+        if let Some(orphan) = invariants
+            .iter()
+            .find(|i| !responses.iter().any(|r| r.status == i.status))
+        {
+            return Err(ContractError::manifest(
+                file,
+                format!(
+                    "invariant `{}` applies to status {}, which is not documented",
+                    orphan.name, orphan.status
+                ),
+            ));
+        }
+        let auth = match manifest.auth {
+            AuthManifest::Bearer => Auth::Bearer,
+            AuthManifest::Cookie { cookies } if !cookies.is_empty() => {
+                Auth::Cookie { names: cookies }
+            }
+            AuthManifest::Cookie { .. } => {
+                return Err(ContractError::manifest(
+                    file,
+                    "x-contract.auth.cookies names no cookie",
+                ));
+            }
+        };
+        let text = |key: &str| {
+            document
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(Self {
+            title: text("title"),
+            description: text("description"),
+            name: manifest.name,
+            source: manifest.source,
+            file: file.to_owned(),
+            method: manifest.method.to_ascii_uppercase(),
+            path: manifest.path,
+            auth,
+            responses,
+            scenarios,
+            examples,
+            headers,
+            invariants,
+            outcomes,
+            document,
+        })
+    }
+
+    /// The spec of a documented status.
+    pub fn response(&self, status: u16) -> Result<&ResponseSpec, ContractError> {
+        self.responses
+            .iter()
+            .find(|r| r.status == status)
+            .ok_or_else(|| ContractError::UndocumentedStatus {
+                contract: self.name.clone(),
+                status,
+                documented: self
+                    .documented_statuses()
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn documented_statuses(&self) -> Vec<u16> {
+        self.responses.iter().map(|r| r.status).collect()
+    }
+
+    pub fn is_documented(&self, status: u16) -> bool {
+        self.responses.iter().any(|r| r.status == status)
+    }
+
+    /// Every schema violation of `body` for `status`.
+    pub fn validate(
+        &self,
+        status: u16,
+        body: &Value,
+        mode: Mode,
+    ) -> Result<Vec<Violation>, ContractError> {
+        Ok(self.response(status)?.validate(body, mode))
+    }
+
+    /// Every invariant violation of `body` for `status`. Without a clock,
+    /// only the rules that do not involve the present are judged.
+    pub fn check_invariants(
+        &self,
+        status: u16,
+        body: &Value,
+        clock: Option<&Clock>,
+    ) -> Vec<Violation> {
+        self.invariants
+            .iter()
+            .filter(|i| i.status == status)
+            .filter_map(|i| i.check(body, clock))
+            .collect()
+    }
+
+    /// Schema violations, then invariant violations: the whole verdict on one body.
+    pub fn check(
+        &self,
+        status: u16,
+        body: &Value,
+        mode: Mode,
+        clock: Option<&Clock>,
+    ) -> Result<Vec<Violation>, ContractError> {
+        let mut all = self.validate(status, body, mode)?;
+        all.extend(self.check_invariants(status, body, clock));
+        Ok(all)
+    }
+
+    /// The scenario called `name` (or with that alias).
+    pub fn scenario(&self, name: &str) -> Result<&Scenario, ContractError> {
+        self.scenarios
+            .iter()
+            .find(|s| s.answers_to(name))
+            .ok_or_else(|| ContractError::UnknownScenario {
+                contract: self.name.clone(),
+                name: name.to_owned(),
+                known: self.scenario_names().join(", "),
+            })
+    }
+
+    /// Scenario names with their aliases, for listings and error messages.
+    pub fn scenario_names(&self) -> Vec<String> {
+        self.scenarios
+            .iter()
+            .map(|s| {
+                if s.aliases.is_empty() {
+                    s.name.clone()
+                } else {
+                    format!("{} ({})", s.name, s.aliases.join(", "))
+                }
+            })
+            .collect()
+    }
+
+    /// The scenario a correct server answers for this class of credential.
+    pub fn outcome(&self, outcome: Outcome) -> &Scenario {
+        let index = self
+            .outcomes
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map_or(0, |(_, i)| *i);
+        &self.scenarios[index]
+    }
+
+    /// A named body: a scenario's fixture or an extra example (Prism's `Prefer: example=`).
+    pub fn example(&self, name: &str) -> Option<(u16, &Value)> {
+        self.scenarios
+            .iter()
+            .find(|s| s.answers_to(name))
+            .map(|s| (s.status, &s.body))
+            .or_else(|| {
+                self.examples
+                    .iter()
+                    .find(|e| e.name == name)
+                    .map(|e| (e.status, &e.body))
+            })
+    }
+
+    /// Headers the endpoint sends with `status`.
+    pub fn headers_for(&self, status: u16) -> impl Iterator<Item = &HeaderRule> {
+        self.headers
+            .iter()
+            .filter(move |h| h.status.is_none_or(|s| s == status))
+    }
+
+    /// A strategy for schema-valid bodies of a documented status, with
+    /// timestamps placed around `now` so that the invariants hold.
+    pub fn response_strategy(
+        &self,
+        status: u16,
+        now: OffsetDateTime,
+    ) -> Result<SBoxedStrategy<Value>, ContractError> {
+        let spec = self.response(status)?;
+        generate::strategy(self, &self.document, &spec.schema_pointer, status, now)
+    }
+
+    /// A strategy for a documented scenario's bodies (narrowed by its `schema`, if any).
+    pub fn scenario_strategy(
+        &self,
+        scenario: &Scenario,
+        now: OffsetDateTime,
+    ) -> Result<SBoxedStrategy<Value>, ContractError> {
+        let spec = self.response(scenario.status)?;
+        let pointer = scenario
+            .schema_pointer
+            .as_deref()
+            .unwrap_or(&spec.schema_pointer);
+        generate::strategy(self, &self.document, pointer, scenario.status, now)
+    }
+
+    /// A deterministic stream of bodies for `status`: same seed and `now`, same bodies.
+    pub fn generator(
+        &self,
+        status: u16,
+        now: OffsetDateTime,
+        seed: u64,
+    ) -> Result<BodyGenerator, ContractError> {
+        Ok(BodyGenerator::new(
+            self.response_strategy(status, now)?,
+            seed,
+        ))
+    }
+
+    /// The schema node at a `#/...` pointer of this contract's document.
+    pub fn schema_at(&self, pointer: &str) -> Option<&Value> {
+        self.document.pointer(pointer.strip_prefix('#')?)
+    }
+
+    /// The whole schema document, manifest included.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+}
+
+/// Builds the parts of a contract, with the file's name for every error.
+struct Loader<'a> {
+    file: &'a str,
+    name: &'a str,
+    document: &'a Value,
+    fixtures: &'a [(String, String)],
+}
+
+impl Loader<'_> {
+    fn status(&self, key: &str, context: &str) -> Result<u16, ContractError> {
+        key.parse::<u16>()
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| {
+                ContractError::manifest(
+                    self.file,
+                    format!("{context}: `{key}` is not an HTTP status code (100-599)"),
+                )
+            })
+    }
+
+    fn entry<T: serde::de::DeserializeOwned>(
+        &self,
+        value: &Value,
+        context: &str,
+    ) -> Result<T, ContractError> {
+        serde_json::from_value(value.clone())
+            .map_err(|e| ContractError::manifest(self.file, format!("{context}: {e}")))
+    }
+
+    fn check_pointer(&self, pointer: &str, context: &str) -> Result<(), ContractError> {
+        let target = pointer
+            .strip_prefix('#')
+            .and_then(|p| self.document.pointer(p));
+        match target {
+            Some(_) => Ok(()),
+            None => Err(ContractError::manifest(
+                self.file,
+                format!(
+                    "{context}: `{pointer}` does not point into this document (expected `#/$defs/...`)"
+                ),
+            )),
+        }
+    }
+
+    fn responses(&self, raw: &Map<String, Value>) -> Result<Vec<ResponseSpec>, ContractError> {
+        if raw.is_empty() {
+            return Err(ContractError::manifest(
+                self.file,
+                "x-contract.responses documents no status",
+            ));
+        }
+        let mut responses = Vec::new();
+        for (key, value) in raw {
+            let context = format!("x-contract.responses.{key}");
+            let status = self.status(key, &context)?;
+            let entry: ResponseManifest = self.entry(value, &context)?;
+            self.check_pointer(&entry.schema, &context)?;
+            let schema = standalone_schema(self.document, &entry.schema);
+            let compile = |schema: &Value| {
+                jsonschema::draft202012::options()
+                    .should_validate_formats(true)
+                    .build(schema)
+                    .map_err(|e| ContractError::Compile {
+                        contract: self.name.to_owned(),
+                        status,
+                        message: e.to_string(),
+                    })
+            };
+            let lenient = compile(&schema)?;
+            let strict = compile(&strict_variant(&schema))?;
+            responses.push(ResponseSpec {
+                status,
+                description: entry.description,
+                schema_pointer: entry.schema,
+                schema,
+                lenient,
+                strict,
+            });
+        }
+        responses.sort_by_key(|r| r.status);
+        Ok(responses)
+    }
+
+    fn fixture(&self, path: &str) -> Result<Value, ContractError> {
+        let fail = |message: String| ContractError::Fixture {
+            contract: self.name.to_owned(),
+            fixture: path.to_owned(),
+            message,
+        };
+        let (_, text) = self
+            .fixtures
+            .iter()
+            .find(|(p, _)| p == path)
+            .ok_or_else(|| fail(format!("no such file under fixtures/{}/", self.name)))?;
+        serde_json::from_str(text).map_err(|e| {
+            fail(format!(
+                "not valid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        })
+    }
+
+    fn scenarios(
+        &self,
+        raw: &Map<String, Value>,
+        responses: &[ResponseSpec],
+    ) -> Result<Vec<Scenario>, ContractError> {
+        let mut seen = BTreeSet::new();
+        let mut scenarios = Vec::new();
+        for (name, value) in raw {
+            let context = format!("x-contract.scenarios.{name}");
+            let entry: ScenarioManifest = self.entry(value, &context)?;
+            for label in std::iter::once(name).chain(&entry.aliases) {
+                if !seen.insert(label.clone()) {
+                    return Err(ContractError::manifest(
+                        self.file,
+                        format!("{context}: the name `{label}` is used twice"),
+                    ));
+                }
+            }
+            if let Some(pointer) = &entry.schema {
+                self.check_pointer(pointer, &context)?;
+            }
+            let body = self.fixture(&entry.fixture)?;
+            let off_contract = match responses.iter().find(|r| r.status == entry.status) {
+                None => Some(format!(
+                    "status {} is not documented by {}",
+                    entry.status, self.name
+                )),
+                Some(spec) => {
+                    let violations = spec.validate(&body, Mode::Lenient);
+                    (!violations.is_empty()).then(|| {
+                        let first = violations
+                            .first()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        format!(
+                            "the body does not match the {} schema: {first}",
+                            entry.status
+                        )
+                    })
+                }
+            };
+            scenarios.push(Scenario {
+                name: name.clone(),
+                aliases: entry.aliases,
+                status: entry.status,
+                fixture: entry.fixture,
+                body,
+                schema_pointer: entry.schema,
+                off_contract,
+            });
+        }
+        Ok(scenarios)
+    }
+
+    fn examples(
+        &self,
+        raw: &Map<String, Value>,
+        responses: &[ResponseSpec],
+    ) -> Result<Vec<Example>, ContractError> {
+        let mut examples = Vec::new();
+        for (name, value) in raw {
+            let context = format!("x-contract.examples.{name}");
+            let entry: ExampleManifest = self.entry(value, &context)?;
+            let body = self.fixture(&entry.fixture)?;
+            let Some(spec) = responses.iter().find(|r| r.status == entry.status) else {
+                return Err(ContractError::manifest(
+                    self.file,
+                    format!("{context}: status {} is not documented", entry.status),
+                ));
+            };
+            if let Some(violation) = spec.validate(&body, Mode::Lenient).first() {
+                return Err(ContractError::Fixture {
+                    contract: self.name.to_owned(),
+                    fixture: entry.fixture,
+                    message: format!("example `{name}` does not match its schema: {violation}"),
+                });
+            }
+            examples.push(Example {
+                name: name.clone(),
+                status: entry.status,
+                fixture: entry.fixture,
+                body,
+            });
+        }
+        Ok(examples)
+    }
+
+    fn headers(&self, raw: &Map<String, Value>) -> Result<Vec<HeaderRule>, ContractError> {
+        let mut rules = Vec::new();
+        for (scope, headers) in raw {
+            let context = format!("x-contract.headers.{scope}");
+            let status = if scope == "*" {
+                None
+            } else {
+                Some(self.status(scope, &context)?)
+            };
+            let headers: Map<String, Value> = self.entry(headers, &context)?;
+            for (name, value) in headers {
+                let Value::String(value) = value else {
+                    return Err(ContractError::manifest(
+                        self.file,
+                        format!("{context}.{name}: a header value must be a string"),
+                    ));
+                };
+                rules.push(HeaderRule {
+                    status,
+                    name,
+                    value,
+                });
+            }
+        }
+        Ok(rules)
+    }
+}
+
+/// A schema for one `#/$defs/...` node that carries the definitions it may refer to.
+fn standalone_schema(document: &Value, pointer: &str) -> Value {
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": pointer,
+    });
+    for key in ["$id", "$defs"] {
+        if let Some(value) = document.get(key) {
+            schema[key] = value.clone();
+        }
+    }
+    schema
+}

@@ -1,0 +1,86 @@
+//! Errors met while loading contracts or asking them something. Each says
+//! which contract (or file) and what would have been accepted.
+
+use thiserror::Error;
+
+/// Everything that can go wrong with a contract, from a malformed schema file
+/// to a question about a status the contract does not document.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ContractError {
+    /// A contract file or fixture is not JSON.
+    #[error("{file}: not valid JSON at line {line}, column {column}: {source}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The `x-contract` manifest is missing, incomplete or inconsistent.
+    #[error("{file}: {message}")]
+    Manifest { file: String, message: String },
+    /// The schema document is not a valid draft 2020-12 schema.
+    #[error("{file}: not a valid JSON Schema (draft 2020-12) at {location}: {message}")]
+    MetaSchema {
+        file: String,
+        location: String,
+        message: String,
+    },
+    /// A response schema failed to compile.
+    #[error("contract {contract}: the schema for status {status} does not compile: {message}")]
+    Compile {
+        contract: String,
+        status: u16,
+        message: String,
+    },
+    /// A fixture named by the manifest is missing or not JSON.
+    #[error("contract {contract}: fixture {fixture}: {message}")]
+    Fixture {
+        contract: String,
+        fixture: String,
+        message: String,
+    },
+    /// No contract of that name.
+    #[error("unknown contract `{name}`; known contracts: {known}")]
+    UnknownContract { name: String, known: String },
+    /// The contract documents no such status.
+    #[error("contract {contract} documents no status {status}; documented statuses: {documented}")]
+    UndocumentedStatus {
+        contract: String,
+        status: u16,
+        documented: String,
+    },
+    /// No scenario of that name (or alias).
+    #[error("contract {contract} has no scenario `{name}`; scenarios: {known}")]
+    UnknownScenario {
+        contract: String,
+        name: String,
+        known: String,
+    },
+    /// The generator met a schema construct it cannot produce values for.
+    #[error("contract {contract}: cannot generate values for the schema at {pointer}: {message}")]
+    Generate {
+        contract: String,
+        pointer: String,
+        message: String,
+    },
+}
+
+impl ContractError {
+    pub(crate) fn manifest(file: &str, message: impl Into<String>) -> Self {
+        Self::Manifest {
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn json(file: &str, source: serde_json::Error) -> Self {
+        Self::Json {
+            file: file.to_owned(),
+            line: source.line(),
+            column: source.column(),
+            source,
+        }
+    }
+}

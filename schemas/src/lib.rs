@@ -1,0 +1,31 @@
+//! The session contracts: the one place that knows what a session endpoint
+//! must answer.
+//!
+//! Each contract is a JSON Schema document (draft 2020-12) embedded at build
+//! time, whose `x-contract` manifest says how the endpoint is called (method,
+//! path, credential carrier), which statuses it documents, which named
+//! scenarios a mock serves and which fixtures show them. The mock server and
+//! the conformance runner ask this crate everything; neither knows a field name.
+//!
+//! Three services hang off a [`Contract`]: [`Contract::validate`] (every schema
+//! violation, with its JSON path), [`Contract::check_invariants`] (the rules a
+//! schema cannot express, such as timestamp order), and
+//! [`Contract::response_strategy`] (proptest strategies built by walking the
+//! schema, for realistic, schema-valid bodies).
+
+mod contract;
+mod error;
+mod generate;
+mod invariants;
+mod manifest;
+mod registry;
+mod strict;
+mod time_fmt;
+mod validate;
+
+pub use contract::{Auth, Contract, Example, HeaderRule, Outcome, ResponseSpec, Scenario};
+pub use error::ContractError;
+pub use generate::BodyGenerator;
+pub use invariants::{Clock, Invariant, Rule};
+pub use registry::{ContractSource, Registry};
+pub use validate::{Mode, Origin, Violation};

@@ -1,0 +1,187 @@
+//! Loading contracts: the embedded ones load, the schema files are valid
+//! draft 2020-12, and every kind of broken contract file is refused with an
+//! error that names the file and the problem.
+
+use session_schemas::{Auth, ContractError, ContractSource, Outcome, Registry};
+
+fn source_with(edit: impl FnOnce(&mut serde_json::Value)) -> ContractSource {
+    let mut source = Registry::embedded_sources()
+        .into_iter()
+        .find(|s| s.file == "session-api.schema.json")
+        .expect("embedded");
+    let mut document: serde_json::Value = serde_json::from_str(&source.schema).expect("json");
+    edit(&mut document);
+    source.schema = document.to_string();
+    source
+}
+
+fn load_error(source: ContractSource) -> String {
+    match Registry::from_sources([source]) {
+        Ok(_) => panic!("a broken contract was accepted"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn the_embedded_contracts_load_with_their_metadata() {
+    let registry = Registry::builtin();
+    assert_eq!(registry.names(), ["authjs", "session-api"]);
+    let api = registry.get("session-api").expect("session-api");
+    assert_eq!(
+        (api.method.as_str(), api.path.as_str(), &api.auth),
+        ("GET", "/auth/session", &Auth::Bearer)
+    );
+    assert_eq!(api.documented_statuses(), [200, 401, 404, 500]);
+    assert_eq!(api.outcome(Outcome::Unauthenticated).status, 401);
+    assert_eq!(api.outcome(Outcome::Revoked).status, 404);
+    assert_eq!(
+        api.headers_for(401)
+            .map(|h| (h.name.as_str(), h.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("WWW-Authenticate", "Bearer")]
+    );
+    assert_eq!(api.headers_for(200).count(), 0);
+    let authjs = registry.get("authjs").expect("authjs");
+    assert_eq!(authjs.path, "/api/auth/session");
+    assert!(matches!(&authjs.auth, Auth::Cookie { names } if names[0] == "authjs.session-token"));
+    assert_eq!(authjs.documented_statuses(), [200, 500]);
+    assert_eq!(authjs.outcome(Outcome::Unauthenticated).name, "empty");
+    assert_eq!(authjs.headers_for(200).count(), 3);
+    assert_eq!(
+        authjs.scenario("server-error").map(|s| s.status).ok(),
+        Some(500)
+    );
+    assert_eq!(
+        api.example("invalid-token")
+            .map(|(status, body)| (status, body["message"].clone())),
+        Some((401, "Invalid or expired token".into()))
+    );
+}
+
+#[test]
+fn each_schema_file_is_valid_draft_2020_12() {
+    for source in Registry::embedded_sources() {
+        let schema: serde_json::Value = serde_json::from_str(&source.schema).expect("json");
+        assert_eq!(
+            schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{}",
+            source.file
+        );
+        if let Err(error) = jsonschema::draft202012::meta::validate(&schema) {
+            panic!("{}: {error}", source.file);
+        }
+    }
+    // And the meta-validation does reject a broken schema.
+    let message = load_error(source_with(|d| {
+        d["$defs"]["Session"]["type"] = serde_json::json!(12)
+    }));
+    assert!(
+        message.contains("not a valid JSON Schema (draft 2020-12)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn lookups_of_unknown_names_list_what_exists() {
+    let registry = Registry::builtin();
+    let error = registry.get("sessions").expect_err("unknown");
+    assert_eq!(
+        error.to_string(),
+        "unknown contract `sessions`; known contracts: authjs, session-api"
+    );
+    let api = registry.get("session-api").expect("known");
+    assert_eq!(
+        api.response(418).expect_err("undocumented").to_string(),
+        "contract session-api documents no status 418; documented statuses: 200, 401, 404, 500"
+    );
+    let scenario = api
+        .scenario("teapot")
+        .expect_err("unknown scenario")
+        .to_string();
+    assert!(scenario.contains("401 (unauthorized)"), "{scenario}");
+}
+
+#[test]
+fn broken_contract_files_are_refused_with_the_reason() {
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+        (
+            "no `x-contract` manifest",
+            Box::new(|d| drop(d.as_object_mut().expect("object").remove("x-contract"))),
+        ),
+        (
+            "is named for `session-api`",
+            Box::new(|d| d["x-contract"]["name"] = "other".into()),
+        ),
+        (
+            "outcomes names unknown scenario `gone`",
+            Box::new(|d| d["x-contract"]["outcomes"]["revoked"] = "gone".into()),
+        ),
+        (
+            "fixture missing.json: no such file",
+            Box::new(|d| d["x-contract"]["scenarios"]["valid"]["fixture"] = "missing.json".into()),
+        ),
+        (
+            "`#/$defs/Nope` does not point into this document",
+            Box::new(|d| d["x-contract"]["responses"]["200"]["schema"] = "#/$defs/Nope".into()),
+        ),
+        (
+            "`2xx` is not an HTTP status code",
+            Box::new(|d| {
+                d["x-contract"]["responses"]["2xx"] =
+                    serde_json::json!({"schema": "#/$defs/Session"})
+            }),
+        ),
+        (
+            "the name `unauthorized` is used twice",
+            Box::new(|d| {
+                d["x-contract"]["scenarios"]["404"]["aliases"] = serde_json::json!(["unauthorized"])
+            }),
+        ),
+        (
+            "unknown field `colour`",
+            Box::new(|d| d["x-contract"]["colour"] = "blue".into()),
+        ),
+        (
+            "invariant `active-session-not-expired` applies to status 201",
+            Box::new(|d| d["x-contract"]["invariants"][3]["status"] = 201.into()),
+        ),
+        (
+            "example `invalid-token` does not match its schema",
+            Box::new(|d| {
+                d["x-contract"]["examples"]["invalid-token"]["fixture"] = "valid.json".into()
+            }),
+        ),
+    ];
+    for (expected, edit) in cases {
+        let message = load_error(source_with(edit));
+        assert!(
+            message.contains(expected),
+            "expected {expected:?} in {message:?}"
+        );
+        assert!(
+            message.contains("session-api"),
+            "the error names the contract: {message}"
+        );
+    }
+}
+
+#[test]
+fn malformed_json_is_reported_with_line_and_column() {
+    let mut source = Registry::embedded_sources()
+        .into_iter()
+        .next()
+        .expect("one");
+    source.schema = "{\n  \"title\": \"x\",\n  oops\n}".to_owned();
+    let error = Registry::from_sources([source]).expect_err("malformed");
+    assert!(
+        matches!(
+            error,
+            ContractError::Json {
+                line: 3,
+                column: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

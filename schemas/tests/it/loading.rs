@@ -4,6 +4,9 @@
 
 use session_schemas::{Auth, ContractError, ContractSource, Outcome, Registry};
 
+/// An edit to a contract document, for the broken-file cases.
+type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
 fn source_with(edit: impl FnOnce(&mut serde_json::Value)) -> ContractSource {
     let mut source = Registry::embedded_sources()
         .into_iter()
@@ -103,7 +106,7 @@ fn lookups_of_unknown_names_list_what_exists() {
 
 #[test]
 fn broken_contract_files_are_refused_with_the_reason() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "no `x-contract` manifest",
             Box::new(|d| drop(d.as_object_mut().expect("object").remove("x-contract"))),

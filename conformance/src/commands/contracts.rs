@@ -1,0 +1,106 @@
+//! `contracts`: what the runner knows, for people choosing flags and for tools.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+use session_schemas::{Auth, Contract, Registry};
+
+use crate::cli::{ContractsArgs, Format};
+use crate::error::{CliError, Outcome};
+
+pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let contracts = Registry::builtin().contracts();
+    let written = match args.output.format {
+        Format::Json => {
+            let listing: Vec<Value> = contracts.iter().map(describe).collect();
+            serde_json::to_writer_pretty(&mut *out, &listing)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        Format::Human => contracts.iter().try_for_each(|c| write_human(c, out)),
+    };
+    written.map_err(CliError::Write)?;
+    Ok(Outcome::Conformant)
+}
+
+fn credential(auth: &Auth) -> String {
+    match auth {
+        Auth::Bearer => "Authorization: Bearer <token>".to_owned(),
+        Auth::Cookie { names } => format!("cookie {}", names.join(" | ")),
+    }
+}
+
+fn describe(contract: &Contract) -> Value {
+    json!({
+        "name": contract.name,
+        "title": contract.title,
+        "source": contract.source,
+        "method": contract.method,
+        "path": contract.path,
+        "credential": credential(&contract.auth),
+        "responses": contract.responses.iter().map(|r| json!({"status": r.status, "description": r.description, "schema": r.schema_pointer})).collect::<Vec<_>>(),
+        "scenarios": contract.scenarios.iter().map(|s| json!({
+            "name": s.name, "aliases": s.aliases, "status": s.status, "documented": s.is_documented(), "off_contract": s.off_contract,
+        })).collect::<Vec<_>>(),
+        "examples": contract.examples.iter().map(|e| json!({"name": e.name, "status": e.status})).collect::<Vec<_>>(),
+        "invariants": contract.invariants.iter().map(|i| json!({
+            "name": i.name, "status": i.status, "description": i.description, "live_only": i.is_live_only(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn write_human(contract: &Contract, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}  {} {}  ({})",
+        contract.name,
+        contract.method,
+        contract.path,
+        credential(&contract.auth)
+    )?;
+    writeln!(out, "  {}", contract.title)?;
+    writeln!(out, "  statuses:")?;
+    for response in &contract.responses {
+        writeln!(out, "    {}  {}", response.status, response.description)?;
+    }
+    writeln!(out, "  scenarios:")?;
+    for scenario in &contract.scenarios {
+        let aliases = if scenario.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" (alias {})", scenario.aliases.join(", "))
+        };
+        let note = scenario
+            .off_contract
+            .as_deref()
+            .map(|why| format!("  OFF-CONTRACT: {why}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {:<7} {}{aliases}{note}",
+            scenario.name, scenario.status
+        )?;
+    }
+    if !contract.examples.is_empty() {
+        let names: Vec<String> = contract
+            .examples
+            .iter()
+            .map(|e| format!("{} ({})", e.name, e.status))
+            .collect();
+        writeln!(out, "  more examples: {}", names.join(", "))?;
+    }
+    writeln!(out, "  invariants:")?;
+    for invariant in &contract.invariants {
+        let when = if invariant.is_live_only() {
+            "live responses only"
+        } else {
+            "always"
+        };
+        writeln!(
+            out,
+            "    {:<30} {} ({when})",
+            invariant.name, invariant.description
+        )?;
+    }
+    writeln!(out)
+}

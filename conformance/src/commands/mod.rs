@@ -1,0 +1,5 @@
+//! One module per subcommand. Each writes its report to the given writer and
+//! returns whether the target conformed; errors mean nothing was judged.
+
+pub mod contracts;
+pub mod validate;

@@ -1,0 +1,3 @@
+//! Integration tests of the `session-conformance` binary.
+
+mod validate_cli;

@@ -1,0 +1,211 @@
+//! `validate` and `contracts` through the real binary: exit codes, what is
+//! printed, and the error texts (snapshotted).
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+
+const VALID_API: &str = "../fixtures/session-api/valid.json";
+
+fn validate(args: &[&str]) -> assert_cmd::assert::Assert {
+    cargo_bin_cmd!("session-conformance")
+        .arg("validate")
+        .args(args)
+        .assert()
+}
+
+/// The body of a counter-example fixture, written to a temporary file.
+fn invalid_body(contract: &str, name: &str) -> tempfile_path::TempJson {
+    let case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("../fixtures/{contract}/invalid/{name}.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    tempfile_path::TempJson::new(name, &case["body"])
+}
+
+mod tempfile_path {
+    use std::path::PathBuf;
+
+    /// A JSON file in the target directory, removed on drop.
+    pub(crate) struct TempJson(pub(crate) PathBuf);
+
+    impl TempJson {
+        pub(crate) fn new(name: &str, value: &serde_json::Value) -> Self {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = dir.join(format!("{name}-{}.json", std::process::id()));
+            std::fs::write(&path, value.to_string()).expect("write temp file");
+            Self(path)
+        }
+
+        pub(crate) fn arg(&self) -> &str {
+            self.0.to_str().expect("UTF-8 temp path")
+        }
+    }
+
+    impl Drop for TempJson {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn a_valid_file_exits_0() {
+    let run = validate(&["--contract", "session-api", "--status", "200", VALID_API]).success();
+    insta::assert_snapshot!(stdout_of(&run), @"valid: ../fixtures/session-api/valid.json conforms to session-api 200 (lenient mode; rules about the present not judged, see --received-at)");
+}
+
+#[test]
+fn an_invalid_file_exits_1_listing_each_violation_with_path_and_rule() {
+    let body = invalid_body("authjs", "user-missing-email");
+    let run = validate(&["--contract", "authjs", body.arg()]).code(1);
+    let printed = stdout_of(&run).replace(body.arg(), "[file]");
+    insta::assert_snapshot!(printed, @r#"
+    invalid: [file] breaks authjs 200 with 1 violation (lenient mode; rules about the present not judged, see --received-at)
+      /user: "email" is a required property [required]
+    "#);
+}
+
+#[test]
+fn strict_mode_rejects_an_unknown_property_that_lenient_mode_accepts() {
+    let body = invalid_body("session-api", "unknown-key-strict");
+    validate(&["-c", "session-api", body.arg()]).success();
+    validate(&["-c", "session-api", "--strict", body.arg()])
+        .code(1)
+        .stdout(predicate::str::contains("'role' was unexpected"));
+}
+
+#[test]
+fn received_at_turns_on_the_rules_about_the_present() {
+    validate(&["-c", "session-api", VALID_API]).success();
+    let run = validate(&[
+        "-c",
+        "session-api",
+        "--received-at",
+        "2024-12-19T16:00:00Z",
+        VALID_API,
+    ])
+    .code(1);
+    assert!(
+        stdout_of(&run)
+            .contains("/expires_at: expires_at (2024-12-19T15:30:00Z) had already passed"),
+        "{}",
+        stdout_of(&run)
+    );
+    // The document's own example expired in 2024: judged now, it is expired too.
+    validate(&["-c", "session-api", "--received-at", "now", VALID_API]).code(1);
+}
+
+#[test]
+fn json_output_is_machine_readable() {
+    let body = invalid_body("session-api", "bad-uuid");
+    let run = validate(&["-c", "session-api", "--format", "json", body.arg()]).code(1);
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&run)).expect("JSON report");
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["violations"][0]["path"], "/session_id");
+    assert_eq!(report["violations"][0]["rule"], "format");
+}
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    cargo_bin_cmd!("session-conformance")
+        .args(["validate", "-c", "authjs", "-"])
+        .write_stdin("{}")
+        .assert()
+        .success();
+    cargo_bin_cmd!("session-conformance")
+        .args(["validate", "-c", "authjs", "-"])
+        .write_stdin("null")
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn malformed_json_exits_2_with_line_and_column() {
+    let run = cargo_bin_cmd!("session-conformance")
+        .args(["validate", "-c", "authjs", "-"])
+        .write_stdin("{\"user\": {\n  \"id\": 1,\n}")
+        .assert()
+        .code(2);
+    assert!(stdout_of(&run).is_empty());
+    insta::assert_snapshot!(stderr_of(&run), @"error: standard input is not valid JSON: trailing comma at line 3, column 1");
+}
+
+#[test]
+fn an_unknown_contract_exits_2_listing_the_known_ones() {
+    let run = validate(&["--contract", "sessions", VALID_API]).code(2);
+    insta::assert_snapshot!(stderr_of(&run), @r"
+    error: invalid value 'sessions' for '--contract <CONTRACT>'
+      [possible values: authjs, session-api]
+
+      tip: a similar value exists: 'session-api'
+
+    For more information, try '--help'.
+    ");
+}
+
+#[test]
+fn an_undocumented_status_exits_2_listing_the_documented_ones() {
+    let run = validate(&["--contract", "authjs", "--status", "401", VALID_API]).code(2);
+    insta::assert_snapshot!(stderr_of(&run), @"error: contract authjs documents no status 401; documented statuses: 200, 500");
+}
+
+#[test]
+fn an_unreadable_file_exits_2_naming_it() {
+    let run = validate(&["--contract", "authjs", "no/such/response.json"]).code(2);
+    insta::assert_snapshot!(stderr_of(&run), @"error: cannot read no/such/response.json: No such file or directory (os error 2)");
+}
+
+#[test]
+fn a_bad_received_at_exits_2_saying_what_is_accepted() {
+    let run = validate(&["-c", "authjs", "--received-at", "yesterday", VALID_API]).code(2);
+    assert!(
+        stderr_of(&run).contains("is not an RFC 3339 time such as 2026-11-21T12:00:00Z, nor `now`"),
+        "{}",
+        stderr_of(&run)
+    );
+}
+
+#[test]
+fn contracts_lists_paths_statuses_and_off_contract_scenarios() {
+    let run = cargo_bin_cmd!("session-conformance")
+        .arg("contracts")
+        .assert()
+        .success();
+    let listing = stdout_of(&run);
+    assert!(
+        listing.contains("session-api  GET /auth/session  (Authorization: Bearer <token>)"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("authjs  GET /api/auth/session  (cookie authjs.session-token"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(
+            "401     401 (alias unauthorized)  OFF-CONTRACT: status 401 is not documented by authjs"
+        ),
+        "{listing}"
+    );
+    let run = cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&run)).expect("JSON listing");
+    let documented: Vec<bool> = json[1]["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| s["documented"].as_bool().expect("bool"))
+        .collect();
+    assert_eq!(json[1]["name"], "session-api");
+    assert_eq!(documented, [true, false, true, true, true]);
+}

@@ -1,1 +1,26 @@
-//! placeholder
+//! `session-mock`: a mock of the session endpoints for frontend teams.
+//!
+//! Every contract of the schemas crate is served at its path with each of its
+//! scenarios, chosen per run, per request or at runtime, or by the request's
+//! credential in auth-aware mode. The server knows no field of any contract:
+//! bodies, statuses and headers all come from the contract model.
+//!
+//! Flow: config -> `app()` precomputes bodies and headers -> per request,
+//! `resolve()` picks the answer -> `render` produces the bytes -> latency or
+//! fault -> journal entry (redacted).
+
+mod admin;
+mod app;
+pub mod args;
+pub mod config;
+pub mod cors;
+pub mod credentials;
+pub mod duration;
+pub mod journal;
+pub mod render;
+pub mod resolve;
+mod server;
+
+pub use app::{AppState, app};
+pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount};
+pub use server::{MockServer, StartError, bind};

@@ -88,6 +88,10 @@ pub struct Scenario {
     /// Path of the fixture, relative to `fixtures/<contract>/`.
     pub fixture: String,
     pub body: Value,
+    /// The fixture file's text, byte for byte.
+    pub text: String,
+    /// The moment the fixture depicts (see [`Scenario::body_at`]).
+    pub recorded_at: Option<OffsetDateTime>,
     /// The schema generation uses for this scenario (may narrow the status's).
     pub schema_pointer: Option<String>,
     /// Why the scenario is outside the contract; `None` when documented.
@@ -97,6 +101,16 @@ pub struct Scenario {
 impl Scenario {
     pub fn is_documented(&self) -> bool {
         self.off_contract.is_none()
+    }
+
+    /// The fixture as if recorded at `now`: every RFC 3339 timestamp moved by
+    /// the same amount, so the document's intervals are kept.
+    pub fn body_at(&self, now: OffsetDateTime) -> Value {
+        let mut body = self.body.clone();
+        if let Some(recorded_at) = self.recorded_at {
+            crate::time_fmt::shift_timestamps(&mut body, now - recorded_at);
+        }
+        body
     }
 
     /// Whether `name` is this scenario's name or one of its aliases.
@@ -515,7 +529,7 @@ impl Loader<'_> {
         Ok(responses)
     }
 
-    fn fixture(&self, path: &str) -> Result<Value, ContractError> {
+    fn fixture(&self, path: &str) -> Result<(Value, String), ContractError> {
         let fail = |message: String| ContractError::Fixture {
             contract: self.name.to_owned(),
             fixture: path.to_owned(),
@@ -526,13 +540,14 @@ impl Loader<'_> {
             .iter()
             .find(|(p, _)| p == path)
             .ok_or_else(|| fail(format!("no such file under fixtures/{}/", self.name)))?;
-        serde_json::from_str(text).map_err(|e| {
+        let value = serde_json::from_str(text).map_err(|e| {
             fail(format!(
                 "not valid JSON at line {}, column {}: {e}",
                 e.line(),
                 e.column()
             ))
-        })
+        })?;
+        Ok((value, text.clone()))
     }
 
     fn scenarios(
@@ -556,7 +571,16 @@ impl Loader<'_> {
             if let Some(pointer) = &entry.schema {
                 self.check_pointer(pointer, &context)?;
             }
-            let body = self.fixture(&entry.fixture)?;
+            let (body, text) = self.fixture(&entry.fixture)?;
+            let recorded_at = match &entry.recorded_at {
+                None => None,
+                Some(at) => Some(crate::time_fmt::parse(at).ok_or_else(|| {
+                    ContractError::manifest(
+                        self.file,
+                        format!("{context}.recorded_at: `{at}` is not an RFC 3339 time"),
+                    )
+                })?),
+            };
             let off_contract = match responses.iter().find(|r| r.status == entry.status) {
                 None => Some(format!(
                     "status {} is not documented by {}",
@@ -582,6 +606,8 @@ impl Loader<'_> {
                 status: entry.status,
                 fixture: entry.fixture,
                 body,
+                text,
+                recorded_at,
                 schema_pointer: entry.schema,
                 off_contract,
             });
@@ -598,7 +624,7 @@ impl Loader<'_> {
         for (name, value) in raw {
             let context = format!("x-contract.examples.{name}");
             let entry: ExampleManifest = self.entry(value, &context)?;
-            let body = self.fixture(&entry.fixture)?;
+            let (body, _) = self.fixture(&entry.fixture)?;
             let Some(spec) = responses.iter().find(|r| r.status == entry.status) else {
                 return Err(ContractError::manifest(
                     self.file,

@@ -28,4 +28,5 @@ pub use error::ContractError;
 pub use generate::BodyGenerator;
 pub use invariants::{Clock, Invariant, Rule};
 pub use registry::{ContractSource, Registry};
+pub use time_fmt::shift_timestamps;
 pub use validate::{Mode, Origin, Violation};

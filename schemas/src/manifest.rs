@@ -52,6 +52,10 @@ pub(crate) struct ScenarioManifest {
     /// Narrows the status's schema for generation (e.g. one branch of an anyOf).
     #[serde(default)]
     pub(crate) schema: Option<String>,
+    /// The moment the fixture depicts, so a mock can move its timestamps to
+    /// the present while keeping their intervals.
+    #[serde(default)]
+    pub(crate) recorded_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -204,3 +204,34 @@ fn the_scenario_table_matches_contracts_md() {
         .collect();
     assert_eq!(table, expected);
 }
+
+#[test]
+fn recorded_fixtures_moved_to_now_stay_valid_and_live() {
+    let now = time::OffsetDateTime::now_utc();
+    let clock = Clock::new(now, Duration::seconds(1));
+    for contract in Registry::builtin().contracts() {
+        let valid = contract.scenario("valid").expect("valid");
+        assert!(
+            valid.recorded_at.is_some(),
+            "{}: the valid fixture says when it was recorded",
+            contract.name
+        );
+        assert!(
+            !contract
+                .check(200, &valid.body, Mode::Strict, Some(&clock))
+                .expect("200")
+                .is_empty(),
+            "{}: the fixture as written has expired",
+            contract.name
+        );
+        let moved = valid.body_at(now);
+        let violations = contract
+            .check(200, &moved, Mode::Strict, Some(&clock))
+            .expect("200");
+        assert!(
+            violations.is_empty(),
+            "{}: {moved} {violations:?}",
+            contract.name
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! `/__mock/*`: health, the scenario switchboard and the request journal.
+//! Reachable from loopback only, unless the config opens it.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::app::{AppState, admin_allowed};
+
+/// Admin request bodies larger than this are refused.
+pub(crate) const MAX_ADMIN_BODY: usize = 64 * 1024;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/__mock/scenarios",
+            get(list_scenarios)
+                .put(set_scenarios)
+                .delete(reset_scenarios),
+        )
+        .route(
+            "/__mock/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+fn forbidden() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "the admin API answers loopback peers only; start the mock with --admin-open to change that",
+    )
+}
+
+pub(crate) async fn health(State(state): State<AppState>) -> Response {
+    let contracts: Vec<Value> = state
+        .0
+        .mounts
+        .iter()
+        .map(|m| json!({"contract": m.mount.contract.name, "path": m.mount.path}))
+        .collect();
+    axum::Json(json!({"status": "ok", "contracts": contracts})).into_response()
+}
+
+fn listing(state: &AppState) -> Value {
+    let contracts: Vec<Value> = state
+        .0
+        .mounts
+        .iter()
+        .map(|m| {
+            let contract = m.mount.contract;
+            let runtime = m.runtime().map(|i| contract.scenarios[i].name.clone());
+            json!({
+                "contract": contract.name,
+                "path": m.mount.path,
+                "default": contract.scenarios[m.default].name,
+                "runtime": runtime,
+                "active": runtime.clone().unwrap_or_else(|| contract.scenarios[m.default].name.clone()),
+                "auth": state.0.config.auth,
+                "scenarios": contract.scenarios.iter().map(|s| json!({
+                    "name": s.name, "aliases": s.aliases, "status": s.status,
+                    "documented": s.is_documented(), "off_contract": s.off_contract,
+                })).collect::<Vec<_>>(),
+                "examples": contract.examples.iter().map(|e| json!({"name": e.name, "status": e.status})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"contracts": contracts})
+}
+
+async fn list_scenarios(State(state): State<AppState>, request: Request) -> Response {
+    if !admin_allowed(&state, request.extensions()) {
+        return forbidden();
+    }
+    axum::Json(listing(&state)).into_response()
+}
+
+/// Body: `{"<contract>": "<scenario>" | null, ...}`; `null` returns to the default.
+async fn set_scenarios(State(state): State<AppState>, request: Request) -> Response {
+    if !admin_allowed(&state, request.extensions()) {
+        return forbidden();
+    }
+    let bytes = match axum::body::to_bytes(request.into_body(), MAX_ADMIN_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is over {MAX_ADMIN_BODY} bytes"),
+            );
+        }
+    };
+    match parse_choices(&state, &bytes) {
+        Ok(choices) => {
+            for (index, scenario) in choices {
+                state.0.mounts[index].set_runtime(scenario);
+            }
+            axum::Json(listing(&state)).into_response()
+        }
+        Err(message) => error(StatusCode::BAD_REQUEST, "bad_request", message),
+    }
+}
+
+/// Checks the whole body before changing anything.
+fn parse_choices(state: &AppState, bytes: &Bytes) -> Result<Vec<(usize, Option<usize>)>, String> {
+    let example = r#"expected a JSON object such as {"session-api": "401", "authjs": null}"#;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("the body is not valid JSON ({e}); {example}"))?;
+    let Value::Object(map) = value else {
+        return Err(format!("the body is not an object; {example}"));
+    };
+    let mut choices = Vec::new();
+    for (name, scenario) in &map {
+        let mounted: Vec<&str> = state
+            .0
+            .mounts
+            .iter()
+            .map(|m| m.mount.contract.name.as_str())
+            .collect();
+        let index = state
+            .0
+            .mounts
+            .iter()
+            .position(|m| &m.mount.contract.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "`{name}` is not a mounted contract; mounted: {}",
+                    mounted.join(", ")
+                )
+            })?;
+        let contract = state.0.mounts[index].mount.contract;
+        let choice = match scenario {
+            Value::Null => None,
+            Value::String(scenario) => Some(
+                contract
+                    .scenarios
+                    .iter()
+                    .position(|s| s.answers_to(scenario))
+                    .ok_or_else(|| {
+                        format!(
+                            "`{scenario}` is not a scenario of {name}; scenarios: {}",
+                            contract.scenario_names().join(", ")
+                        )
+                    })?,
+            ),
+            other => {
+                return Err(format!(
+                    "{name}: expected a scenario name or null, got {other}"
+                ));
+            }
+        };
+        choices.push((index, choice));
+    }
+    Ok(choices)
+}
+
+async fn reset_scenarios(State(state): State<AppState>, request: Request) -> Response {
+    if !admin_allowed(&state, request.extensions()) {
+        return forbidden();
+    }
+    state.0.mounts.iter().for_each(|m| m.set_runtime(None));
+    axum::Json(listing(&state)).into_response()
+}
+
+async fn list_requests(State(state): State<AppState>, request: Request) -> Response {
+    if !admin_allowed(&state, request.extensions()) {
+        return forbidden();
+    }
+    match &state.0.journal {
+        Some(journal) => axum::Json(journal.listing()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "journal_off",
+            "the journal is off (--journal-size 0)",
+        ),
+    }
+}
+
+async fn clear_requests(State(state): State<AppState>, request: Request) -> Response {
+    if !admin_allowed(&state, request.extensions()) {
+        return forbidden();
+    }
+    if let Some(journal) = &state.0.journal {
+        journal.clear();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}

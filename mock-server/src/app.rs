@@ -1,0 +1,362 @@
+//! The router and the contract endpoints' handler.
+//!
+//! `app(config)` builds everything that can be built at startup (bodies,
+//! header sets, the keyring), so a request only resolves, renders and answers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any, get};
+use serde_json::json;
+use session_schemas::Outcome;
+use time::OffsetDateTime;
+
+use crate::config::{AuthMode, ConfigError, MockConfig, Mount};
+use crate::credentials::{self, Credential, Keyring};
+use crate::journal::{self, Entry, Journal};
+use crate::render::MountBodies;
+use crate::resolve::{self, Choice, Reason, RequestView, Target};
+use crate::{admin, cors};
+
+const NO_RUNTIME_CHOICE: usize = usize::MAX;
+const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+
+/// One mounted contract with everything precomputed.
+pub(crate) struct MountState {
+    pub(crate) mount: Mount,
+    pub(crate) default: usize,
+    /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
+    runtime: AtomicUsize,
+    bodies: MountBodies,
+    scenario_headers: Vec<HeaderMap>,
+    example_headers: Vec<HeaderMap>,
+    fault_scenario: Option<usize>,
+}
+
+impl MountState {
+    pub(crate) fn runtime(&self) -> Option<usize> {
+        Some(self.runtime.load(Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
+    }
+
+    pub(crate) fn set_runtime(&self, index: Option<usize>) {
+        self.runtime
+            .store(index.unwrap_or(NO_RUNTIME_CHOICE), Ordering::Relaxed);
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: MockConfig,
+    pub(crate) mounts: Vec<MountState>,
+    pub(crate) keyring: Keyring,
+    pub(crate) journal: Option<Journal>,
+    requests: AtomicU64,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// Builds the mock's router. Fails if an override breaks its schema.
+pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
+    let now = OffsetDateTime::now_utc();
+    let mut mounts = Vec::new();
+    for mount in &config.mounts {
+        let contract = mount.contract;
+        let bodies = MountBodies::new(
+            mount,
+            config.data,
+            config.seed,
+            config.allow_invalid_override,
+            now,
+        )?;
+        let default = contract
+            .scenarios
+            .iter()
+            .position(|s| s.name == mount.scenario)
+            .unwrap_or(0);
+        let scenario_headers = contract
+            .scenarios
+            .iter()
+            .map(|s| response_headers(mount, s.status, &s.name, s.off_contract.is_some()))
+            .collect();
+        let example_headers = contract
+            .examples
+            .iter()
+            .map(|e| response_headers(mount, e.status, &e.name, false))
+            .collect();
+        let fault_scenario = contract.scenarios.iter().position(|s| s.status == 500);
+        mounts.push(MountState {
+            mount: mount.clone(),
+            default,
+            runtime: AtomicUsize::new(NO_RUNTIME_CHOICE),
+            bodies,
+            scenario_headers,
+            example_headers,
+            fault_scenario,
+        });
+    }
+    let keyring = Keyring::new(
+        &config.signing_key,
+        config.auth,
+        config.tokens.clone(),
+        config.cookies.clone(),
+        config.revoked.clone(),
+    );
+    let journal = (config.journal_size > 0).then(|| Journal::new(config.journal_size));
+    let cors = cors::layer(config.cors_origins.clone());
+    let admin_enabled = config.admin;
+    let state = AppState(Arc::new(Inner {
+        config,
+        mounts,
+        keyring,
+        journal,
+        requests: AtomicU64::new(0),
+    }));
+
+    let mut router = Router::new();
+    for (index, mount) in state.0.mounts.iter().enumerate() {
+        let endpoint: MethodRouter<AppState> =
+            get(move |state: State<AppState>, request: Request| {
+                serve_contract(state, index, request)
+            })
+            .options(|| async { (StatusCode::NO_CONTENT, [(ALLOW, ALLOWED_METHODS)]) })
+            .fallback(method_not_allowed);
+        router = router.route(&mount.mount.path, endpoint);
+    }
+    router = router.route("/__mock/health", get(admin::health));
+    if admin_enabled {
+        router = router.merge(admin::routes());
+    }
+    Ok(router
+        .fallback(any(not_found))
+        .layer(cors)
+        .with_state(state))
+}
+
+fn response_headers(mount: &Mount, status: u16, scenario: &str, off_contract: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for rule in mount.contract.headers_for(status) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(rule.name.as_bytes()),
+            HeaderValue::from_str(&rule.value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(scenario) {
+        headers.insert("mock-scenario", value);
+    }
+    if off_contract {
+        headers.insert("mock-off-contract", HeaderValue::from_static("true"));
+    }
+    headers
+}
+
+async fn serve_contract(State(state): State<AppState>, index: usize, request: Request) -> Response {
+    let inner = &state.0;
+    let Some(mount) = inner.mounts.get(index) else {
+        return not_found(request).await;
+    };
+    let contract = mount.mount.contract;
+    let (parts, _) = request.into_parts();
+    let credential = credentials::extract(&contract.auth, &parts.headers);
+    let judged = (inner.config.auth != AuthMode::Off)
+        .then(|| inner.keyring.judge(&contract.auth, &credential));
+    let view = RequestView {
+        query: parts.uri.query(),
+        headers: &parts.headers,
+    };
+    let number = inner.requests.fetch_add(1, Ordering::Relaxed);
+
+    let choice = match resolve::resolve(
+        contract,
+        view,
+        mount.runtime(),
+        judged.map(|(o, _)| o),
+        mount.default,
+    ) {
+        Ok(choice) => choice,
+        Err(unknown) => {
+            record(inner, &parts, mount, &credential, None, None, 400, false);
+            return (StatusCode::BAD_REQUEST, axum::Json(unknown)).into_response();
+        }
+    };
+    let fault =
+        inner.config.fail_rate > 0.0 && unit(inner.config.seed, number, 0) < inner.config.fail_rate;
+    let choice = match (fault, mount.fault_scenario) {
+        (true, Some(index)) => Choice {
+            target: Target::Scenario(index),
+            reason: Reason::FailRate,
+            dynamic: false,
+        },
+        _ => choice,
+    };
+
+    let now = OffsetDateTime::now_utc();
+    let (status, name, off_contract, headers, body) = match choice.target {
+        Target::Scenario(i) => {
+            let scenario = &contract.scenarios[i];
+            let identity = judged.and_then(|(outcome, identity)| {
+                identity.filter(|_| {
+                    outcome == Outcome::Authenticated
+                        && scenario.name == contract.outcome(Outcome::Authenticated).name
+                })
+            });
+            let body = mount.bodies.scenario(
+                i,
+                now,
+                choice.dynamic,
+                identity.as_ref().map(|id| (&inner.keyring, id)),
+            );
+            (
+                scenario.status,
+                &scenario.name,
+                scenario.off_contract.is_some(),
+                &mount.scenario_headers[i],
+                body,
+            )
+        }
+        Target::Example(i) => {
+            let example = &contract.examples[i];
+            (
+                example.status,
+                &example.name,
+                false,
+                &mount.example_headers[i],
+                mount.bodies.example(i),
+            )
+        }
+    };
+    record(
+        inner,
+        &parts,
+        mount,
+        &credential,
+        Some(name),
+        Some(choice.reason),
+        status,
+        off_contract,
+    );
+    tracing::debug!(contract = %contract.name, scenario = %name, reason = ?choice.reason, status, credential = %inner.keyring.fingerprint(&credential), "answered");
+
+    delay(&inner.config, number).await;
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.headers_mut() = headers.clone();
+    if fault {
+        response
+            .headers_mut()
+            .insert("mock-fault", HeaderValue::from_static("fail-rate"));
+    }
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    inner: &Inner,
+    parts: &axum::http::request::Parts,
+    mount: &MountState,
+    credential: &Credential,
+    scenario: Option<&str>,
+    reason: Option<Reason>,
+    status: u16,
+    off_contract: bool,
+) {
+    let Some(journal) = &inner.journal else {
+        return;
+    };
+    journal.record(Entry {
+        at: OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(journal::redact_query),
+        contract: mount.mount.contract.name.clone(),
+        scenario: scenario.map(str::to_owned),
+        reason,
+        status,
+        off_contract,
+        credential: inner.keyring.fingerprint(credential),
+    });
+}
+
+/// A number in [0, 1) from the seed and the request number: a fixed sequence per seed.
+fn unit(seed: u64, number: u64, stream: u64) -> f64 {
+    let mut x = seed
+        ^ number.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    // SplitMix64 finaliser.
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    #[allow(clippy::cast_precision_loss)]
+    let value = (x >> 11) as f64 / (1u64 << 53) as f64;
+    value
+}
+
+async fn delay(config: &MockConfig, number: u64) {
+    if config.latency.is_zero() && config.jitter.is_zero() {
+        return;
+    }
+    let jitter = config.jitter.as_secs_f64() * (2.0 * unit(config.seed, number, 1) - 1.0);
+    let total = (config.latency.as_secs_f64() + jitter).max(0.0);
+    tokio::time::sleep(std::time::Duration::from_secs_f64(total)).await;
+}
+
+async fn method_not_allowed(method: Method) -> Response {
+    let body = json!({"error": "method_not_allowed", "message": format!("{method} is not served here; use GET, HEAD or OPTIONS")});
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(ALLOW, ALLOWED_METHODS)],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+async fn not_found(request: Request) -> Response {
+    let body = json!({"error": "not_found", "message": format!("no mock endpoint at {}; see GET /__mock/scenarios for what is mounted", request.uri().path())});
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+/// Whether the peer may use the admin API.
+pub(crate) fn admin_allowed(state: &AppState, request_extensions: &axum::http::Extensions) -> bool {
+    if state.0.config.admin_open {
+        return true;
+    }
+    // In-process calls (tests through `oneshot`) carry no peer address.
+    request_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit;
+
+    #[test]
+    fn the_fault_sequence_is_fixed_per_seed_and_near_the_rate() {
+        let share = |seed| (0..10_000).filter(|&n| unit(seed, n, 0) < 0.1).count();
+        assert_eq!(share(7), share(7));
+        assert!((800..1200).contains(&share(7)), "{}", share(7));
+        assert_ne!(
+            (0..100).map(|n| unit(1, n, 0) < 0.5).collect::<Vec<_>>(),
+            (0..100).map(|n| unit(2, n, 0) < 0.5).collect::<Vec<_>>()
+        );
+    }
+}

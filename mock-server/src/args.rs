@@ -1,0 +1,139 @@
+//! Command-line flags of `session-mock`. Each can also come from an
+//! environment variable (`SESSION_MOCK_*`); flags win over the environment,
+//! which wins over the config file. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::config::{AuthMode, DataMode};
+
+/// A mock of the session endpoints for frontend development.
+///
+/// Serves every contract (session-api at /auth/session, authjs at
+/// /api/auth/session) with valid, empty, 401, 404 and 500 responses. Choose
+/// per run (--scenario), per request (`Prefer: code=401`, `Mock-Scenario:
+/// empty`, `?__scenario=500`) or at runtime (PUT /__mock/scenarios).
+#[derive(Debug, Default, Parser)]
+#[command(name = "session-mock", version, after_help = AFTER_HELP)]
+pub struct MockArgs {
+    /// A TOML config file; its keys are the long flag names.
+    #[arg(long, env = "SESSION_MOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on. Loopback unless you mean to share the mock.
+    #[arg(long, env = "SESSION_MOCK_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Default scenario: NAME for every contract, or CONTRACT=NAME (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_SCENARIO",
+        value_delimiter = ',',
+        value_name = "[CONTRACT=]NAME"
+    )]
+    pub scenario: Vec<String>,
+    /// Mount a contract at another path, e.g. session-api=/api/v1/auth/session (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_PATH",
+        value_delimiter = ',',
+        value_name = "CONTRACT=PATH"
+    )]
+    pub path: Vec<String>,
+    /// Serve only these contracts (repeatable).
+    #[arg(long, value_name = "CONTRACT")]
+    pub only: Vec<String>,
+    /// Leave these contracts out (repeatable).
+    #[arg(long, value_name = "CONTRACT")]
+    pub without: Vec<String>,
+    /// Where bodies come from.
+    #[arg(long, env = "SESSION_MOCK_DATA", value_enum)]
+    pub data: Option<DataMode>,
+    /// Seed for generated data and for --fail-rate.
+    #[arg(long, env = "SESSION_MOCK_SEED")]
+    pub seed: Option<u64>,
+    /// Answer like a real server, by the request's credential. `--auth` alone
+    /// means `known`: configured credentials and tokens the mock issues.
+    #[arg(long, env = "SESSION_MOCK_AUTH", value_enum, num_args = 0..=1, default_missing_value = "known")]
+    pub auth: Option<AuthMode>,
+    /// A bearer token the mock accepts (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Vec<String>,
+    /// A session-cookie value the mock accepts (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_COOKIES",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "VALUE"
+    )]
+    pub cookie: Vec<String>,
+    /// A credential answered as revoked: 404 / `{}` (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_REVOKED",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "CREDENTIAL"
+    )]
+    pub revoked: Vec<String>,
+    /// Key that signs the tokens the mock issues (stable across restarts).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_SIGNING_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub signing_key: Option<String>,
+    /// JSON merged into the valid body: CONTRACT=JSON or CONTRACT=@FILE (repeatable).
+    #[arg(long = "override", value_name = "CONTRACT=JSON")]
+    pub overrides: Vec<String>,
+    /// Serve an override even if it breaks the schema.
+    #[arg(long)]
+    pub allow_invalid_override: bool,
+    /// Delay before every answer, e.g. 200ms.
+    #[arg(long, env = "SESSION_MOCK_LATENCY", value_name = "DURATION")]
+    pub latency: Option<String>,
+    /// Random extra delay, up to this much either way of --latency.
+    #[arg(long, env = "SESSION_MOCK_JITTER", value_name = "DURATION")]
+    pub jitter: Option<String>,
+    /// Share of requests turned into 500s (0 to 1), deterministic for a --seed.
+    #[arg(long, env = "SESSION_MOCK_FAIL_RATE", value_name = "RATE")]
+    pub fail_rate: Option<f64>,
+    /// Origin allowed to call with credentials; `*` in the port matches any
+    /// port (repeatable). Default: http://localhost:* and http://127.0.0.1:*.
+    #[arg(
+        long,
+        env = "SESSION_MOCK_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origin: Vec<String>,
+    /// How many recent requests GET /__mock/requests keeps (0 turns it off).
+    #[arg(long, env = "SESSION_MOCK_JOURNAL_SIZE", value_name = "N")]
+    pub journal_size: Option<usize>,
+    /// Turn off the admin API (/__mock/scenarios, /__mock/requests).
+    #[arg(long)]
+    pub no_admin: bool,
+    /// Serve the admin API to non-loopback peers too.
+    #[arg(long)]
+    pub admin_open: bool,
+    /// Log level or filter (error, warn, info, debug, trace).
+    #[arg(long, env = "SESSION_MOCK_LOG", value_name = "LEVEL")]
+    pub log: Option<String>,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+const AFTER_HELP: &str = "\
+Scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error).
+Per-request choice wins over the runtime choice, which wins over --auth, which
+wins over the configured default:
+  ?__scenario=NAME  >  Mock-Scenario: NAME  >  Prefer: code=N / example=NAME
+Exit codes: 0 clean shutdown, 2 configuration error or address in use.";

@@ -1,0 +1,475 @@
+//! The mock's effective configuration, and how it is built from its sources.
+//!
+//! Precedence: flag > environment (`SESSION_MOCK_*`, handled by clap) >
+//! config file (TOML) > defaults. Everything is checked here, before a socket
+//! is opened, so every mistake is reported at once with the key and value.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use session_schemas::{Contract, Registry};
+use thiserror::Error;
+
+use crate::args::MockArgs;
+use crate::duration;
+
+/// Where a scenario's body comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DataMode {
+    /// The golden fixtures, timestamps moved to the present.
+    Fixture,
+    /// The golden fixtures byte for byte, for snapshot tests.
+    Frozen,
+    /// Bodies generated from the schema, seeded, timestamps around now.
+    Generated,
+}
+
+/// Whether (and how) the response follows the request's credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// The configured scenario, whatever the request carries.
+    Off,
+    /// Only configured credentials and tokens the mock issued are valid.
+    Known,
+    /// Any well-formed credential is valid.
+    Any,
+}
+
+/// One contract served at one path.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub contract: &'static Contract,
+    pub path: String,
+    /// Canonical name of the default scenario.
+    pub scenario: String,
+    /// JSON merged into the authenticated body.
+    pub overrides: Option<Value>,
+}
+
+/// Everything the server needs, checked.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub listen: SocketAddr,
+    pub mounts: Vec<Mount>,
+    pub data: DataMode,
+    pub seed: u64,
+    pub auth: AuthMode,
+    pub tokens: Vec<String>,
+    pub cookies: Vec<String>,
+    pub revoked: Vec<String>,
+    pub signing_key: String,
+    pub latency: Duration,
+    pub jitter: Duration,
+    pub fail_rate: f64,
+    pub cors_origins: Vec<String>,
+    /// 0 turns the journal off.
+    pub journal_size: usize,
+    pub admin: bool,
+    /// Serve the admin API and journal to non-loopback peers too.
+    pub admin_open: bool,
+    pub allow_invalid_override: bool,
+    pub log: String,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
+pub const DEFAULT_SIGNING_KEY: &str = "session-mock-development-key";
+pub const DEFAULT_CORS_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
+pub const DEFAULT_JOURNAL_SIZE: usize = 256;
+
+/// A configuration that cannot be used; the message names key and value.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("{key} = {value:?}: {message}")]
+    Invalid {
+        key: String,
+        value: String,
+        message: String,
+    },
+}
+
+fn invalid(key: &str, value: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        value: value.into(),
+        message: message.into(),
+    }
+}
+
+/// The config file's shape. Every key is optional; unknown keys are errors.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data: Option<DataMode>,
+    pub seed: Option<u64>,
+    pub auth: Option<AuthMode>,
+    pub tokens: Option<Vec<String>>,
+    pub cookies: Option<Vec<String>>,
+    pub revoked: Option<Vec<String>>,
+    pub signing_key: Option<String>,
+    pub latency: Option<String>,
+    pub jitter: Option<String>,
+    pub fail_rate: Option<f64>,
+    pub cors_origins: Option<Vec<String>>,
+    pub journal_size: Option<usize>,
+    pub admin: Option<bool>,
+    pub admin_open: Option<bool>,
+    pub allow_invalid_override: Option<bool>,
+    pub log: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contracts: BTreeMap<String, FileMount>,
+}
+
+/// `[contracts.<name>]` in the config file.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMount {
+    pub enabled: Option<bool>,
+    pub path: Option<String>,
+    pub scenario: Option<String>,
+    #[serde(rename = "override")]
+    pub overrides: Option<toml::Value>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+}
+
+impl MockConfig {
+    /// The defaults alone: both contracts at their documented paths, `valid`.
+    pub fn defaults() -> Self {
+        Self::from_sources(&MockArgs::default(), FileConfig::default())
+            .expect("the defaults are valid")
+    }
+
+    /// Merges flags/environment over the file over the defaults, and checks the result.
+    pub fn from_sources(args: &MockArgs, file: FileConfig) -> Result<Self, ConfigError> {
+        let registry = Registry::builtin();
+        let listen_text = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            invalid(
+                "listen",
+                &listen_text,
+                "not an address such as 127.0.0.1:4010 or [::1]:4010",
+            )
+        })?;
+        let latency = parse_duration("latency", args.latency.clone().or(file.latency))?;
+        let jitter = parse_duration("jitter", args.jitter.clone().or(file.jitter))?;
+        let fail_rate = args.fail_rate.or(file.fail_rate).unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&fail_rate) {
+            return Err(invalid(
+                "fail-rate",
+                fail_rate.to_string(),
+                "must be between 0 and 1 (0.1 fails one request in ten)",
+            ));
+        }
+        let cors_origins = non_empty(args.cors_origin.clone())
+            .or(file.cors_origins)
+            .unwrap_or_else(|| DEFAULT_CORS_ORIGINS.map(str::to_owned).to_vec());
+        for origin in &cors_origins {
+            crate::cors::check_pattern(origin)
+                .map_err(|message| invalid("cors-origin", origin, message))?;
+        }
+
+        // Per-contract settings: file tables first, then flags on top.
+        for name in file.contracts.keys() {
+            registry
+                .get(name)
+                .map_err(|e| invalid(&format!("contracts.{name}"), name, e.to_string()))?;
+        }
+        let mut mounts = Vec::new();
+        for contract in registry.contracts() {
+            let from_file = file
+                .contracts
+                .get(&contract.name)
+                .cloned()
+                .unwrap_or_default();
+            let key = |field: &str| format!("contracts.{}.{field}", contract.name);
+            let mut enabled = from_file.enabled.unwrap_or(true);
+            if !args.only.is_empty() {
+                enabled = args.only.iter().any(|n| n == &contract.name);
+            }
+            if args.without.iter().any(|n| n == &contract.name) {
+                enabled = false;
+            }
+            if !enabled {
+                continue;
+            }
+            let path = per_contract(&args.path, &contract.name, "path", false)?
+                .or(from_file.path)
+                .unwrap_or_else(|| contract.path.clone());
+            if !path.starts_with('/')
+                || path.starts_with("/__mock")
+                || path.contains(['?', '#', ' '])
+            {
+                return Err(invalid(
+                    &key("path"),
+                    &path,
+                    "must start with `/`, not under /__mock, and hold no `?`, `#` or space",
+                ));
+            }
+            let scenario_name = per_contract(&args.scenario, &contract.name, "scenario", true)?
+                .or(from_file.scenario)
+                .unwrap_or_else(|| "valid".to_owned());
+            let scenario = contract
+                .scenario(&scenario_name)
+                .map_err(|e| invalid(&key("scenario"), &scenario_name, e.to_string()))?;
+            let overrides = match per_contract(&args.overrides, &contract.name, "override", false)?
+            {
+                Some(text) => Some(parse_override(&key("override"), &text)?),
+                None => from_file
+                    .overrides
+                    .map(toml_to_json)
+                    .transpose()
+                    .map_err(|m| invalid(&key("override"), "(table)", m))?,
+            };
+            if let Some(o) = &overrides
+                && !o.is_object()
+            {
+                return Err(invalid(
+                    &key("override"),
+                    o.to_string(),
+                    "must be a JSON object to merge into the body",
+                ));
+            }
+            mounts.push(Mount {
+                contract,
+                path,
+                scenario: scenario.name.clone(),
+                overrides,
+            });
+        }
+        for name in args.only.iter().chain(&args.without) {
+            registry
+                .get(name)
+                .map_err(|e| invalid("only/without", name, e.to_string()))?;
+        }
+        if mounts.is_empty() {
+            return Err(invalid(
+                "contracts",
+                "(none)",
+                "every contract is left out; nothing to serve",
+            ));
+        }
+        let mut paths: Vec<&str> = mounts.iter().map(|m| m.path.as_str()).collect();
+        paths.sort_unstable();
+        if let Some(pair) = paths.windows(2).find(|p| p[0] == p[1]) {
+            return Err(invalid(
+                "path",
+                pair[0],
+                "two contracts are mounted at the same path",
+            ));
+        }
+
+        let journal_size = args
+            .journal_size
+            .or(file.journal_size)
+            .unwrap_or(DEFAULT_JOURNAL_SIZE);
+        if journal_size > 100_000 {
+            return Err(invalid(
+                "journal-size",
+                journal_size.to_string(),
+                "at most 100000 entries are kept",
+            ));
+        }
+        let signing_key = args
+            .signing_key
+            .clone()
+            .or(file.signing_key)
+            .unwrap_or_else(|| DEFAULT_SIGNING_KEY.to_owned());
+        if signing_key.len() < 8 {
+            return Err(invalid(
+                "signing-key",
+                "(hidden)",
+                "must be at least 8 characters",
+            ));
+        }
+        let credentials = |flag: &Vec<String>,
+                           from_file: Option<Vec<String>>,
+                           key: &str|
+         -> Result<Vec<String>, ConfigError> {
+            let values = non_empty(flag.clone()).or(from_file).unwrap_or_default();
+            if values.iter().any(|v| {
+                v.is_empty()
+                    || v.chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == ';')
+            }) {
+                return Err(invalid(
+                    key,
+                    "(hidden)",
+                    "credentials must be non-empty, without spaces, control characters or `;`",
+                ));
+            }
+            Ok(values)
+        };
+        Ok(Self {
+            listen,
+            mounts,
+            data: args.data.or(file.data).unwrap_or(DataMode::Fixture),
+            seed: args.seed.or(file.seed).unwrap_or(0),
+            auth: args.auth.or(file.auth).unwrap_or(AuthMode::Off),
+            tokens: credentials(&args.token, file.tokens, "tokens")?,
+            cookies: credentials(&args.cookie, file.cookies, "cookies")?,
+            revoked: credentials(&args.revoked, file.revoked, "revoked")?,
+            signing_key,
+            latency,
+            jitter,
+            fail_rate,
+            cors_origins,
+            journal_size,
+            admin: !args.no_admin && file.admin.unwrap_or(true),
+            admin_open: args.admin_open || file.admin_open.unwrap_or(false),
+            allow_invalid_override: args.allow_invalid_override
+                || file.allow_invalid_override.unwrap_or(false),
+            log: args
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+
+    /// The effective configuration as a config file (secrets hidden).
+    pub fn to_toml(&self) -> String {
+        let hidden = |values: &[String]| {
+            (!values.is_empty()).then(|| values.iter().map(|_| "(hidden)".to_owned()).collect())
+        };
+        let file = FileConfig {
+            listen: Some(self.listen.to_string()),
+            data: Some(self.data),
+            seed: Some(self.seed),
+            auth: Some(self.auth),
+            tokens: hidden(&self.tokens),
+            cookies: hidden(&self.cookies),
+            revoked: hidden(&self.revoked),
+            signing_key: (self.signing_key != DEFAULT_SIGNING_KEY).then(|| "(hidden)".to_owned()),
+            latency: Some(duration::format(self.latency)),
+            jitter: Some(duration::format(self.jitter)),
+            fail_rate: Some(self.fail_rate),
+            cors_origins: Some(self.cors_origins.clone()),
+            journal_size: Some(self.journal_size),
+            admin: Some(self.admin),
+            admin_open: Some(self.admin_open),
+            allow_invalid_override: Some(self.allow_invalid_override),
+            log: Some(self.log.clone()),
+            contracts: self
+                .mounts
+                .iter()
+                .map(|m| {
+                    let overrides = m
+                        .overrides
+                        .as_ref()
+                        .and_then(|o| toml::Value::try_from(o).ok());
+                    (
+                        m.contract.name.clone(),
+                        FileMount {
+                            enabled: Some(true),
+                            path: Some(m.path.clone()),
+                            scenario: Some(m.scenario.clone()),
+                            overrides,
+                        },
+                    )
+                })
+                .collect(),
+        };
+        toml::to_string(&file)
+            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+    }
+}
+
+fn non_empty(values: Vec<String>) -> Option<Vec<String>> {
+    (!values.is_empty()).then_some(values)
+}
+
+fn parse_duration(key: &str, text: Option<String>) -> Result<Duration, ConfigError> {
+    text.map_or(Ok(Duration::ZERO), |t| {
+        duration::parse(&t).map_err(|m| invalid(key, &t, m))
+    })
+}
+
+/// The value for `contract` among repeated `CONTRACT=VALUE` flags. Where
+/// `bare` is allowed, a value without `CONTRACT=` applies to every contract,
+/// and a contract-specific one wins over it whatever the order.
+fn per_contract(
+    values: &[String],
+    contract: &str,
+    flag: &str,
+    bare: bool,
+) -> Result<Option<String>, ConfigError> {
+    let registry = Registry::builtin();
+    let (mut specific, mut general) = (None, None);
+    for value in values {
+        let prefix = value.split_once('=').filter(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        });
+        match prefix {
+            Some((name, rest)) => {
+                registry
+                    .get(name)
+                    .map_err(|e| invalid(flag, value, e.to_string()))?;
+                if name == contract {
+                    specific = Some(rest.to_owned());
+                }
+            }
+            None if bare => general = Some(value.clone()),
+            None => {
+                return Err(invalid(
+                    flag,
+                    value,
+                    format!(
+                        "expected CONTRACT=VALUE; known contracts: {}",
+                        registry.names().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(specific.or(general))
+}
+
+/// `--override` takes inline JSON or `@file.json`.
+fn parse_override(key: &str, text: &str) -> Result<Value, ConfigError> {
+    let (source, json) = match text.strip_prefix('@') {
+        Some(path) => (
+            path.to_owned(),
+            std::fs::read_to_string(path)
+                .map_err(|e| invalid(key, text, format!("cannot read {path}: {e}")))?,
+        ),
+        None => ("inline JSON".to_owned(), text.to_owned()),
+    };
+    serde_json::from_str(&json)
+        .map_err(|e| invalid(key, text, format!("{source} is not valid JSON: {e}")))
+}
+
+fn toml_to_json(value: toml::Value) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| e.to_string())
+}

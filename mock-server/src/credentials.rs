@@ -1,0 +1,353 @@
+//! Credentials in auth-aware mode: where they are found, whether they are
+//! valid, and the stable identity a valid one maps to.
+//!
+//! Tokens the mock issues are `smk1.<label>.<signature>`, the signature an
+//! HMAC-SHA256 of the label under the signing key; a tampered, truncated or
+//! extended copy fails verification as it would on a real server. Nothing
+//! here ever logs or returns a credential: only a keyed fingerprint.
+
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use hmac::{Hmac, Mac};
+use session_schemas::{Auth, Outcome};
+use sha2::Sha256;
+
+use crate::config::AuthMode;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const ISSUED_PREFIX: &str = "smk1.";
+const SIGNATURE_HEX: usize = 32;
+
+/// What the request carries, as the contract's carrier sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Absent,
+    /// Something is there but it is not a credential (no token after `Bearer`,
+    /// another scheme, two Authorization headers, bytes that are not text...).
+    Malformed(&'static str),
+    Present(String),
+}
+
+/// Finds the credential the contract's carrier would read.
+pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
+    match auth {
+        Auth::Bearer => {
+            let mut values = headers.get_all(AUTHORIZATION).iter();
+            let Some(value) = values.next() else {
+                return Credential::Absent;
+            };
+            if values.next().is_some() {
+                return Credential::Malformed("several Authorization headers");
+            }
+            let Ok(text) = value.to_str() else {
+                return Credential::Malformed("Authorization is not visible ASCII");
+            };
+            let Some((scheme, token)) = text.split_once(' ') else {
+                return Credential::Malformed("no token after the scheme");
+            };
+            let token = token.trim();
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                Credential::Malformed("not a Bearer credential")
+            } else if token.is_empty() || token.contains(char::is_whitespace) {
+                Credential::Malformed("not a single bearer token")
+            } else {
+                Credential::Present(token.to_owned())
+            }
+        }
+        Auth::Cookie { names } => {
+            for header in headers.get_all(COOKIE) {
+                let Ok(text) = header.to_str() else {
+                    return Credential::Malformed("Cookie is not visible ASCII");
+                };
+                for pair in text.split(';') {
+                    let Some((name, value)) = pair.trim().split_once('=') else {
+                        continue;
+                    };
+                    if names.iter().any(|n| n == name) {
+                        let value = value.trim().trim_matches('"');
+                        return if value.is_empty() {
+                            Credential::Malformed("empty session cookie")
+                        } else {
+                            Credential::Present(value.to_owned())
+                        };
+                    }
+                }
+            }
+            Credential::Absent
+        }
+    }
+}
+
+/// The stable identity of a valid credential: the same credential, the same ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity(pub [u8; 32]);
+
+/// Who the mock lets in.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    key: Vec<u8>,
+    mode: AuthMode,
+    tokens: Vec<String>,
+    cookies: Vec<String>,
+    revoked: Vec<String>,
+}
+
+impl Keyring {
+    pub fn new(
+        key: &str,
+        mode: AuthMode,
+        tokens: Vec<String>,
+        cookies: Vec<String>,
+        revoked: Vec<String>,
+    ) -> Self {
+        Self {
+            key: key.as_bytes().to_vec(),
+            mode,
+            tokens,
+            cookies,
+            revoked,
+        }
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        for part in parts {
+            mac.update(part);
+            mac.update(&[0]);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// A token this mock accepts in `known` mode, for `label` (e.g. a user name).
+    pub fn issue(&self, label: &str) -> String {
+        let signature = hex(&self.mac(&[b"issue", label.as_bytes()])[..SIGNATURE_HEX / 2]);
+        format!("{ISSUED_PREFIX}{label}.{signature}")
+    }
+
+    fn is_issued(&self, credential: &str) -> bool {
+        let Some(rest) = credential.strip_prefix(ISSUED_PREFIX) else {
+            return false;
+        };
+        let Some((label, signature)) = rest.rsplit_once('.') else {
+            return false;
+        };
+        let expected = hex(&self.mac(&[b"issue", label.as_bytes()])[..SIGNATURE_HEX / 2]);
+        // Constant-time comparison: a mock, but it teaches the right habit.
+        signature.len() == expected.len()
+            && signature
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    /// The outcome class for a request's credential.
+    pub fn judge(&self, auth: &Auth, credential: &Credential) -> (Outcome, Option<Identity>) {
+        let Credential::Present(value) = credential else {
+            return (Outcome::Unauthenticated, None);
+        };
+        if self.revoked.iter().any(|r| r == value) {
+            return (Outcome::Revoked, None);
+        }
+        let configured = match auth {
+            Auth::Bearer => &self.tokens,
+            Auth::Cookie { .. } => &self.cookies,
+        };
+        let valid = match self.mode {
+            AuthMode::Any => true,
+            AuthMode::Known | AuthMode::Off => {
+                configured.iter().any(|c| c == value) || self.is_issued(value)
+            }
+        };
+        if valid {
+            (
+                Outcome::Authenticated,
+                Some(Identity(self.mac(&[b"identity", value.as_bytes()]))),
+            )
+        } else {
+            (Outcome::Unauthenticated, None)
+        }
+    }
+
+    /// A keyed, truncated hash to tell credentials apart in the journal
+    /// without revealing them.
+    pub fn fingerprint(&self, credential: &Credential) -> String {
+        match credential {
+            Credential::Absent => "none".to_owned(),
+            Credential::Malformed(why) => format!("malformed ({why})"),
+            Credential::Present(value) => format!(
+                "fp:{}",
+                hex(&self.mac(&[b"fingerprint", value.as_bytes()])[..4])
+            ),
+        }
+    }
+
+    /// A UUID derived from an identity and the UUID it replaces.
+    pub fn derive_uuid(&self, identity: &Identity, original: &str) -> String {
+        let digest = self.mac(&[b"uuid", &identity.0, original.as_bytes()]);
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let h = hex(&bytes);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                HeaderValue::from_str(value).expect("value"),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn bearer_extraction_tells_absent_malformed_and_present_apart() {
+        let auth = Auth::Bearer;
+        assert_eq!(extract(&auth, &headers(&[])), Credential::Absent);
+        assert_eq!(
+            extract(&auth, &headers(&[("authorization", "Bearer abc")])),
+            Credential::Present("abc".into())
+        );
+        assert_eq!(
+            extract(&auth, &headers(&[("authorization", "bearer abc")])),
+            Credential::Present("abc".into())
+        );
+        assert!(matches!(
+            extract(&auth, &headers(&[("authorization", "Bearer")])),
+            Credential::Malformed(_)
+        ));
+        assert!(matches!(
+            extract(&auth, &headers(&[("authorization", "Bearer ")])),
+            Credential::Malformed(_)
+        ));
+        assert!(matches!(
+            extract(&auth, &headers(&[("authorization", "Basic YTpi")])),
+            Credential::Malformed(_)
+        ));
+        assert!(matches!(
+            extract(
+                &auth,
+                &headers(&[("authorization", "Bearer a"), ("authorization", "Bearer b")])
+            ),
+            Credential::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn cookie_extraction_finds_the_session_cookie_among_others() {
+        let auth = Auth::Cookie {
+            names: vec![
+                "authjs.session-token".into(),
+                "next-auth.session-token".into(),
+            ],
+        };
+        assert_eq!(
+            extract(
+                &auth,
+                &headers(&[("cookie", "theme=dark; authjs.session-token=v1; x=y")])
+            ),
+            Credential::Present("v1".into())
+        );
+        assert_eq!(
+            extract(&auth, &headers(&[("cookie", "next-auth.session-token=v4")])),
+            Credential::Present("v4".into())
+        );
+        assert_eq!(
+            extract(&auth, &headers(&[("cookie", "session-token=v1")])),
+            Credential::Absent
+        );
+        assert!(matches!(
+            extract(&auth, &headers(&[("cookie", "authjs.session-token=")])),
+            Credential::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_any_alteration_fails() {
+        let keyring = Keyring::new("a-long-enough-key", AuthMode::Known, vec![], vec![], vec![]);
+        let token = keyring.issue("dev");
+        let judge = |t: &str| {
+            keyring
+                .judge(&Auth::Bearer, &Credential::Present(t.to_owned()))
+                .0
+        };
+        assert_eq!(judge(&token), Outcome::Authenticated);
+        let mut flipped = token.clone().into_bytes();
+        let last = flipped.len() - 1;
+        flipped[last] = if flipped[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(
+            judge(&String::from_utf8(flipped).expect("ascii")),
+            Outcome::Unauthenticated
+        );
+        assert_eq!(judge(&token[..token.len() - 1]), Outcome::Unauthenticated);
+        assert_eq!(judge(&format!("{token}0")), Outcome::Unauthenticated);
+        assert_eq!(
+            judge(&token.replace(".dev.", ".admin.")),
+            Outcome::Unauthenticated
+        );
+        let other_key = Keyring::new("another-long-key", AuthMode::Known, vec![], vec![], vec![]);
+        assert_eq!(
+            other_key
+                .judge(&Auth::Bearer, &Credential::Present(token))
+                .0,
+            Outcome::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn identities_are_stable_per_credential_and_distinct_across_them() {
+        let keyring = Keyring::new(
+            "a-long-enough-key",
+            AuthMode::Any,
+            vec![],
+            vec![],
+            vec!["gone".into()],
+        );
+        let id = |t: &str| {
+            keyring
+                .judge(&Auth::Bearer, &Credential::Present(t.to_owned()))
+                .1
+        };
+        assert_eq!(id("one"), id("one"));
+        assert_ne!(id("one"), id("two"));
+        assert_eq!(
+            keyring
+                .judge(&Auth::Bearer, &Credential::Present("gone".into()))
+                .0,
+            Outcome::Revoked
+        );
+        let a = keyring.derive_uuid(
+            &id("one").expect("valid"),
+            "123e4567-e89b-12d3-a456-426614174000",
+        );
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(
+            !keyring
+                .fingerprint(&Credential::Present("secret-value".into()))
+                .contains("secret")
+        );
+    }
+}

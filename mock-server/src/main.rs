@@ -1,0 +1,138 @@
+//! `session-mock`: parse the configuration, print how to use the mock, serve
+//! until Ctrl-C or SIGTERM. Exit 2 on any configuration or bind error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use session_mock::args::MockArgs;
+use session_mock::config::{FileConfig, MockConfig};
+use session_mock::{AuthMode, MockServer};
+use session_schemas::Auth;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = MockArgs::parse();
+    let config = match load(&args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.print_config {
+        print!("{}", config.to_toml());
+        return ExitCode::SUCCESS;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let server = match MockServer::start(config.clone()).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    print_banner(&config, &server);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await;
+    ExitCode::SUCCESS
+}
+
+fn load(args: &MockArgs) -> Result<MockConfig, String> {
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path).map_err(|e| e.to_string())?,
+        None => FileConfig::default(),
+    };
+    if let Some(filter) = &args.log
+        && tracing_subscriber::EnvFilter::try_new(filter).is_err()
+    {
+        return Err(format!(
+            "log = {filter:?}: not a level (error, warn, info, debug, trace) or filter"
+        ));
+    }
+    MockConfig::from_sources(args, file).map_err(|e| e.to_string())
+}
+
+#[allow(clippy::print_stdout)]
+fn print_banner(config: &MockConfig, server: &MockServer) {
+    let base = server.url("");
+    let name = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
+    println!(
+        "session-mock listening on {base}  (data: {}, auth: {})",
+        name(&config.data),
+        name(&config.auth)
+    );
+    for mount in &config.mounts {
+        println!(
+            "  {:<12} GET {base}{:<22} scenario {}",
+            mount.contract.name, mount.path, mount.scenario
+        );
+    }
+    let first = &config.mounts[0];
+    println!("Switch scenarios:");
+    println!(
+        "  per request  curl -H 'Mock-Scenario: 401' {base}{}   (or ?__scenario=401, or Prefer: code=401)",
+        first.path
+    );
+    if config.admin {
+        println!(
+            "  at runtime   curl -X PUT {base}/__mock/scenarios -d '{{\"{}\": \"500\"}}'",
+            first.contract.name
+        );
+        println!("  journal      curl {base}/__mock/requests");
+    }
+    if config.auth != AuthMode::Off {
+        let keyring = session_mock::credentials::Keyring::new(
+            &config.signing_key,
+            config.auth,
+            vec![],
+            vec![],
+            vec![],
+        );
+        let token = keyring.issue("dev");
+        println!(
+            "Auth-aware ({}): a credential the mock accepts:",
+            name(&config.auth)
+        );
+        for mount in &config.mounts {
+            match &mount.contract.auth {
+                Auth::Bearer => println!(
+                    "  {:<12} Authorization: Bearer {token}",
+                    mount.contract.name
+                ),
+                Auth::Cookie { names } => {
+                    println!("  {:<12} Cookie: {}={token}", mount.contract.name, names[0])
+                }
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,317 @@
+//! Response bodies: everything that can be computed at startup is.
+//!
+//! Per scenario: the fixture (with any override merged in, checked against
+//! the schema at startup), pre-serialized where it never changes; for a
+//! fixture with a recording time, re-rendered at most once a second with its
+//! timestamps moved to the present; from the schema's generator in generated
+//! mode (seeded, so the same seed and request order give the same bodies).
+//! In auth-aware mode, an authenticated body's UUIDs are replaced by ones
+//! derived from the credential: the same credential, the same session.
+
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use bytes::Bytes;
+use serde_json::Value;
+use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario};
+use time::OffsetDateTime;
+
+use crate::config::{ConfigError, DataMode, Mount};
+use crate::credentials::{Identity, Keyring};
+
+/// How many generated bodies are checked at startup against an override.
+const OVERRIDE_SAMPLES: usize = 64;
+
+struct ScenarioBody {
+    /// The fixture, override merged in.
+    base: Value,
+    /// The recording time, when timestamps move with the clock.
+    recorded_at: Option<OffsetDateTime>,
+    /// Serialized once: frozen mode, or a body without timestamps to move.
+    fixed: Option<Bytes>,
+    /// `(unix second, bytes)` of the last retimed rendering.
+    cache: RwLock<(i64, Bytes)>,
+    generator: Option<Mutex<BodyGenerator>>,
+    overrides: Option<Value>,
+}
+
+/// The bodies of one mounted contract.
+pub struct MountBodies {
+    data: DataMode,
+    scenarios: Vec<ScenarioBody>,
+    examples: Vec<Bytes>,
+    /// When the generators' timestamps were placed.
+    generated_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for MountBodies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MountBodies")
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MountBodies {
+    pub fn new(
+        mount: &Mount,
+        data: DataMode,
+        seed: u64,
+        allow_invalid_override: bool,
+        now: OffsetDateTime,
+    ) -> Result<Self, ConfigError> {
+        let contract = mount.contract;
+        let authenticated = &contract.outcome(Outcome::Authenticated).name;
+        let mut scenarios = Vec::new();
+        for (index, scenario) in contract.scenarios.iter().enumerate() {
+            let overrides = mount
+                .overrides
+                .clone()
+                .filter(|_| &scenario.name == authenticated);
+            let mut base = scenario.body.clone();
+            if let Some(patch) = &overrides {
+                merge_patch(&mut base, patch);
+            }
+            let generator = generator_for(contract, scenario, now, seed.wrapping_add(index as u64));
+            if let Some(patch) = &overrides
+                && !allow_invalid_override
+            {
+                check_override(
+                    mount,
+                    scenario,
+                    &base,
+                    data == DataMode::Generated,
+                    patch,
+                    now,
+                )?;
+            }
+            let frozen = data == DataMode::Frozen;
+            let fixed = if frozen && overrides.is_none() {
+                Some(Bytes::from(scenario.text.clone()))
+            } else if frozen || scenario.recorded_at.is_none() {
+                Some(Bytes::from(serde_json::to_vec(&base).unwrap_or_default()))
+            } else {
+                None
+            };
+            scenarios.push(ScenarioBody {
+                base,
+                recorded_at: scenario.recorded_at,
+                fixed,
+                cache: RwLock::new((i64::MIN, Bytes::new())),
+                generator: generator.map(Mutex::new),
+                overrides,
+            });
+        }
+        let examples = contract
+            .examples
+            .iter()
+            .map(|e| Bytes::from(serde_json::to_vec(&e.body).unwrap_or_default()))
+            .collect();
+        Ok(Self {
+            data,
+            scenarios,
+            examples,
+            generated_at: now,
+        })
+    }
+
+    pub fn example(&self, index: usize) -> Bytes {
+        self.examples.get(index).cloned().unwrap_or_default()
+    }
+
+    /// The body of scenario `index` for a request at `now`.
+    pub fn scenario(
+        &self,
+        index: usize,
+        now: OffsetDateTime,
+        dynamic: bool,
+        identity: Option<(&Keyring, &Identity)>,
+    ) -> Bytes {
+        let Some(body) = self.scenarios.get(index) else {
+            return Bytes::new();
+        };
+        if let Some(generator) = body
+            .generator
+            .as_ref()
+            .filter(|_| self.data == DataMode::Generated || dynamic)
+        {
+            let next = generator
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .next();
+            let mut value = next.unwrap_or_else(|| body.base.clone());
+            session_schemas::shift_timestamps(&mut value, now - self.generated_at);
+            if let Some(patch) = &body.overrides {
+                merge_patch(&mut value, patch);
+            }
+            return finish(value, identity);
+        }
+        if identity.is_some() {
+            return finish(self.retimed(body, now), identity);
+        }
+        if let Some(fixed) = &body.fixed {
+            return fixed.clone();
+        }
+        let second = now.unix_timestamp();
+        {
+            let cache = body.cache.read().unwrap_or_else(PoisonError::into_inner);
+            if cache.0 == second {
+                return cache.1.clone();
+            }
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&self.retimed(body, now)).unwrap_or_default());
+        *body.cache.write().unwrap_or_else(PoisonError::into_inner) = (second, bytes.clone());
+        bytes
+    }
+
+    fn retimed(&self, body: &ScenarioBody, now: OffsetDateTime) -> Value {
+        let mut value = body.base.clone();
+        if let (Some(recorded_at), None) = (body.recorded_at, &body.fixed) {
+            // Whole seconds: every request within a second sees the same body.
+            let now = now.replace_nanosecond(0).unwrap_or(now);
+            session_schemas::shift_timestamps(&mut value, now - recorded_at);
+        }
+        value
+    }
+}
+
+fn generator_for(
+    contract: &Contract,
+    scenario: &Scenario,
+    now: OffsetDateTime,
+    seed: u64,
+) -> Option<BodyGenerator> {
+    if !scenario.is_documented() {
+        return None;
+    }
+    contract
+        .scenario_strategy(scenario, now)
+        .ok()
+        .map(|strategy| BodyGenerator::new(strategy, seed))
+}
+
+fn finish(mut value: Value, identity: Option<(&Keyring, &Identity)>) -> Bytes {
+    if let Some((keyring, identity)) = identity {
+        replace_uuids(&mut value, keyring, identity);
+    }
+    Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+}
+
+/// Checks the fixture with the override, and in generated mode a sample of
+/// generated bodies with it (from a separate stream: checking must not
+/// consume the served one).
+fn check_override(
+    mount: &Mount,
+    scenario: &Scenario,
+    base: &Value,
+    generated: bool,
+    patch: &Value,
+    now: OffsetDateTime,
+) -> Result<(), ConfigError> {
+    let contract = mount.contract;
+    let mut samples = vec![base.clone()];
+    if generated
+        && let Some(strategy) = contract
+            .scenario_strategy(scenario, now)
+            .ok()
+            .filter(|_| scenario.is_documented())
+    {
+        samples.extend(
+            BodyGenerator::new(strategy, 0)
+                .take(OVERRIDE_SAMPLES)
+                .map(|mut v| {
+                    merge_patch(&mut v, patch);
+                    v
+                }),
+        );
+    }
+    for sample in samples {
+        let violations = contract
+            .validate(scenario.status, &sample, Mode::Lenient)
+            .unwrap_or_default();
+        if !violations.is_empty() {
+            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            return Err(ConfigError::Invalid {
+                key: format!("contracts.{}.override", contract.name),
+                value: patch.to_string(),
+                message: format!(
+                    "the {} body with this override breaks the {} schema:\n  {}\n(pass --allow-invalid-override to serve it anyway)",
+                    scenario.name,
+                    scenario.status,
+                    list.join("\n  ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7386 JSON merge patch: objects merge, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    let Value::Object(target) = target else {
+        return;
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+fn replace_uuids(value: &mut Value, keyring: &Keyring, identity: &Identity) {
+    match value {
+        Value::String(text) if is_uuid(text) => *text = keyring.derive_uuid(identity, text),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| replace_uuids(v, keyring, identity)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| replace_uuids(v, keyring, identity)),
+        _ => {}
+    }
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut target = json!({"a": 1, "user": {"type": "internal", "plan": "pro"}, "gone": true});
+        merge_patch(
+            &mut target,
+            &json!({"user": {"type": "client", "plan": null}, "gone": null, "new": [1]}),
+        );
+        assert_eq!(
+            target,
+            json!({"a": 1, "user": {"type": "client"}, "new": [1]})
+        );
+    }
+
+    #[test]
+    fn uuids_are_recognised_strictly() {
+        assert!(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
+        assert!(!is_uuid("123e4567-e89b-12d3-a456-42661417400"));
+        assert!(!is_uuid("123e4567xe89b-12d3-a456-426614174000"));
+    }
+}

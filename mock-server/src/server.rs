@@ -1,0 +1,95 @@
+//! Running the mock: bind, serve, shut down gracefully. `MockServer` is the
+//! handle other crates' tests use (listen on `127.0.0.1:0`, read the address).
+
+use std::net::SocketAddr;
+
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::app::app;
+use crate::config::{ConfigError, MockConfig};
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running mock server.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl MockServer {
+    /// Builds the app and starts serving on `config.listen` (port 0 picks a free port).
+    pub async fn start(config: MockConfig) -> Result<Self, StartError> {
+        let listener = bind(config.listen).await?;
+        Self::start_on(listener, config)
+    }
+
+    /// Serves on an already bound listener.
+    pub fn start_on(listener: TcpListener, config: MockConfig) -> Result<Self, StartError> {
+        let router = app(config)?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: ([127, 0, 0, 1], 0).into(),
+            source,
+        })?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
+}

@@ -140,10 +140,23 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     if admin_enabled {
         router = router.merge(admin::routes());
     }
-    Ok(router
-        .fallback(any(not_found))
-        .layer(cors)
-        .with_state(state))
+    let plain = router.fallback(any(not_found)).with_state(state);
+    let with_cors = plain.clone().layer(cors);
+    // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
+    // Access-Control-Request-Method) must reach the handler and get `Allow`.
+    let service = tower::service_fn(move |request: axum::extract::Request| {
+        let plain_options = request.method() == Method::OPTIONS
+            && !request
+                .headers()
+                .contains_key("access-control-request-method");
+        let router = if plain_options {
+            plain.clone()
+        } else {
+            with_cors.clone()
+        };
+        tower::ServiceExt::oneshot(router, request)
+    });
+    Ok(Router::new().fallback_service(service))
 }
 
 fn response_headers(mount: &Mount, status: u16, scenario: &str, off_contract: bool) -> HeaderMap {

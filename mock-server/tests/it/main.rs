@@ -1,0 +1,8 @@
+//! Integration tests of the mock: in process through `oneshot`, on a real
+//! socket through `MockServer`, and the binary through `assert_cmd`.
+
+mod auth;
+mod cli;
+mod scenarios;
+mod serving;
+mod util;

@@ -3,18 +3,21 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::app::{AppState, admin_allowed};
+use crate::app::AppState;
 
 /// Admin request bodies larger than this are refused.
 pub(crate) const MAX_ADMIN_BODY: usize = 64 * 1024;
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/__mock/scenarios",
@@ -27,6 +30,21 @@ pub(crate) fn routes() -> Router<AppState> {
             get(list_requests).delete(clear_requests),
         )
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+        .route_layer(middleware::from_fn_with_state(state, loopback_only))
+}
+
+/// Refuses non-loopback peers unless the config opens the admin API.
+async fn loopback_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // In-process calls (tests through `oneshot`) carry no peer address.
+    let peer_is_loopback = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback());
+    if state.0.config.admin_open || peer_is_loopback {
+        next.run(request).await
+    } else {
+        forbidden()
+    }
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
@@ -81,18 +99,12 @@ fn listing(state: &AppState) -> Value {
     json!({"contracts": contracts})
 }
 
-async fn list_scenarios(State(state): State<AppState>, request: Request) -> Response {
-    if !admin_allowed(&state, request.extensions()) {
-        return forbidden();
-    }
+async fn list_scenarios(State(state): State<AppState>) -> Response {
     axum::Json(listing(&state)).into_response()
 }
 
 /// Body: `{"<contract>": "<scenario>" | null, ...}`; `null` returns to the default.
 async fn set_scenarios(State(state): State<AppState>, request: Request) -> Response {
-    if !admin_allowed(&state, request.extensions()) {
-        return forbidden();
-    }
     let bytes = match axum::body::to_bytes(request.into_body(), MAX_ADMIN_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -124,18 +136,18 @@ fn parse_choices(state: &AppState, bytes: &Bytes) -> Result<Vec<(usize, Option<u
     };
     let mut choices = Vec::new();
     for (name, scenario) in &map {
-        let mounted: Vec<&str> = state
-            .0
-            .mounts
-            .iter()
-            .map(|m| m.mount.contract.name.as_str())
-            .collect();
         let index = state
             .0
             .mounts
             .iter()
             .position(|m| &m.mount.contract.name == name)
             .ok_or_else(|| {
+                let mounted: Vec<&str> = state
+                    .0
+                    .mounts
+                    .iter()
+                    .map(|m| m.mount.contract.name.as_str())
+                    .collect();
                 format!(
                     "`{name}` is not a mounted contract; mounted: {}",
                     mounted.join(", ")
@@ -167,18 +179,12 @@ fn parse_choices(state: &AppState, bytes: &Bytes) -> Result<Vec<(usize, Option<u
     Ok(choices)
 }
 
-async fn reset_scenarios(State(state): State<AppState>, request: Request) -> Response {
-    if !admin_allowed(&state, request.extensions()) {
-        return forbidden();
-    }
+async fn reset_scenarios(State(state): State<AppState>) -> Response {
     state.0.mounts.iter().for_each(|m| m.set_runtime(None));
     axum::Json(listing(&state)).into_response()
 }
 
-async fn list_requests(State(state): State<AppState>, request: Request) -> Response {
-    if !admin_allowed(&state, request.extensions()) {
-        return forbidden();
-    }
+async fn list_requests(State(state): State<AppState>) -> Response {
     match &state.0.journal {
         Some(journal) => axum::Json(journal.listing()).into_response(),
         None => error(
@@ -189,10 +195,7 @@ async fn list_requests(State(state): State<AppState>, request: Request) -> Respo
     }
 }
 
-async fn clear_requests(State(state): State<AppState>, request: Request) -> Response {
-    if !admin_allowed(&state, request.extensions()) {
-        return forbidden();
-    }
+async fn clear_requests(State(state): State<AppState>) -> Response {
     if let Some(journal) = &state.0.journal {
         journal.clear();
     }

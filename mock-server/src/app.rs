@@ -3,13 +3,12 @@
 //! `app(config)` builds everything that can be built at startup (bodies,
 //! header sets, the keyring), so a request only resolves, renders and answers.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -138,7 +137,7 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     }
     router = router.route("/__mock/health", get(admin::health));
     if admin_enabled {
-        router = router.merge(admin::routes());
+        router = router.merge(admin::routes(state.clone()));
     }
     let plain = router.fallback(any(not_found)).with_state(state);
     let with_cors = plain.clone().layer(cors);
@@ -345,17 +344,6 @@ async fn method_not_allowed(method: Method) -> Response {
 async fn not_found(request: Request) -> Response {
     let body = json!({"error": "not_found", "message": format!("no mock endpoint at {}; see GET /__mock/scenarios for what is mounted", request.uri().path())});
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
-}
-
-/// Whether the peer may use the admin API.
-pub(crate) fn admin_allowed(state: &AppState, request_extensions: &axum::http::Extensions) -> bool {
-    if state.0.config.admin_open {
-        return true;
-    }
-    // In-process calls (tests through `oneshot`) carry no peer address.
-    request_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback())
 }
 
 #[cfg(test)]

@@ -188,17 +188,7 @@ impl Keyring {
         let digest = self.mac(&[b"uuid", &identity.0, original.as_bytes()]);
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let h = hex(&bytes);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        session_schemas::uuid_v4(bytes)
     }
 }
 

@@ -443,7 +443,9 @@ fn maybe_null(strategy: SBoxedStrategy<Value>, nullable: bool) -> SBoxedStrategy
     }
 }
 
-fn uuid_v4(mut bytes: [u8; 16]) -> String {
+/// A version-4 UUID string from 16 bytes: the version and variant bits are set,
+/// the rest kept, so equal bytes give equal UUIDs.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

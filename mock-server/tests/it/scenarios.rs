@@ -274,3 +274,41 @@ fn an_override_that_breaks_the_schema_is_refused_at_startup_unless_allowed() {
     let allowed = [breaking[0], breaking[1], "--allow-invalid-override"];
     assert!(session_mock::app(crate::util::config(&allowed)).is_ok());
 }
+
+#[tokio::test]
+async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
+    // The peer address is only a value attached to the request: nothing is sent anywhere.
+    let from = |peer: &str| {
+        let mut request = Request::get("/__mock/scenarios")
+            .body(Body::empty())
+            .expect("request");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            peer.parse::<std::net::SocketAddr>().expect("addr"),
+        ));
+        request
+    };
+    let mock = app(&[]);
+    let refused = send(&mock, from("10.1.2.3:5000")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .expect("message")
+            .contains("--admin-open")
+    );
+    assert_eq!(
+        send(&mock, from("127.0.0.1:5000")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(send(&mock, from("[::1]:5000")).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&mock, "/auth/session", &[]).await.status,
+        StatusCode::OK,
+        "the endpoints themselves are not restricted"
+    );
+    let opened = app(&["--admin-open"]);
+    assert_eq!(
+        send(&opened, from("10.1.2.3:5000")).await.status,
+        StatusCode::OK
+    );
+}

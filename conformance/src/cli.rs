@@ -23,7 +23,160 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the contracts: paths, credentials, statuses, scenarios and rules.
     Contracts(ContractsArgs),
+    /// Send property-generated requests to a live endpoint and check every
+    /// answer against its contract.
+    Check(Box<CheckArgs>),
+    /// Prove the runner and the mock agree: run the runner against the mock,
+    /// in process, in the configurations whose verdicts are known.
+    SelfTest(SelfTestArgs),
 }
+
+#[derive(Debug, Args)]
+#[command(after_help = CHECK_HELP)]
+pub struct CheckArgs {
+    /// Targets from a TOML file (`[[target]]` tables) instead of
+    /// --contract and --base-url.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contract", "base_url", "path"])]
+    pub config: Option<PathBuf>,
+    /// The contract the endpoint implements.
+    #[arg(long, short = 'c', value_parser = contract_names(), required_unless_present = "config")]
+    pub contract: Option<String>,
+    /// Scheme, host and port of the server, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL", required_unless_present = "config")]
+    pub base_url: Option<String>,
+    /// The endpoint's path, if not the contract's (e.g. /api/v1/auth/session).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// A bearer token the endpoint accepts (session-api). Prefer the
+    /// environment variable: flags show in process lists.
+    #[arg(
+        long,
+        env = "SESSION_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// A session cookie the endpoint accepts (authjs), as VALUE or NAME=VALUE.
+    #[arg(
+        long,
+        env = "SESSION_COOKIE",
+        hide_env_values = true,
+        value_name = "COOKIE"
+    )]
+    pub cookie: Option<String>,
+    /// The session cookie's name, if not the contract's first.
+    #[arg(long, value_name = "NAME")]
+    pub cookie_name: Option<String>,
+    /// A bearer token the endpoint knows but has revoked (expects the revoked outcome).
+    #[arg(
+        long,
+        env = "SESSION_REVOKED_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub revoked_token: Option<String>,
+    /// A session cookie the endpoint knows but has revoked.
+    #[arg(
+        long,
+        env = "SESSION_REVOKED_COOKIE",
+        hide_env_values = true,
+        value_name = "COOKIE"
+    )]
+    pub revoked_cookie: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How the cases run and what is reported; the same for every target.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Cases per target.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub cases: u32,
+    /// Seed of the case generator: the same seed sends the same cases.
+    /// Random (and printed) when not given.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// At most this many requests per second, for shared environments.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_limit: Option<f64>,
+    /// Time allowed for one request, body included.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Bodies are read up to this size (B, KiB, MiB); a longer one is a violation.
+    #[arg(long, default_value = "1MiB", value_name = "SIZE")]
+    pub max_body: String,
+    /// A slower answer is a warning.
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub max_response_time: String,
+    /// Clock difference forgiven when judging timestamps against the time
+    /// an answer was received.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub clock_skew: String,
+    /// Checks to apply: names or groups (response, oracle, hygiene, all),
+    /// comma-separated; `-name` removes one.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub checks: String,
+    /// Warnings count as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Reject properties the contract does not declare.
+    #[arg(long)]
+    pub strict_schema: bool,
+    /// Requests spent shrinking one failure to a minimal case, at most.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub max_shrink: u32,
+    /// Also write a report: `json=PATH` or `junit=PATH` (repeatable).
+    #[arg(long, value_name = "KIND=PATH")]
+    pub report: Vec<String>,
+    /// The summary on standard output: for people, or the JSON report.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Colour in the summary.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No progress bar (it shows only on a terminal, for long runs).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct SelfTestArgs {
+    /// Cases per run.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub cases: u32,
+    /// Seed of the case generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub const CHECK_HELP: &str = "\
+Credentials come from SESSION_TOKEN / SESSION_COOKIE (and SESSION_REVOKED_TOKEN /
+SESSION_REVOKED_COOKIE) or the flags; reports and reproductions never contain them.
+
+A config file lists targets; run-wide flags still apply:
+  [[target]]
+  name = \"api\"                       # optional label
+  contract = \"session-api\"
+  base-url = \"http://127.0.0.1:8080\"
+  path = \"/api/v1/auth/session\"      # optional
+  token-env = \"API_TOKEN\"            # variables that hold the secrets
+  revoked-token-env = \"API_REVOKED_TOKEN\"
+
+Exit codes: 0 conformant, 1 contract violations found, 2 usage, configuration or
+connection error (unreachable target, rejected credential).";
 
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]

@@ -46,6 +46,9 @@ pub enum CliError {
         line: usize,
         column: usize,
     },
+    /// A target is unreachable, or rejects the credential it was given.
+    #[error("{0}")]
+    Target(String),
     /// Writing the report failed (e.g. a closed pipe).
     #[error("cannot write output: {0}")]
     Write(#[source] std::io::Error),

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, &mut out),
         Command::Contracts(args) => commands::contracts::run(args, &mut out),
+        Command::Check(args) => commands::check::run(args, &mut out),
+        Command::SelfTest(args) => commands::self_test::run(args, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -156,6 +156,13 @@ pub struct Contract {
     pub examples: Vec<Example>,
     pub headers: Vec<HeaderRule>,
     pub invariants: Vec<Invariant>,
+    /// Pointers of the fields that identify a session (same credential, same values).
+    pub identity: Vec<String>,
+    /// Pointers of timestamps that never go backwards for one credential.
+    pub monotonic: Vec<String>,
+    /// Top-level keys an authenticated body must carry (the authenticated
+    /// scenario's `required`): a body with any of them claims a session.
+    pub authenticated_keys: Vec<String>,
     outcomes: [(Outcome, usize); 3],
     document: Value,
 }
@@ -238,6 +245,49 @@ impl Contract {
                 ),
             ));
         }
+        for pointer in manifest
+            .session
+            .identity
+            .iter()
+            .chain(&manifest.session.monotonic)
+        {
+            if !pointer.starts_with('/') {
+                return Err(ContractError::manifest(
+                    file,
+                    format!(
+                        "x-contract.session: `{pointer}` is not a JSON pointer (starts with `/`)"
+                    ),
+                ));
+            }
+        }
+        let authenticated = &scenarios[outcomes[0].1];
+        let authenticated_pointer = authenticated.schema_pointer.clone().or_else(|| {
+            responses
+                .iter()
+                .find(|r| r.status == authenticated.status)
+                .map(|r| r.schema_pointer.clone())
+        });
+        let authenticated_keys: Vec<String> = authenticated_pointer
+            .and_then(|p| document.pointer(p.strip_prefix('#')?))
+            .and_then(|schema| schema.get("required"))
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if authenticated_keys.is_empty() {
+            return Err(ContractError::manifest(
+                file,
+                format!(
+                    "the authenticated scenario `{}` has no schema with `required` keys, \
+                     so an authenticated body cannot be told from an empty one",
+                    authenticated.name
+                ),
+            ));
+        }
         let auth = match manifest.auth {
             AuthManifest::Bearer => Auth::Bearer,
             AuthManifest::Cookie { cookies } if !cookies.is_empty() => {
@@ -271,9 +321,22 @@ impl Contract {
             examples,
             headers,
             invariants,
+            identity: manifest.session.identity,
+            monotonic: manifest.session.monotonic,
+            authenticated_keys,
             outcomes,
             document,
         })
+    }
+
+    /// Whether a response claims an authenticated session: the authenticated
+    /// outcome's status and an object carrying any key an authenticated body
+    /// requires. `{}`, `null` and error bodies do not.
+    pub fn claims_session(&self, status: u16, body: &Value) -> bool {
+        status == self.outcome(Outcome::Authenticated).status
+            && body
+                .as_object()
+                .is_some_and(|o| self.authenticated_keys.iter().any(|k| o.contains_key(k)))
     }
 
     /// The spec of a documented status.

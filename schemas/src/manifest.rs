@@ -25,6 +25,21 @@ pub(crate) struct Manifest {
     pub(crate) headers: Map<String, Value>,
     #[serde(default)]
     pub(crate) invariants: Vec<InvariantManifest>,
+    #[serde(default)]
+    pub(crate) session: SessionManifest,
+}
+
+/// What stays the same across answers to one credential.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SessionManifest {
+    /// JSON pointers of fields that identify the session; the same credential
+    /// must always get the same values.
+    #[serde(default)]
+    pub(crate) identity: Vec<String>,
+    /// JSON pointers of timestamps that never go backwards for one credential.
+    #[serde(default)]
+    pub(crate) monotonic: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,13 +43,21 @@ fn the_embedded_contracts_load_with_their_metadata() {
             .collect::<Vec<_>>(),
         [("WWW-Authenticate", "Bearer")]
     );
-    assert_eq!(api.headers_for(200).count(), 0);
+    assert_eq!(
+        api.headers_for(200)
+            .map(|h| (h.name.as_str(), h.value.as_str()))
+            .collect::<Vec<_>>(),
+        [("Cache-Control", "no-store")]
+    );
+    assert_eq!(api.identity, ["/session_id", "/user_id"]);
+    assert_eq!(api.monotonic, ["/last_activity_at"]);
     let authjs = registry.get("authjs").expect("authjs");
     assert_eq!(authjs.path, "/api/auth/session");
     assert!(matches!(&authjs.auth, Auth::Cookie { names } if names[0] == "authjs.session-token"));
     assert_eq!(authjs.documented_statuses(), [200, 500]);
     assert_eq!(authjs.outcome(Outcome::Unauthenticated).name, "empty");
     assert_eq!(authjs.headers_for(200).count(), 3);
+    assert_eq!(authjs.authenticated_keys, ["user"]);
     assert_eq!(
         authjs.scenario("server-error").map(|s| s.status).ok(),
         Some(500)
@@ -105,8 +113,31 @@ fn lookups_of_unknown_names_list_what_exists() {
 }
 
 #[test]
+fn a_session_is_claimed_only_by_an_authenticated_body() {
+    let registry = Registry::builtin();
+    let api = registry.get("session-api").expect("session-api");
+    let valid = &api.scenario("valid").expect("valid").body;
+    assert!(api.claims_session(200, valid));
+    // A partial session still claims one: a bypass is not excused by a missing field.
+    assert!(api.claims_session(200, &serde_json::json!({"session_id": "x"})));
+    assert!(!api.claims_session(401, valid));
+    assert!(!api.claims_session(200, &serde_json::json!({})));
+    assert!(!api.claims_session(200, &serde_json::json!({"error": "unauthorized"})));
+    let authjs = registry.get("authjs").expect("authjs");
+    assert!(authjs.claims_session(200, &authjs.scenario("valid").expect("valid").body));
+    assert!(!authjs.claims_session(200, &serde_json::json!({})));
+    assert!(!authjs.claims_session(200, &serde_json::Value::Null));
+}
+
+#[test]
 fn broken_contract_files_are_refused_with_the_reason() {
     let cases: Vec<(&str, Edit)> = vec![
+        (
+            "`session_id` is not a JSON pointer",
+            Box::new(|d| {
+                d["x-contract"]["session"]["identity"] = serde_json::json!(["session_id"])
+            }),
+        ),
         (
             "no `x-contract` manifest",
             Box::new(|d| drop(d.as_object_mut().expect("object").remove("x-contract"))),

@@ -1,0 +1,484 @@
+//! `session-conformance check`: flags (and an optional targets file) become
+//! a checked plan before any network I/O; then each target is run, and the
+//! reports are written.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
+use session_schemas::{Mode, Registry};
+
+use crate::checks::CheckSet;
+use crate::cli::{CheckArgs, ColorChoice, Format, RunArgs};
+use crate::error::{CliError, Outcome};
+use crate::exec::Limits;
+use crate::report::{Report, human, json, junit};
+use crate::run::{Settings, run_target};
+use crate::secret::Secret;
+use crate::target::{self, Carrier, Target};
+
+/// A report file to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportFile {
+    Json(PathBuf),
+    Junit(PathBuf),
+}
+
+/// Everything `check` will do, validated.
+#[derive(Debug)]
+pub struct Plan {
+    pub targets: Vec<Target>,
+    pub settings: Settings,
+    pub reports: Vec<ReportFile>,
+    pub rerun: String,
+}
+
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let plan = plan(args, &|name| std::env::var(name).ok())?;
+    let report = execute(
+        &plan,
+        !args.run.no_progress && std::io::stderr().is_terminal(),
+    )?;
+    write_reports(&report, &plan.reports)?;
+    match args.run.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json::to_value(&report))
+                .map_err(|e| CliError::Write(e.into()))?;
+            writeln!(out).map_err(CliError::Write)?;
+        }
+        Format::Human => {
+            let colour = match args.run.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            human::write(&report, out, human::Palette::new(colour)).map_err(CliError::Write)?;
+        }
+    }
+    Ok(if report.conformant() {
+        Outcome::Conformant
+    } else {
+        Outcome::Violations
+    })
+}
+
+/// Runs every target of a plan.
+pub fn execute(plan: &Plan, progress: bool) -> Result<Report, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let started = Instant::now();
+    let targets = runtime.block_on(async {
+        let mut runs = Vec::new();
+        for target in &plan.targets {
+            let bar = progress_bar(progress && plan.settings.cases >= 500, &target.name);
+            runs.push(run_target(target, &plan.settings, &bar).await?);
+        }
+        Ok::<_, CliError>(runs)
+    })?;
+    Ok(Report {
+        seed: plan.settings.seed,
+        strict: plan.settings.strict,
+        targets,
+        duration: started.elapsed(),
+        rerun: plan.rerun.clone(),
+    })
+}
+
+fn progress_bar(show: bool, name: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} cases {per_sec} eta {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(name.to_owned());
+    bar
+}
+
+pub fn write_reports(report: &Report, files: &[ReportFile]) -> Result<(), CliError> {
+    for file in files {
+        let (path, text) = match file {
+            ReportFile::Json(path) => (
+                path,
+                serde_json::to_string_pretty(&json::to_value(report))
+                    .map_err(|e| CliError::Write(e.into()))?,
+            ),
+            ReportFile::Junit(path) => (
+                path,
+                junit::to_xml(report).map_err(|e| CliError::Write(std::io::Error::other(e)))?,
+            ),
+        };
+        std::fs::write(path, text).map_err(|source| CliError::Read {
+            what: format!("report file {} (writing)", path.display()),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Turns flags, the targets file and the environment into a plan; every
+/// usage error is found here, before anything is sent.
+pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, CliError> {
+    let settings = settings(&args.run)?;
+    let reports = args
+        .run
+        .report
+        .iter()
+        .map(|r| report_file(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (targets, mut rerun) = match &args.config {
+        Some(path) => (
+            targets_from_file(path, env)?,
+            format!(
+                "session-conformance check --config {}",
+                shell_word(&path.display().to_string())
+            ),
+        ),
+        None => {
+            let target = target_from_flags(args)?;
+            let mut rerun = format!(
+                "session-conformance check --contract {} --base-url {}",
+                target.contract.name,
+                shell_word(&target.base_url)
+            );
+            if target.path != target.contract.path {
+                rerun.push_str(&format!(" --path {}", shell_word(&target.path)));
+            }
+            (vec![target], rerun)
+        }
+    };
+    rerun.push_str(&format!(
+        " --cases {} --seed {}",
+        settings.cases, settings.seed
+    ));
+    if args.run.checks != "all" {
+        rerun.push_str(&format!(" --checks {}", shell_word(&args.run.checks)));
+    }
+    for (flag, on) in [
+        ("--strict", settings.strict),
+        ("--strict-schema", args.run.strict_schema),
+    ] {
+        if on {
+            rerun.push(' ');
+            rerun.push_str(flag);
+        }
+    }
+    Ok(Plan {
+        targets,
+        settings,
+        reports,
+        rerun,
+    })
+}
+
+fn settings(run: &RunArgs) -> Result<Settings, CliError> {
+    let duration = |flag: &str, text: &str| {
+        session_mock::duration::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
+    };
+    let timeout = duration("--timeout", &run.timeout)?;
+    if timeout.is_zero() {
+        return Err(CliError::Usage("--timeout: must be more than 0".to_owned()));
+    }
+    if let Some(rate) = run.rate_limit
+        && !(rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0)
+    {
+        return Err(CliError::Usage(format!(
+            "--rate-limit {rate}: must be a number of requests per second above 0 (e.g. 50)"
+        )));
+    }
+    let checks =
+        CheckSet::parse(&run.checks).map_err(|e| CliError::Usage(format!("--checks: {e}")))?;
+    Ok(Settings {
+        cases: run.cases,
+        seed: run.seed.unwrap_or_else(random_seed),
+        limits: Limits {
+            timeout,
+            max_body: size(&run.max_body)?,
+            concurrency: usize::from(run.concurrency),
+            rate_limit: run.rate_limit,
+        },
+        max_response_time: duration("--max-response-time", &run.max_response_time)?,
+        clock_skew: duration("--clock-skew", &run.clock_skew)?,
+        schema_mode: if run.strict_schema {
+            Mode::Strict
+        } else {
+            Mode::Lenient
+        },
+        strict: run.strict,
+        checks,
+        max_shrink: run.max_shrink,
+        examples: 50,
+    })
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000_000
+}
+
+/// `1048576`, `512KiB`, `1MiB`, `2MB`...
+fn size(text: &str) -> Result<usize, CliError> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" | "KB" => 1024,
+        "MiB" | "M" | "MB" => 1024 * 1024,
+        _ => 0,
+    };
+    let bytes = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .filter(|n| (1..=1024 * 1024 * 1024).contains(n));
+    bytes.map(|n| n as usize).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--max-body {text:?}: a size from 1 B to 1 GiB, such as 65536, 512KiB or 1MiB"
+        ))
+    })
+}
+
+fn report_file(text: &str) -> Result<ReportFile, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--report {text:?}: expected json=PATH or junit=PATH"
+        ))
+    };
+    let (kind, path) = text.split_once('=').ok_or_else(bad)?;
+    if path.is_empty() {
+        return Err(bad());
+    }
+    let path = PathBuf::from(path);
+    // Find an unwritable destination now, not after a long run.
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(CliError::Usage(format!(
+            "--report {text:?}: directory {} does not exist",
+            parent.display()
+        )));
+    }
+    match kind {
+        "json" => Ok(ReportFile::Json(path)),
+        "junit" => Ok(ReportFile::Junit(path)),
+        _ => Err(bad()),
+    }
+}
+
+fn target_from_flags(args: &CheckArgs) -> Result<Target, CliError> {
+    let (Some(contract), Some(base)) = (&args.contract, &args.base_url) else {
+        return Err(CliError::Usage(
+            "give --contract and --base-url, or --config FILE".to_owned(),
+        ));
+    };
+    let contract = Registry::builtin().get(contract)?;
+    let cookies = !matches!(contract.auth, session_schemas::Auth::Bearer);
+    // The variable matching the contract's carrier wins; the other one is an
+    // error only when it is all that was given (a likely mix-up).
+    let (given, revoked_given, var, revoked_var) = if cookies {
+        (
+            &args.cookie,
+            &args.revoked_cookie,
+            "SESSION_COOKIE",
+            "SESSION_REVOKED_COOKIE",
+        )
+    } else {
+        (
+            &args.token,
+            &args.revoked_token,
+            "SESSION_TOKEN",
+            "SESSION_REVOKED_TOKEN",
+        )
+    };
+    let (other, other_flag) = if cookies {
+        (&args.token, "--token / SESSION_TOKEN")
+    } else {
+        (&args.cookie, "--cookie / SESSION_COOKIE")
+    };
+    if given.is_none() && other.is_some() {
+        return Err(CliError::Usage(format!(
+            "contract `{}` takes a {}; {other_flag} was given instead",
+            contract.name,
+            if cookies {
+                "session cookie (--cookie / SESSION_COOKIE)"
+            } else {
+                "bearer token (--token / SESSION_TOKEN)"
+            }
+        )));
+    }
+    build_target(
+        contract.name.clone(),
+        contract,
+        base,
+        args.path.as_deref(),
+        given.as_deref().map(|v| (v, var)),
+        revoked_given.as_deref().map(|v| (v, revoked_var)),
+        args.cookie_name.as_deref(),
+        "--base-url",
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_target(
+    name: String,
+    contract: &'static session_schemas::Contract,
+    base: &str,
+    path: Option<&str>,
+    credential: Option<(&str, &str)>,
+    revoked: Option<(&str, &str)>,
+    cookie_name: Option<&str>,
+    where_: &str,
+) -> Result<Target, CliError> {
+    let base_url = target::base_url(base, where_)?;
+    let path = target::path(path.unwrap_or(&contract.path), "--path")?;
+    let secret = |given: Option<(&str, &str)>| -> Result<Option<(Carrier, Secret)>, CliError> {
+        let Some((value, var)) = given else {
+            return Ok(None);
+        };
+        Ok(Some(match contract.auth {
+            session_schemas::Auth::Bearer => {
+                (Carrier::Bearer, target::token(contract, value, var)?)
+            }
+            session_schemas::Auth::Cookie { .. } => {
+                target::cookie(contract, value, cookie_name, var)?
+            }
+        }))
+    };
+    let credential = secret(credential)?;
+    let revoked = secret(revoked)?;
+    let default_carrier = match &contract.auth {
+        session_schemas::Auth::Bearer => Carrier::Bearer,
+        session_schemas::Auth::Cookie { names } => Carrier::Cookie {
+            name: cookie_name.unwrap_or(&names[0]).to_owned(),
+        },
+    };
+    let carrier = credential
+        .as_ref()
+        .or(revoked.as_ref())
+        .map_or(default_carrier, |(c, _)| c.clone());
+    if let (Some((a, _)), Some((b, _))) = (&credential, &revoked)
+        && a != b
+    {
+        return Err(CliError::Usage(
+            "the valid and the revoked cookie are given under different names".to_owned(),
+        ));
+    }
+    Ok(Target {
+        name,
+        contract,
+        base_url,
+        path,
+        carrier,
+        credential: credential.map(|(_, s)| s),
+        revoked: revoked.map(|(_, s)| s),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    #[serde(default)]
+    target: Vec<TargetEntry>,
+}
+
+/// A `[[target]]` table. Secrets are named by environment variable only, so
+/// that the file can be committed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TargetEntry {
+    name: Option<String>,
+    contract: String,
+    base_url: String,
+    path: Option<String>,
+    token_env: Option<String>,
+    cookie_env: Option<String>,
+    cookie_name: Option<String>,
+    revoked_token_env: Option<String>,
+    revoked_cookie_env: Option<String>,
+}
+
+fn targets_from_file(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Target>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        what: format!("targets file {}", path.display()),
+        source,
+    })?;
+    let file: TargetsFile = toml::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("targets file {}: {e}", path.display())))?;
+    if file.target.is_empty() {
+        return Err(CliError::Usage(format!(
+            "targets file {}: no [[target]] table",
+            path.display()
+        )));
+    }
+    let mut targets = Vec::new();
+    for (i, entry) in file.target.iter().enumerate() {
+        let name = entry.name.clone().unwrap_or_else(|| entry.contract.clone());
+        let context = |message: String| {
+            CliError::Usage(format!(
+                "targets file {}, target {} (`{name}`): {message}",
+                path.display(),
+                i + 1
+            ))
+        };
+        let contract = Registry::builtin()
+            .get(&entry.contract)
+            .map_err(|e| context(e.to_string()))?;
+        let read = |var: &Option<String>| -> Result<Option<(String, String)>, CliError> {
+            match var {
+                None => Ok(None),
+                Some(var) => env(var)
+                    .map(|value| Some((value, var.clone())))
+                    .ok_or_else(|| context(format!("environment variable {var} is not set"))),
+            }
+        };
+        let (credential, revoked) = match contract.auth {
+            session_schemas::Auth::Bearer => {
+                (read(&entry.token_env)?, read(&entry.revoked_token_env)?)
+            }
+            session_schemas::Auth::Cookie { .. } => {
+                (read(&entry.cookie_env)?, read(&entry.revoked_cookie_env)?)
+            }
+        };
+        let target = build_target(
+            name.clone(),
+            contract,
+            &entry.base_url,
+            entry.path.as_deref(),
+            credential.as_ref().map(|(v, k)| (v.as_str(), k.as_str())),
+            revoked.as_ref().map(|(v, k)| (v.as_str(), k.as_str())),
+            entry.cookie_name.as_deref(),
+            "base-url",
+        )
+        .map_err(|e| context(e.to_string()))?;
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+fn shell_word(text: &str) -> String {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        crate::wire::shell_quote(text.as_bytes())
+    }
+}

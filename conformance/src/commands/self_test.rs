@@ -1,0 +1,41 @@
+//! `session-conformance self-test`: the runner against the in-process mock;
+//! prints each claim with its evidence, exits 1 if any claim fails.
+
+use std::io::Write;
+
+use crate::cli::SelfTestArgs;
+use crate::error::{CliError, Outcome};
+use crate::selftest;
+
+pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let claims = runtime.block_on(selftest::claims(args.cases, args.seed))?;
+    for claim in &claims {
+        writeln!(
+            out,
+            "{} {}\n     {}",
+            if claim.holds { "ok  " } else { "FAIL" },
+            claim.statement,
+            claim.evidence
+        )
+        .map_err(CliError::Write)?;
+    }
+    let failed = claims.iter().filter(|c| !c.holds).count();
+    writeln!(
+        out,
+        "self-test: {} of {} claims hold (seed {}, {} cases a run)",
+        claims.len() - failed,
+        claims.len(),
+        args.seed,
+        args.cases
+    )
+    .map_err(CliError::Write)?;
+    Ok(if failed == 0 {
+        Outcome::Conformant
+    } else {
+        Outcome::Violations
+    })
+}

@@ -1,0 +1,204 @@
+//! The runner against the mock, in process, in configurations whose verdicts
+//! are known. If runner and mock disagree about a contract, one of them is
+//! wrong; these four claims are what `self-test` proves and what the tests
+//! assert:
+//!
+//! 1. the full check passes against the auth-aware mock (with a credential it
+//!    issued) for every contract;
+//! 2. the `response` checks pass against the mock pinned to each documented
+//!    scenario;
+//! 3. pinned to each off-contract scenario, the `response` checks fail on the
+//!    reason it is off-contract: `status-documented` for an undocumented
+//!    status, `body-schema` for a body the documented status does not allow;
+//! 4. the full check against the mock pinned to `valid` fails on
+//!    `auth-bypass` (that mock gives anyone a session: a correct finding).
+
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use session_mock::credentials::Keyring;
+use session_mock::{AuthMode, MockConfig, MockServer};
+use session_schemas::{Auth, Contract, Mode, Registry};
+
+use crate::checks::{CheckId, CheckSet};
+use crate::error::CliError;
+use crate::exec::Limits;
+use crate::run::{Settings, TargetRun, run_target};
+use crate::secret::Secret;
+use crate::target::{Carrier, Target};
+
+/// The revoked credential the self-test's mock is told about.
+const REVOKED: &str = "smk1.revoked-self-test.0000";
+
+/// One claim and whether it held.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub statement: String,
+    pub holds: bool,
+    /// What the run found, for people.
+    pub evidence: String,
+}
+
+/// Settings for a self-test run.
+pub fn settings(cases: u32, seed: u64, checks: CheckSet) -> Settings {
+    Settings {
+        cases,
+        seed,
+        limits: Limits {
+            timeout: Duration::from_secs(5),
+            max_body: 1024 * 1024,
+            concurrency: 8,
+            rate_limit: None,
+        },
+        max_response_time: Duration::from_secs(2),
+        clock_skew: Duration::from_secs(5),
+        schema_mode: Mode::Lenient,
+        strict: false,
+        checks,
+        max_shrink: 32,
+        examples: 5,
+    }
+}
+
+/// Starts the mock for `contract` (auth-aware when `pinned` is None,
+/// otherwise serving that scenario to everyone) and runs the runner on it.
+pub async fn against_mock(
+    contract: &'static Contract,
+    pinned: Option<&str>,
+    settings: &Settings,
+) -> Result<TargetRun, CliError> {
+    let mut config = MockConfig::defaults();
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.journal_size = 0;
+    config.admin = false;
+    config.revoked = vec![REVOKED.to_owned()];
+    config.auth = if pinned.is_some() {
+        AuthMode::Off
+    } else {
+        AuthMode::Known
+    };
+    config.mounts.retain(|m| m.contract.name == contract.name);
+    for mount in &mut config.mounts {
+        if let Some(name) = pinned {
+            mount.scenario = contract.scenario(name)?.name.clone();
+        }
+    }
+    let token = Keyring::new(&config.signing_key, AuthMode::Known, vec![], vec![], vec![])
+        .issue("self-test");
+    let carrier = match &contract.auth {
+        Auth::Bearer => Carrier::Bearer,
+        Auth::Cookie { names } => Carrier::Cookie {
+            name: names[0].clone(),
+        },
+    };
+    let var = if carrier == Carrier::Bearer {
+        "SESSION_TOKEN"
+    } else {
+        "SESSION_COOKIE"
+    };
+    let server = MockServer::start(config)
+        .await
+        .map_err(|e| CliError::Target(format!("cannot start the mock: {e}")))?;
+    let target = Target {
+        name: match pinned {
+            Some(s) => format!("{} pinned to {s}", contract.name),
+            None => format!("{} auth-aware", contract.name),
+        },
+        contract,
+        base_url: format!("http://{}", server.addr()),
+        path: contract.path.clone(),
+        carrier,
+        credential: Some(Secret::new(token, var)),
+        revoked: Some(Secret::new(
+            REVOKED,
+            format!("SESSION_REVOKED_{}", &var[8..]),
+        )),
+    };
+    let run = run_target(&target, settings, &ProgressBar::hidden()).await;
+    server.stop().await;
+    run
+}
+
+/// Runs all four claims for every contract.
+pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
+    let all = settings(cases, seed, CheckSet::all());
+    let response = settings(
+        cases,
+        seed,
+        CheckSet::parse("response").map_err(CliError::Usage)?,
+    );
+    let mut claims = Vec::new();
+    for contract in Registry::builtin().contracts() {
+        let contract: &'static Contract = contract;
+        let run = against_mock(contract, None, &all).await?;
+        claims.push(claim(
+            format!(
+                "{}: the full check passes against the auth-aware mock",
+                contract.name
+            ),
+            run.failed_checks().is_empty(),
+            &run,
+        ));
+        for scenario in &contract.scenarios {
+            let run = against_mock(contract, Some(&scenario.name), &response).await?;
+            let failed = run.failed_checks();
+            if scenario.is_documented() {
+                claims.push(claim(
+                    format!(
+                        "{}: the response checks pass against the mock pinned to `{}`",
+                        contract.name, scenario.name
+                    ),
+                    failed.is_empty(),
+                    &run,
+                ));
+            } else {
+                let reason = off_contract_check(contract, scenario.status);
+                claims.push(claim(
+                    format!(
+                        "{}: pinned to off-contract `{}`, the response checks fail on {reason}",
+                        contract.name, scenario.name
+                    ),
+                    failed == [reason],
+                    &run,
+                ));
+            }
+        }
+        let run = against_mock(contract, Some("valid"), &all).await?;
+        claims.push(claim(
+            format!(
+                "{}: the full check against the mock pinned to `valid` finds the auth bypass",
+                contract.name
+            ),
+            run.failed_checks().contains(&CheckId::AuthBypass),
+            &run,
+        ));
+    }
+    Ok(claims)
+}
+
+/// The check an off-contract scenario must fail: its status is not
+/// documented, or its body is not what the documented status allows.
+pub fn off_contract_check(contract: &Contract, status: u16) -> CheckId {
+    if contract.is_documented(status) {
+        CheckId::BodySchema
+    } else {
+        CheckId::StatusDocumented
+    }
+}
+
+fn claim(statement: String, holds: bool, run: &TargetRun) -> Claim {
+    let failed: Vec<&str> = run.failed_checks().iter().map(|c| c.name()).collect();
+    Claim {
+        statement,
+        holds,
+        evidence: format!(
+            "{} cases, failed checks: {}",
+            run.cases,
+            if failed.is_empty() {
+                "none".to_owned()
+            } else {
+                failed.join(", ")
+            }
+        ),
+    }
+}

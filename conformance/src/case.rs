@@ -139,6 +139,16 @@ impl RequestCase {
         self.expected() != Outcome::Authenticated
     }
 
+    /// Garbage tokens this case sends (not secrets): a body that echoes one
+    /// reflects its input.
+    pub fn garbage_tokens(&self) -> Vec<&str> {
+        match &self.credential {
+            CredentialCase::Malformed(Malformed::Random(t)) => vec![t],
+            CredentialCase::Malformed(Malformed::Duplicated(a, b)) => vec![a, b],
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether a cross-response check may compare this case's answers: the
     /// valid credential in its usual place.
     pub fn is_valid_credential(&self) -> bool {
@@ -241,23 +251,29 @@ pub fn strategy(space: &CaseSpace) -> BoxedStrategy<RequestCase> {
 }
 
 fn credential(space: &CaseSpace) -> BoxedStrategy<CredentialCase> {
-    let mut options: Vec<(u32, BoxedStrategy<CredentialCase>)> =
-        vec![(10, Just(CredentialCase::Absent).boxed())];
-    if space.has_valid {
-        options.push((30, Just(CredentialCase::Valid).boxed()));
-    }
-    options.push((5, Just(CredentialCase::Empty).boxed()));
-    options.push((
-        25,
-        malformed(space.has_valid)
-            .prop_map(CredentialCase::Malformed)
-            .boxed(),
-    ));
+    // Shrinking moves one alternative down at a time and stops at the first
+    // that passes, so the order is a chain from garbage to nothing: a bypass
+    // found with a tampered token shrinks through malformed and empty to
+    // absent for as long as each still gets in. The valid credential comes
+    // last: nothing shrinks into it, and its own failures keep it.
+    let mut options: Vec<(u32, BoxedStrategy<CredentialCase>)> = vec![
+        (10, Just(CredentialCase::Absent).boxed()),
+        (5, Just(CredentialCase::Empty).boxed()),
+        (
+            25,
+            malformed(space.has_valid)
+                .prop_map(CredentialCase::Malformed)
+                .boxed(),
+        ),
+    ];
     if space.has_valid {
         options.push((20, tamper().prop_map(CredentialCase::Tampered).boxed()));
     }
     if space.has_revoked {
         options.push((10, Just(CredentialCase::Revoked).boxed()));
+    }
+    if space.has_valid {
+        options.push((30, Just(CredentialCase::Valid).boxed()));
     }
     proptest::strategy::Union::new_weighted(options).boxed()
 }

@@ -380,7 +380,9 @@ impl Judge<'_> {
                 )
             }),
             CheckId::ContentType => {
-                if reply.body.is_empty() {
+                // An undocumented status has no body to judge: status-documented
+                // reports it, once.
+                if reply.body.is_empty() || !contract.is_documented(status) {
                     return Verdict::Skip;
                 }
                 match header(reply, "content-type") {
@@ -405,7 +407,7 @@ impl Judge<'_> {
                 }
             }
             CheckId::BodyParses => {
-                if reply.truncated {
+                if reply.truncated || !contract.is_documented(status) {
                     return Verdict::Skip;
                 }
                 match serde_json::from_slice::<Value>(&reply.body) {
@@ -566,7 +568,11 @@ impl Judge<'_> {
             }
             CheckId::BodyLeak => {
                 let text = String::from_utf8_lossy(&reply.body);
-                if self.redactor.leaks(&text) {
+                let echoes_garbage = case
+                    .garbage_tokens()
+                    .iter()
+                    .any(|t| t.len() >= 8 && text.contains(*t));
+                if echoes_garbage || self.redactor.leaks(&text) {
                     return Verdict::Fail(Finding {
                         message: "the body echoes the credential".to_owned(),
                         details: vec![format!("body: {}", self.excerpt(&reply.body))],

@@ -1,3 +1,12 @@
-//! Integration tests of the `session-conformance` binary.
+//! Integration tests of the conformance runner: the `validate` CLI, the
+//! runner against deliberately broken backends (wiremock-rs), the self-test
+//! claims against the mock, reports, and `check` through the real binary.
 
+mod backend;
+mod broken;
+mod check_cli;
+mod reports;
+mod repro;
+mod self_test;
+mod util;
 mod validate_cli;

@@ -90,8 +90,8 @@ pub struct CheckArgs {
 /// How the cases run and what is reported; the same for every target.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Cases per target.
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    /// Cases per target (at most a million: they are generated up front).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub cases: u32,
     /// Seed of the case generator: the same seed sends the same cases.
     /// Random (and printed) when not given.

@@ -49,6 +49,13 @@ pub enum CliError {
     /// A target is unreachable, or rejects the credential it was given.
     #[error("{0}")]
     Target(String),
+    /// A report file could not be written.
+    #[error("cannot write {path}: {source}")]
+    WriteFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing the report failed (e.g. a closed pipe).
     #[error("cannot write output: {0}")]
     Write(#[source] std::io::Error),

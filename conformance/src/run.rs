@@ -376,14 +376,16 @@ async fn preflight(
     )))
 }
 
-/// Sends every case with `concurrency` workers; answers arrive in completion order.
+/// Sends every case with `concurrency` workers; answers arrive in completion
+/// order. The channel is bounded: if judging falls behind, sending waits, so
+/// memory holds a few bodies, not the whole run's.
 fn spawn_workers(
     executor: &Arc<Executor>,
     target: &Target,
     cases: &Arc<Vec<RequestCase>>,
     concurrency: usize,
-) -> mpsc::UnboundedReceiver<(usize, Observation)> {
-    let (sender, receiver) = mpsc::unbounded_channel();
+) -> mpsc::Receiver<(usize, Observation)> {
+    let (sender, receiver) = mpsc::channel(concurrency.max(1) * 4);
     let next = Arc::new(AtomicUsize::new(0));
     let target = Arc::new(target.clone());
     for _ in 0..concurrency.max(1) {
@@ -401,7 +403,7 @@ fn spawn_workers(
                     break;
                 };
                 let observation = executor.send(&Wire::build(case, &target), &target).await;
-                if sender.send((index, observation)).is_err() {
+                if sender.send((index, observation)).await.is_err() {
                     break;
                 }
             }

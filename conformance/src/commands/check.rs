@@ -68,10 +68,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
 
 /// Runs every target of a plan.
 pub fn execute(plan: &Plan, progress: bool) -> Result<Report, CliError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let started = Instant::now();
     let targets = runtime.block_on(async {
         let mut runs = Vec::new();
@@ -117,8 +114,8 @@ pub fn write_reports(report: &Report, files: &[ReportFile]) -> Result<(), CliErr
                 junit::to_xml(report).map_err(|e| CliError::Write(std::io::Error::other(e)))?,
             ),
         };
-        std::fs::write(path, text).map_err(|source| CliError::Read {
-            what: format!("report file {} (writing)", path.display()),
+        std::fs::write(path, text).map_err(|source| CliError::WriteFile {
+            path: path.clone(),
             source,
         })?;
     }

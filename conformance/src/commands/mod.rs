@@ -5,3 +5,13 @@ pub mod check;
 pub mod contracts;
 pub mod self_test;
 pub mod validate;
+
+use crate::error::CliError;
+
+/// The runtime the network commands run on.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
+}

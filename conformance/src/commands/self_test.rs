@@ -8,10 +8,7 @@ use crate::error::{CliError, Outcome};
 use crate::selftest;
 
 pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let claims = runtime.block_on(selftest::claims(args.cases, args.seed))?;
     for claim in &claims {
         writeln!(

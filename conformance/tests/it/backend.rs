@@ -64,7 +64,8 @@ pub(crate) enum Fault {
     NoCacheHeaders,
     /// A 401 without WWW-Authenticate.
     NoWwwAuthenticate,
-    /// Every answer takes this long.
+    /// Every answer to a request without the valid credential takes this
+    /// long (the preflight, with it, is fast).
     Slow(Duration),
     /// The 401 message repeats the token it rejected.
     EchoesToken,
@@ -298,7 +299,7 @@ impl Respond for Backend {
             },
         };
         match self.fault {
-            Fault::Slow(delay) => response.set_delay(delay),
+            Fault::Slow(delay) if class != Class::Valid => response.set_delay(delay),
             _ => response,
         }
     }

@@ -274,3 +274,35 @@ fn a_body_past_the_bound_fails_body_size() {
         s.limits.max_body = 64 * 1024;
     });
 }
+
+#[test]
+fn an_answer_slower_than_the_timeout_is_a_transport_failure_not_a_crash() {
+    let run = caught_with(
+        Api::Authjs,
+        Fault::Slow(Duration::from_millis(400)),
+        &["transport"],
+        |s| {
+            s.cases = 8;
+            s.limits.concurrency = 8;
+            s.limits.timeout = Duration::from_millis(100);
+            s.checks = session_conformance::checks::CheckSet::parse("response").expect("group");
+            s.max_shrink = 2;
+        },
+    );
+    assert!(run.failures[0].finding.message.contains("within 100"));
+}
+
+#[test]
+fn the_rate_limit_spaces_requests() {
+    // A lower bound only: 20 cases at 40 per second cannot finish in less
+    // than 19 intervals of 25 ms, however fast the machine.
+    let run = caught_with(Api::SessionApi, Fault::None, &[], |s| {
+        s.cases = 20;
+        s.limits.rate_limit = Some(40.0);
+    });
+    assert!(
+        run.duration >= Duration::from_millis(450),
+        "{:?}",
+        run.duration
+    );
+}

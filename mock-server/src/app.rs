@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
@@ -141,14 +141,16 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     }
     let plain = router.fallback(any(not_found)).with_state(state);
     let with_cors = plain.clone().layer(cors);
-    // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
+    // CORS only for requests that carry an Origin: the others (curl, load
+    // tests, server-side fetches) skip the layer and its per-response Vary
+    // headers, which is most of the cost over a bare handler. tower-http also
+    // treats every OPTIONS as a preflight; a plain OPTIONS (no
     // Access-Control-Request-Method) must reach the handler and get `Allow`.
     let service = tower::service_fn(move |request: axum::extract::Request| {
+        let headers = request.headers();
         let plain_options = request.method() == Method::OPTIONS
-            && !request
-                .headers()
-                .contains_key("access-control-request-method");
-        let router = if plain_options {
+            && !headers.contains_key("access-control-request-method");
+        let router = if plain_options || !headers.contains_key(ORIGIN) {
             plain.clone()
         } else {
             with_cors.clone()

@@ -86,7 +86,9 @@ pub struct Identity(pub [u8; 32]);
 /// Who the mock lets in.
 #[derive(Debug, Clone)]
 pub struct Keyring {
-    key: Vec<u8>,
+    /// The HMAC with the key already absorbed: cloned per use, so the key
+    /// schedule is not redone on every request.
+    keyed: HmacSha256,
     mode: AuthMode,
     tokens: Vec<String>,
     cookies: Vec<String>,
@@ -102,7 +104,7 @@ impl Keyring {
         revoked: Vec<String>,
     ) -> Self {
         Self {
-            key: key.as_bytes().to_vec(),
+            keyed: HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes any key length"),
             mode,
             tokens,
             cookies,
@@ -111,7 +113,7 @@ impl Keyring {
     }
 
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         for part in parts {
             mac.update(part);
             mac.update(&[0]);
@@ -193,7 +195,13 @@ impl Keyring {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    text
 }
 
 #[cfg(test)]

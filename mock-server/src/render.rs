@@ -8,6 +8,7 @@
 //! In auth-aware mode, an authenticated body's UUIDs are replaced by ones
 //! derived from the credential: the same credential, the same session.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -20,6 +21,8 @@ use crate::credentials::{Identity, Keyring};
 
 /// How many generated bodies are checked at startup against an override.
 const OVERRIDE_SAMPLES: usize = 64;
+/// Identities whose rendering is cached at once (the cache is emptied when full).
+const IDENTITY_CACHE: usize = 4096;
 
 struct ScenarioBody {
     /// The fixture, override merged in.
@@ -30,6 +33,9 @@ struct ScenarioBody {
     fixed: Option<Bytes>,
     /// `(unix second, bytes)` of the last retimed rendering.
     cache: RwLock<(i64, Bytes)>,
+    /// The same, per identity, in auth-aware mode: a load test with one
+    /// credential renders once a second, not once a request.
+    identities: RwLock<HashMap<[u8; 32], (i64, Bytes)>>,
     generator: Option<Mutex<BodyGenerator>>,
     overrides: Option<Value>,
 }
@@ -97,6 +103,7 @@ impl MountBodies {
                 recorded_at: scenario.recorded_at,
                 fixed,
                 cache: RwLock::new((i64::MIN, Bytes::new())),
+                identities: RwLock::new(HashMap::new()),
                 generator: generator.map(Mutex::new),
                 overrides,
             });
@@ -145,8 +152,23 @@ impl MountBodies {
             }
             return finish(value, identity);
         }
-        if identity.is_some() {
-            return finish(self.retimed(body, now), identity);
+        if let Some((_, id)) = identity {
+            let second = now.unix_timestamp();
+            {
+                let cache = body.identities.read().unwrap_or_else(PoisonError::into_inner);
+                if let Some((at, bytes)) = cache.get(&id.0)
+                    && *at == second
+                {
+                    return bytes.clone();
+                }
+            }
+            let bytes = finish(self.retimed(body, now), identity);
+            let mut cache = body.identities.write().unwrap_or_else(PoisonError::into_inner);
+            if cache.len() >= IDENTITY_CACHE {
+                cache.clear();
+            }
+            cache.insert(id.0, (second, bytes.clone()));
+            return bytes;
         }
         if let Some(fixed) = &body.fixed {
             return fixed.clone();

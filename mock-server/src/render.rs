@@ -155,7 +155,10 @@ impl MountBodies {
         if let Some((_, id)) = identity {
             let second = now.unix_timestamp();
             {
-                let cache = body.identities.read().unwrap_or_else(PoisonError::into_inner);
+                let cache = body
+                    .identities
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
                 if let Some((at, bytes)) = cache.get(&id.0)
                     && *at == second
                 {
@@ -163,7 +166,10 @@ impl MountBodies {
                 }
             }
             let bytes = finish(self.retimed(body, now), identity);
-            let mut cache = body.identities.write().unwrap_or_else(PoisonError::into_inner);
+            let mut cache = body
+                .identities
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
             if cache.len() >= IDENTITY_CACHE {
                 cache.clear();
             }

@@ -74,7 +74,11 @@ async fn a_credentialed_preflight_and_request_from_a_local_origin_are_allowed() 
     assert!(!foreign.contains("access-control-allow-origin: *"));
     // Without an Origin (curl, load tests) the CORS layer is skipped: no
     // CORS headers, and the same body.
-    let plain = raw(&server, "GET /api/auth/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let plain = raw(
+        &server,
+        "GET /api/auth/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(plain.starts_with("HTTP/1.1 200"), "{plain}");
     assert_eq!(header(&plain, "access-control-allow-origin"), None);
     assert_eq!(header(&plain, "vary"), None);

@@ -6,6 +6,9 @@
 //! extended copy fails verification as it would on a real server. Nothing
 //! here ever logs or returns a credential: only a keyed fingerprint.
 
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use hmac::{Hmac, Mac};
@@ -84,7 +87,7 @@ pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
 pub struct Identity(pub [u8; 32]);
 
 /// Who the mock lets in.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Keyring {
     /// The HMAC with the key already absorbed: cloned per use, so the key
     /// schedule is not redone on every request.
@@ -93,7 +96,26 @@ pub struct Keyring {
     tokens: Vec<String>,
     cookies: Vec<String>,
     revoked: Vec<String>,
+    /// Verdicts on valid and revoked credentials already seen, so that a
+    /// load test with one credential verifies it once, not once a request.
+    /// Bounded: emptied when full. Keyed by carrier (cookie or not) and value.
+    verdicts: Arc<RwLock<HashMap<(bool, String), (Outcome, Option<Identity>)>>>,
 }
+
+/// Shows the mode and counts only: a keyring holds secrets.
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("mode", &self.mode)
+            .field("tokens", &self.tokens.len())
+            .field("cookies", &self.cookies.len())
+            .field("revoked", &self.revoked.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Credentials whose verdict is remembered at once.
+const VERDICT_CACHE: usize = 4096;
 
 impl Keyring {
     pub fn new(
@@ -109,6 +131,7 @@ impl Keyring {
             tokens,
             cookies,
             revoked,
+            verdicts: Arc::default(),
         }
     }
 
@@ -149,6 +172,34 @@ impl Keyring {
         let Credential::Present(value) = credential else {
             return (Outcome::Unauthenticated, None);
         };
+        let cookie = matches!(auth, Auth::Cookie { .. });
+        let key = (cookie, value.clone());
+        if let Some(verdict) = self
+            .verdicts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return *verdict;
+        }
+        let verdict = self.verify(auth, value);
+        // Only credentials that get in (or are revoked), and short ones:
+        // garbage from a fuzzer must not fill memory.
+        if verdict.0 == Outcome::Unauthenticated || value.len() > 512 {
+            return verdict;
+        }
+        let mut verdicts = self
+            .verdicts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if verdicts.len() >= VERDICT_CACHE {
+            verdicts.clear();
+        }
+        verdicts.insert(key, verdict);
+        verdict
+    }
+
+    fn verify(&self, auth: &Auth, value: &str) -> (Outcome, Option<Identity>) {
         if self.revoked.iter().any(|r| r == value) {
             return (Outcome::Revoked, None);
         }
@@ -312,6 +363,32 @@ mod tests {
                 .0,
             Outcome::Unauthenticated
         );
+    }
+
+    #[test]
+    fn remembered_verdicts_stay_per_carrier_and_the_keyring_never_shows_secrets() {
+        let keyring = Keyring::new(
+            "a-long-enough-key",
+            AuthMode::Known,
+            vec!["configured-token-1".into()],
+            vec![],
+            vec![],
+        );
+        let present = Credential::Present("configured-token-1".into());
+        let cookie = Auth::Cookie {
+            names: vec!["authjs.session-token".into()],
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                keyring.judge(&Auth::Bearer, &present).0,
+                Outcome::Authenticated
+            );
+            // Configured as a token only: the cached bearer verdict must not leak to cookies.
+            assert_eq!(keyring.judge(&cookie, &present).0, Outcome::Unauthenticated);
+        }
+        let shown = format!("{keyring:?}");
+        assert!(!shown.contains("configured-token-1"), "{shown}");
+        assert!(!shown.contains("a-long-enough-key"), "{shown}");
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub struct Keyring {
     /// Verdicts on valid and revoked credentials already seen, so that a
     /// load test with one credential verifies it once, not once a request.
     /// Bounded: emptied when full. Keyed by carrier (cookie or not) and value.
-    verdicts: Arc<RwLock<HashMap<(bool, String), (Outcome, Option<Identity>)>>>,
+    verdicts: Arc<RwLock<HashMap<(bool, String), Verdict>>>,
 }
 
 /// Shows the mode and counts only: a keyring holds secrets.
@@ -113,6 +113,9 @@ impl std::fmt::Debug for Keyring {
             .finish_non_exhaustive()
     }
 }
+
+/// What a credential is judged to be.
+type Verdict = (Outcome, Option<Identity>);
 
 /// Credentials whose verdict is remembered at once.
 const VERDICT_CACHE: usize = 4096;

@@ -6,8 +6,7 @@
 //! extended copy fails verification as it would on a real server. Nothing
 //! here ever logs or returns a credential: only a keyed fingerprint.
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -16,6 +15,7 @@ use session_schemas::{Auth, Outcome};
 use sha2::Sha256;
 
 use crate::config::AuthMode;
+use crate::memo::Memo;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -98,8 +98,9 @@ pub struct Keyring {
     revoked: Vec<String>,
     /// Verdicts on valid and revoked credentials already seen, so that a
     /// load test with one credential verifies it once, not once a request.
-    /// Bounded: emptied when full. Keyed by carrier (cookie or not) and value.
-    verdicts: Arc<RwLock<HashMap<(bool, String), Verdict>>>,
+    /// One memo per carrier: a token valid as a bearer is not thereby a
+    /// valid cookie.
+    verdicts: Arc<[Memo<String, Verdict>; 2]>,
 }
 
 /// Shows the mode and counts only: a keyring holds secrets.
@@ -134,7 +135,7 @@ impl Keyring {
             tokens,
             cookies,
             revoked,
-            verdicts: Arc::default(),
+            verdicts: Arc::new([Memo::new(VERDICT_CACHE), Memo::new(VERDICT_CACHE)]),
         }
     }
 
@@ -175,15 +176,9 @@ impl Keyring {
         let Credential::Present(value) = credential else {
             return (Outcome::Unauthenticated, None);
         };
-        let cookie = matches!(auth, Auth::Cookie { .. });
-        let key = (cookie, value.clone());
-        if let Some(verdict) = self
-            .verdicts
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return *verdict;
+        let memo = &self.verdicts[usize::from(matches!(auth, Auth::Cookie { .. }))];
+        if let Some(verdict) = memo.get(value.as_str()) {
+            return verdict;
         }
         let verdict = self.verify(auth, value);
         // Only credentials that get in (or are revoked), and short ones:
@@ -191,14 +186,7 @@ impl Keyring {
         if verdict.0 == Outcome::Unauthenticated || value.len() > 512 {
             return verdict;
         }
-        let mut verdicts = self
-            .verdicts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if verdicts.len() >= VERDICT_CACHE {
-            verdicts.clear();
-        }
-        verdicts.insert(key, verdict);
+        memo.insert(value.clone(), verdict);
         verdict
     }
 

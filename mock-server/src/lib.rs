@@ -17,6 +17,7 @@ pub mod cors;
 pub mod credentials;
 pub mod duration;
 pub mod journal;
+mod memo;
 pub mod render;
 pub mod resolve;
 mod server;

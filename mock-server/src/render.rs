@@ -8,7 +8,6 @@
 //! In auth-aware mode, an authenticated body's UUIDs are replaced by ones
 //! derived from the credential: the same credential, the same session.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -18,6 +17,7 @@ use time::OffsetDateTime;
 
 use crate::config::{ConfigError, DataMode, Mount};
 use crate::credentials::{Identity, Keyring};
+use crate::memo::Memo;
 
 /// How many generated bodies are checked at startup against an override.
 const OVERRIDE_SAMPLES: usize = 64;
@@ -35,7 +35,7 @@ struct ScenarioBody {
     cache: RwLock<(i64, Bytes)>,
     /// The same, per identity, in auth-aware mode: a load test with one
     /// credential renders once a second, not once a request.
-    identities: RwLock<HashMap<[u8; 32], (i64, Bytes)>>,
+    identities: Memo<[u8; 32], (i64, Bytes)>,
     generator: Option<Mutex<BodyGenerator>>,
     overrides: Option<Value>,
 }
@@ -103,7 +103,7 @@ impl MountBodies {
                 recorded_at: scenario.recorded_at,
                 fixed,
                 cache: RwLock::new((i64::MIN, Bytes::new())),
-                identities: RwLock::new(HashMap::new()),
+                identities: Memo::new(IDENTITY_CACHE),
                 generator: generator.map(Mutex::new),
                 overrides,
             });
@@ -154,26 +154,13 @@ impl MountBodies {
         }
         if let Some((_, id)) = identity {
             let second = now.unix_timestamp();
+            if let Some((at, bytes)) = body.identities.get(&id.0)
+                && at == second
             {
-                let cache = body
-                    .identities
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if let Some((at, bytes)) = cache.get(&id.0)
-                    && *at == second
-                {
-                    return bytes.clone();
-                }
+                return bytes;
             }
             let bytes = finish(self.retimed(body, now), identity);
-            let mut cache = body
-                .identities
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            if cache.len() >= IDENTITY_CACHE {
-                cache.clear();
-            }
-            cache.insert(id.0, (second, bytes.clone()));
+            body.identities.insert(id.0, (second, bytes.clone()));
             return bytes;
         }
         if let Some(fixed) = &body.fixed {

@@ -287,8 +287,23 @@ pub struct Judge<'a> {
 /// A response with its body parsed once for all checks.
 struct Parsed<'r> {
     reply: &'r Reply,
-    json: Option<Value>,
+    /// The body parsed, once for every check; `None` when it was cut at the bound.
+    parsed: Option<Result<Value, serde_json::Error>>,
     claims_session: bool,
+}
+
+impl Parsed<'_> {
+    fn json(&self) -> Option<&Value> {
+        self.parsed.as_ref().and_then(|p| p.as_ref().ok())
+    }
+}
+
+/// The selected checks' verdicts on one response, and the body if it claims
+/// a session (what the cross-response checks compare).
+#[derive(Debug)]
+pub struct Judgement {
+    pub verdicts: Vec<(CheckId, Verdict)>,
+    pub session: Option<Value>,
 }
 
 const STACK_TRACE_MARKS: [&str; 8] = [
@@ -304,42 +319,44 @@ const STACK_TRACE_MARKS: [&str; 8] = [
 
 impl Judge<'_> {
     /// Every selected per-response check's verdict on one observation.
-    pub fn judge(&self, case: &RequestCase, observation: &Observation) -> Vec<(CheckId, Verdict)> {
-        let verdicts = match &observation.result {
-            Err(failure) => CheckId::ALL
-                .into_iter()
-                .map(|c| {
-                    let v = if c == CheckId::Transport {
-                        Verdict::Fail(Finding::new(failure.to_string()))
-                    } else {
-                        Verdict::Skip
-                    };
-                    (c, v)
-                })
-                .collect(),
-            Ok(reply) => {
-                let json = (!reply.truncated)
-                    .then(|| serde_json::from_slice::<Value>(&reply.body).ok())
-                    .flatten();
-                let claims_session = json
-                    .as_ref()
-                    .is_some_and(|b| self.target.contract.claims_session(reply.status, b));
-                let parsed = Parsed {
-                    reply,
-                    json,
-                    claims_session,
+    pub fn judge(&self, case: &RequestCase, observation: &Observation) -> Judgement {
+        let selected = self.checks.iter().filter(|c| *c != CheckId::Stability);
+        let reply = match &observation.result {
+            Err(failure) => {
+                let verdicts = selected
+                    .map(|c| {
+                        let v = if c == CheckId::Transport {
+                            Verdict::Fail(Finding::new(failure.to_string()))
+                        } else {
+                            Verdict::Skip
+                        };
+                        (c, v)
+                    })
+                    .collect();
+                return Judgement {
+                    verdicts,
+                    session: None,
                 };
-                CheckId::ALL
-                    .into_iter()
-                    .filter(|c| *c != CheckId::Stability)
-                    .map(|c| (c, self.judge_one(c, case, observation, &parsed)))
-                    .collect::<Vec<_>>()
             }
+            Ok(reply) => reply,
         };
-        verdicts
-            .into_iter()
-            .filter(|(c, _)| self.checks.contains(*c))
-            .collect()
+        let parsed = (!reply.truncated).then(|| serde_json::from_slice::<Value>(&reply.body));
+        let mut parsed = Parsed {
+            reply,
+            claims_session: parsed
+                .as_ref()
+                .and_then(|p| p.as_ref().ok())
+                .is_some_and(|b| self.target.contract.claims_session(reply.status, b)),
+            parsed,
+        };
+        let verdicts = selected
+            .map(|c| (c, self.judge_one(c, case, observation, &parsed)))
+            .collect();
+        let session = match parsed.parsed.take() {
+            Some(Ok(body)) if parsed.claims_session => Some(body),
+            _ => None,
+        };
+        Judgement { verdicts, session }
     }
 
     fn judge_one(
@@ -410,16 +427,16 @@ impl Judge<'_> {
                 if reply.truncated || !contract.is_documented(status) {
                     return Verdict::Skip;
                 }
-                match serde_json::from_slice::<Value>(&reply.body) {
-                    Ok(_) => Verdict::Pass,
-                    Err(e) => Verdict::Fail(Finding {
+                match &parsed.parsed {
+                    None | Some(Ok(_)) => Verdict::Pass,
+                    Some(Err(e)) => Verdict::Fail(Finding {
                         message: format!("the body is not JSON: {e}"),
                         details: vec![format!("body: {}", self.excerpt(&reply.body))],
                     }),
                 }
             }
             CheckId::BodySchema => {
-                let (Some(body), true) = (&parsed.json, contract.is_documented(status)) else {
+                let (Some(body), true) = (parsed.json(), contract.is_documented(status)) else {
                     return Verdict::Skip;
                 };
                 let violations = contract
@@ -451,7 +468,7 @@ impl Judge<'_> {
                 })
             }
             CheckId::Invariants => {
-                let (Some(body), true) = (&parsed.json, contract.is_documented(status)) else {
+                let (Some(body), true) = (parsed.json(), contract.is_documented(status)) else {
                     return Verdict::Skip;
                 };
                 if contract.invariants.iter().all(|i| i.status != status) {
@@ -598,20 +615,18 @@ impl Judge<'_> {
     /// Stability across the answers to the valid credential, in the order
     /// the requests were sent: the identity fields never change, and a
     /// monotonic timestamp is never earlier than one from an answer that was
-    /// complete before this request was sent.
-    pub fn stability(&self, answers: &[(usize, &Observation, &Value)]) -> Vec<(usize, Verdict)> {
+    /// complete before this request was sent. `answers` are `(case index,
+    /// observation, body)`; each verdict names its answer's position there.
+    pub fn stability(&self, answers: &[(usize, Observation, Value)]) -> Vec<(usize, Verdict)> {
         if !self.checks.contains(CheckId::Stability) {
             return Vec::new();
         }
         let contract = self.target.contract;
-        let mut order: Vec<&(usize, &Observation, &Value)> = answers.iter().collect();
-        order.sort_by_key(|(i, o, _)| (o.sent, *i));
-        let mut first: Vec<Option<(usize, &Value)>> = vec![None; contract.identity.len()];
-        // Completed answers, by completion time, with their monotonic values.
-        let mut completed: Vec<(Duration, usize, Vec<Option<OffsetDateTime>>)> = answers
+        // Each answer's monotonic timestamps, parsed once.
+        let stamps: Vec<Vec<Option<OffsetDateTime>>> = answers
             .iter()
-            .map(|(i, o, body)| {
-                let stamps = contract
+            .map(|(_, _, body)| {
+                contract
                     .monotonic
                     .iter()
                     .map(|p| {
@@ -619,60 +634,57 @@ impl Judge<'_> {
                             .and_then(Value::as_str)
                             .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
                     })
-                    .collect();
-                (o.done, *i, stamps)
+                    .collect()
             })
             .collect();
-        completed.sort_by_key(|(done, i, _)| (*done, *i));
+        let mut sent: Vec<usize> = (0..answers.len()).collect();
+        sent.sort_by_key(|&p| (answers[p].1.sent, answers[p].0));
+        let mut completed: Vec<usize> = (0..answers.len()).collect();
+        completed.sort_by_key(|&p| (answers[p].1.done, answers[p].0));
         // For each monotonic field, the latest value among the first k
         // completed answers: "before this request was sent" is a prefix.
         let prefix_max: Vec<Vec<Option<OffsetDateTime>>> = (0..contract.monotonic.len())
             .map(|slot| {
                 let mut best = None;
                 let mut out = vec![None];
-                for (_, _, stamps) in &completed {
-                    best = best.max(stamps[slot]);
+                for &p in &completed {
+                    best = best.max(stamps[p][slot]);
                     out.push(best);
                 }
                 out
             })
             .collect();
+        let mut first: Vec<Option<&Value>> = vec![None; contract.identity.len()];
         let mut verdicts = Vec::new();
-        for (index, observation, body) in order {
+        for position in sent {
+            let (_, observation, body) = &answers[position];
             let mut problems = Vec::new();
             for (slot, pointer) in contract.identity.iter().enumerate() {
                 let Some(value) = body.pointer(pointer) else {
                     continue;
                 };
                 match first[slot] {
-                    None => first[slot] = Some((*index, value)),
-                    Some((_, seen)) if seen == value => {}
-                    Some((_, seen)) => problems.push(format!(
+                    None => first[slot] = Some(value),
+                    Some(seen) if seen == value => {}
+                    Some(seen) => problems.push(format!(
                         "{pointer} changed for the same credential: {} then {}",
                         self.redactor.redact(&seen.to_string()),
                         self.redactor.redact(&value.to_string())
                     )),
                 }
             }
+            // An answer completes after its own request was sent, so the
+            // prefix never includes the answer itself.
+            let before = completed.partition_point(|&p| answers[p].1.done <= observation.sent);
             for (slot, pointer) in contract.monotonic.iter().enumerate() {
-                let Some(now) = body
-                    .pointer(pointer)
-                    .and_then(Value::as_str)
-                    .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
-                else {
-                    continue;
-                };
-                // An answer completes after its own request was sent, so
-                // this prefix never includes the answer itself.
-                let before = completed.partition_point(|(done, _, _)| *done <= observation.sent);
-                let latest_before = prefix_max[slot][before];
-                if let Some(before) = latest_before
-                    && now < before
+                if let (Some(now), Some(latest)) =
+                    (stamps[position][slot], prefix_max[slot][before])
+                    && now < latest
                 {
                     problems.push(format!(
                         "{pointer} went backwards: {} after an earlier answer's {}",
                         format_time(now),
-                        format_time(before)
+                        format_time(latest)
                     ));
                 }
             }
@@ -684,7 +696,7 @@ impl Judge<'_> {
                     details: problems,
                 })
             };
-            verdicts.push((*index, verdict));
+            verdicts.push((position, verdict));
         }
         verdicts
     }

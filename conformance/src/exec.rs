@@ -112,10 +112,6 @@ impl Executor {
         })
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Time since the executor was made.
     pub fn clock(&self) -> Duration {
         self.start.elapsed()
@@ -187,7 +183,7 @@ impl Executor {
 }
 
 /// An error and its causes on one line, without the URL reqwest repeats.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = Vec::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {

@@ -233,14 +233,12 @@ pub async fn run_target(
     while let Some((index, observation)) = receiver.recv().await {
         seen[index] = true;
         progress.inc(1);
-        let case = &cases[index];
-        for (check, verdict) in judge.judge(case, &observation) {
+        let judgement = judge.judge(&cases[index], &observation);
+        for (check, verdict) in judgement.verdicts {
             record(check, verdict, index, &observation);
         }
-        if case.is_valid_credential()
-            && let Some(reply) = observation.reply()
-            && let Ok(body) = serde_json::from_slice::<Value>(&reply.body)
-            && target.contract.claims_session(reply.status, &body)
+        if let Some(body) = judgement.session
+            && cases[index].is_valid_credential()
         {
             answers.push((index, observation, body));
         }
@@ -255,21 +253,13 @@ pub async fn run_target(
                 "the worker sending this case stopped".to_owned(),
             )),
         };
-        for (check, verdict) in judge.judge(&cases[index], &observation) {
+        for (check, verdict) in judge.judge(&cases[index], &observation).verdicts {
             record(check, verdict, index, &observation);
         }
     }
-    let borrowed: Vec<(usize, &Observation, &Value)> =
-        answers.iter().map(|(i, o, b)| (*i, o, b)).collect();
-    let position: BTreeMap<usize, usize> = answers
-        .iter()
-        .enumerate()
-        .map(|(p, (i, _, _))| (*i, p))
-        .collect();
-    for (index, verdict) in judge.stability(&borrowed) {
-        if let Some(&p) = position.get(&index) {
-            record(CheckId::Stability, verdict, index, &answers[p].1);
-        }
+    for (position, verdict) in judge.stability(&answers) {
+        let (index, observation, _) = &answers[position];
+        record(CheckId::Stability, verdict, *index, observation);
     }
     let duration = started.elapsed();
     progress.finish_and_clear();
@@ -440,18 +430,18 @@ async fn shrink(
     while requests < settings.max_shrink {
         requests += 1;
         let candidate = tree.current();
-        let observation = executor
-            .send(&Wire::build(&candidate, target), target)
-            .await;
+        let wire = Wire::build(&candidate, target);
+        let observation = executor.send(&wire, target).await;
         let verdict = judge
             .judge(&candidate, &observation)
+            .verdicts
             .into_iter()
             .find(|(c, _)| *c == failure.check)
             .map(|(_, v)| v);
         if let Some(Verdict::Fail(finding)) = verdict {
             steps += 1;
             best = Some(Shrunk {
-                curl: Wire::build(&candidate, target).curl(target),
+                curl: wire.curl(target),
                 status: observation.reply().map(|r| r.status),
                 case: candidate,
                 finding,

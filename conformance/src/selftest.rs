@@ -18,7 +18,7 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 use session_mock::credentials::Keyring;
 use session_mock::{AuthMode, MockConfig, MockServer};
-use session_schemas::{Auth, Contract, Mode, Registry};
+use session_schemas::{Contract, Mode, Registry};
 
 use crate::checks::{CheckId, CheckSet};
 use crate::error::CliError;
@@ -60,6 +60,21 @@ pub fn settings(cases: u32, seed: u64, checks: CheckSet) -> Settings {
     }
 }
 
+/// The mock as runner tests serve it: both contracts on a free loopback
+/// port, no journal or admin API, `auth`, one `revoked` credential; and a
+/// token it issued, valid whenever `auth` checks credentials.
+pub fn mock_config(auth: AuthMode, revoked: &str) -> (MockConfig, String) {
+    let mut config = MockConfig::defaults();
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.journal_size = 0;
+    config.admin = false;
+    config.auth = auth;
+    config.revoked = vec![revoked.to_owned()];
+    let token = Keyring::new(&config.signing_key, AuthMode::Known, vec![], vec![], vec![])
+        .issue("self-test");
+    (config, token)
+}
+
 /// Starts the mock for `contract` (auth-aware when `pinned` is None,
 /// otherwise serving that scenario to everyone) and runs the runner on it.
 pub async fn against_mock(
@@ -67,30 +82,19 @@ pub async fn against_mock(
     pinned: Option<&str>,
     settings: &Settings,
 ) -> Result<TargetRun, CliError> {
-    let mut config = MockConfig::defaults();
-    config.listen = ([127, 0, 0, 1], 0).into();
-    config.journal_size = 0;
-    config.admin = false;
-    config.revoked = vec![REVOKED.to_owned()];
-    config.auth = if pinned.is_some() {
+    let auth = if pinned.is_some() {
         AuthMode::Off
     } else {
         AuthMode::Known
     };
+    let (mut config, token) = mock_config(auth, REVOKED);
     config.mounts.retain(|m| m.contract.name == contract.name);
     for mount in &mut config.mounts {
         if let Some(name) = pinned {
             mount.scenario = contract.scenario(name)?.name.clone();
         }
     }
-    let token = Keyring::new(&config.signing_key, AuthMode::Known, vec![], vec![], vec![])
-        .issue("self-test");
-    let carrier = match &contract.auth {
-        Auth::Bearer => Carrier::Bearer,
-        Auth::Cookie { names } => Carrier::Cookie {
-            name: names[0].clone(),
-        },
-    };
+    let carrier = Carrier::of(contract, None);
     let var = if carrier == Carrier::Bearer {
         "SESSION_TOKEN"
     } else {

@@ -15,6 +15,18 @@ pub enum Carrier {
     Cookie { name: String },
 }
 
+impl Carrier {
+    /// The contract's carrier; for cookies, `name` or the contract's first name.
+    pub fn of(contract: &Contract, name: Option<&str>) -> Self {
+        match &contract.auth {
+            Auth::Bearer => Self::Bearer,
+            Auth::Cookie { names } => Self::Cookie {
+                name: name.unwrap_or(&names[0]).to_owned(),
+            },
+        }
+    }
+}
+
 /// One endpoint to check.
 #[derive(Debug, Clone)]
 pub struct Target {

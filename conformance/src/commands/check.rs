@@ -357,12 +357,7 @@ fn build_target(
     };
     let credential = secret(credential)?;
     let revoked = secret(revoked)?;
-    let default_carrier = match &contract.auth {
-        session_schemas::Auth::Bearer => Carrier::Bearer,
-        session_schemas::Auth::Cookie { names } => Carrier::Cookie {
-            name: cookie_name.unwrap_or(&names[0]).to_owned(),
-        },
-    };
+    let default_carrier = Carrier::of(contract, cookie_name);
     let carrier = credential
         .as_ref()
         .or(revoked.as_ref())

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
-use session_mock::credentials::Keyring;
-use session_mock::{AuthMode, MockConfig, MockServer};
+use session_conformance::selftest;
+use session_mock::{AuthMode, MockServer};
 
 const REVOKED: &str = "cli-test-revoked-token";
 
@@ -22,12 +22,7 @@ struct Served {
 impl Served {
     fn start(auth: AuthMode) -> Self {
         let runtime = crate::util::runtime();
-        let mut config = MockConfig::defaults();
-        config.listen = ([127, 0, 0, 1], 0).into();
-        config.auth = auth;
-        config.revoked = vec![REVOKED.to_owned()];
-        let token = Keyring::new(&config.signing_key, AuthMode::Known, vec![], vec![], vec![])
-            .issue("cli-test");
+        let (config, token) = selftest::mock_config(auth, REVOKED);
         let server = runtime.block_on(MockServer::start(config)).expect("mock");
         Self {
             runtime,

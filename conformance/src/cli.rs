@@ -26,6 +26,9 @@ pub enum Command {
     /// Send property-generated requests to a live endpoint and check every
     /// answer against its contract.
     Check(Box<CheckArgs>),
+    /// Record the shape of a live endpoint's answers per outcome class as
+    /// insta snapshots, and report drift from the recorded ones.
+    Snapshot(Box<SnapshotArgs>),
     /// Prove the runner and the mock agree: run the runner against the mock,
     /// in process, in the configurations whose verdicts are known.
     SelfTest(SelfTestArgs),
@@ -34,6 +37,15 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[command(after_help = CHECK_HELP)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Which endpoints, and the credentials to reach them with.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
     /// Targets from a TOML file (`[[target]]` tables) instead of
     /// --contract and --base-url.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["contract", "base_url", "path"])]
@@ -83,9 +95,46 @@ pub struct CheckArgs {
         value_name = "COOKIE"
     )]
     pub revoked_cookie: Option<String>,
-    #[command(flatten)]
-    pub run: RunArgs,
 }
+
+#[derive(Debug, Args)]
+#[command(after_help = SNAPSHOT_HELP)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Directory of the `.snap` files (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Rewrite the snapshots with what the endpoint answers now.
+    #[arg(long)]
+    pub update: bool,
+    /// Fail when a snapshot is missing instead of recording it (for CI).
+    #[arg(long, conflicts_with = "update")]
+    pub locked: bool,
+    /// Requests per outcome class; their shapes are merged, so a field
+    /// present in only some answers is recorded as optional (`name?`).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub samples: u32,
+    /// Time allowed for one request, body included.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Bodies are read up to this size (B, KiB, MiB).
+    #[arg(long, default_value = "1MiB", value_name = "SIZE")]
+    pub max_body: String,
+    /// Colour in the diff.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+pub const SNAPSHOT_HELP: &str = "\
+Records the shape of each outcome class (valid, unauthenticated, malformed, and
+revoked when a revoked credential is given) as insta .snap files named
+<target>__<class>.snap; a later run compares against them. A shape keeps
+structure, not data: every value becomes its kind ([uuid], [datetime],
+[string], ...), a field missing from some answers is written `name?`.
+
+Exit codes: 0 no drift (missing snapshots recorded, or rewritten with --update),
+1 drift: a field appeared, disappeared or changed kind, 2 usage or connection error.";
 
 /// How the cases run and what is reported; the same for every target.
 #[derive(Debug, Args)]

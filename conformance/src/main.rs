@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Contracts(args) => commands::contracts::run(args, &mut out),
         Command::Check(args) => commands::check::run(args, &mut out),
         Command::SelfTest(args) => commands::self_test::run(args, &mut out),
+        Command::Snapshot(args) => commands::snapshot::run(args, &mut out),
     };
     let _ = out.flush();
     match result {

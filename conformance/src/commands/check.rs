@@ -11,7 +11,7 @@ use serde::Deserialize;
 use session_schemas::{Mode, Registry};
 
 use crate::checks::CheckSet;
-use crate::cli::{CheckArgs, ColorChoice, Format, RunArgs};
+use crate::cli::{CheckArgs, Format, RunArgs, TargetArgs};
 use crate::error::{CliError, Outcome};
 use crate::exec::Limits;
 use crate::report::{Report, human, json, junit};
@@ -49,14 +49,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             writeln!(out).map_err(CliError::Write)?;
         }
         Format::Human => {
-            let colour = match args.run.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            human::write(&report, out, human::Palette::new(colour)).map_err(CliError::Write)?;
+            let palette = human::Palette::new(human::colour(args.run.color));
+            human::write(&report, out, palette).map_err(CliError::Write)?;
         }
     }
     Ok(if report.conformant() {
@@ -132,27 +126,7 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         .iter()
         .map(|r| report_file(r))
         .collect::<Result<Vec<_>, _>>()?;
-    let (targets, mut rerun) = match &args.config {
-        Some(path) => (
-            targets_from_file(path, env)?,
-            format!(
-                "session-conformance check --config {}",
-                shell_word(&path.display().to_string())
-            ),
-        ),
-        None => {
-            let target = target_from_flags(args)?;
-            let mut rerun = format!(
-                "session-conformance check --contract {} --base-url {}",
-                target.contract.name,
-                shell_word(&target.base_url)
-            );
-            if target.path != target.contract.path {
-                rerun.push_str(&format!(" --path {}", shell_word(&target.path)));
-            }
-            (vec![target], rerun)
-        }
-    };
+    let (targets, mut rerun) = targets(&args.target, "check", env)?;
     rerun.push_str(&format!(
         " --cases {} --seed {}",
         settings.cases, settings.seed
@@ -174,6 +148,36 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         settings,
         reports,
         rerun,
+    })
+}
+
+/// The targets the flags or the targets file name, and the command line
+/// that names them again (`session-conformance <command> ...`).
+pub fn targets(
+    args: &TargetArgs,
+    command: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<Target>, String), CliError> {
+    Ok(match &args.config {
+        Some(path) => (
+            targets_from_file(path, env)?,
+            format!(
+                "session-conformance {command} --config {}",
+                shell_word(&path.display().to_string())
+            ),
+        ),
+        None => {
+            let target = target_from_flags(args)?;
+            let mut again = format!(
+                "session-conformance {command} --contract {} --base-url {}",
+                target.contract.name,
+                shell_word(&target.base_url)
+            );
+            if target.path != target.contract.path {
+                again.push_str(&format!(" --path {}", shell_word(&target.path)));
+            }
+            (vec![target], again)
+        }
     })
 }
 
@@ -223,7 +227,7 @@ fn random_seed() -> u64 {
 }
 
 /// `1048576`, `512KiB`, `1MiB`, `2MB`...
-fn size(text: &str) -> Result<usize, CliError> {
+pub(crate) fn size(text: &str) -> Result<usize, CliError> {
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !c.is_ascii_digit())
@@ -276,7 +280,7 @@ fn report_file(text: &str) -> Result<ReportFile, CliError> {
     }
 }
 
-fn target_from_flags(args: &CheckArgs) -> Result<Target, CliError> {
+fn target_from_flags(args: &TargetArgs) -> Result<Target, CliError> {
     let (Some(contract), Some(base)) = (&args.contract, &args.base_url) else {
         return Err(CliError::Usage(
             "give --contract and --base-url, or --config FILE".to_owned(),
@@ -464,7 +468,7 @@ fn targets_from_file(
     Ok(targets)
 }
 
-fn shell_word(text: &str) -> String {
+pub(crate) fn shell_word(text: &str) -> String {
     if text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b))

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod contracts;
 pub mod self_test;
+pub mod snapshot;
 pub mod validate;
 
 use crate::error::CliError;

@@ -15,11 +15,11 @@ const SHOWN_PER_CHECK: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
-    pass: Style,
-    fail: Style,
-    warn: Style,
-    dim: Style,
-    bold: Style,
+    pub(crate) pass: Style,
+    pub(crate) fail: Style,
+    pub(crate) warn: Style,
+    pub(crate) dim: Style,
+    pub(crate) bold: Style,
 }
 
 impl Palette {
@@ -44,7 +44,19 @@ impl Palette {
     }
 }
 
-fn paint(style: Style, text: &str) -> String {
+/// Whether to colour standard output.
+pub fn colour(choice: crate::cli::ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+pub(crate) fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }
 

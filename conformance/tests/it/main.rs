@@ -8,5 +8,6 @@ mod check_cli;
 mod reports;
 mod repro;
 mod self_test;
+mod snapshot;
 mod util;
 mod validate_cli;

@@ -430,7 +430,16 @@ impl Judge<'_> {
                 match &parsed.parsed {
                     None | Some(Ok(_)) => Verdict::Pass,
                     Some(Err(e)) => Verdict::Fail(Finding {
-                        message: format!("the body is not JSON: {e}"),
+                        message: match header(reply, "content-encoding")
+                            .filter(|c| !c.eq_ignore_ascii_case("identity"))
+                        {
+                            // The runner sends no Accept-Encoding and never
+                            // decodes: an encoded body is judged as sent.
+                            Some(coding) => format!(
+                                "the body is not JSON: it is `{coding}`-encoded, though the request accepted no content coding"
+                            ),
+                            None => format!("the body is not JSON: {e}"),
+                        },
                         details: vec![format!("body: {}", self.excerpt(&reply.body))],
                     }),
                 }

@@ -54,7 +54,9 @@ pub enum Failure {
         phase: &'static str,
         after: Duration,
     },
-    /// The connection could not be made, or broke.
+    /// Nothing accepted the connection (refused, no route, unknown host).
+    Refused(String),
+    /// The connection broke, or the answer was not HTTP.
     Connection(String),
     /// The generated request could not be expressed (a bug in generation).
     Request(String),
@@ -66,6 +68,7 @@ impl std::fmt::Display for Failure {
             Self::Timeout { phase, after } => {
                 write!(f, "no complete {phase} within {:.1?}", after)
             }
+            Self::Refused(message) => write!(f, "cannot connect: {message}"),
             Self::Connection(message) => write!(f, "connection failed: {message}"),
             Self::Request(message) => write!(f, "request could not be built: {message}"),
         }
@@ -177,6 +180,9 @@ impl Executor {
                 phase,
                 after: self.limits.timeout,
             };
+        }
+        if error.is_connect() {
+            return Failure::Refused(error_chain(error));
         }
         Failure::Connection(error_chain(error))
     }

@@ -156,7 +156,9 @@ pub async fn run_target(
     let executor = Arc::new(Executor::new(settings.limits)?);
     let redactor = Redactor::new(target.secrets().cloned());
     let mut notes = Vec::new();
-    preflight(target, settings, &executor, &redactor).await?;
+    if let Some(note) = preflight(target, settings, &executor, &redactor).await? {
+        notes.push(note);
+    }
     if target.credential.is_none() {
         notes.push(
             "no valid credential given: only cases without one ran (no authenticated answers, no stability)"
@@ -267,12 +269,16 @@ pub async fn run_target(
     let mut requests = 1 + cases.len() as u64;
     let mut failures: Vec<Failed> = failures.into_values().flatten().collect();
     let mut shrunk_checks = Vec::new();
+    // Shrinking takes at most as long as the cases did (at least a second),
+    // plus the request in flight: against a target that times out, a run
+    // stays within a small multiple of cases x timeout / concurrency.
+    let shrink_deadline = Instant::now() + duration.max(Duration::from_secs(1));
     for failure in &mut failures {
         if failure.check == CheckId::Stability || shrunk_checks.contains(&failure.check) {
             continue;
         }
         shrunk_checks.push(failure.check);
-        let shrunk = shrink(&judge, &executor, settings, failure).await;
+        let shrunk = shrink(&judge, &executor, settings, failure, shrink_deadline).await;
         if let Some(shrunk) = &shrunk {
             requests += u64::from(shrunk.requests);
         }
@@ -324,12 +330,18 @@ fn failed(
 
 /// Sends the valid credential (or none) once: the target must answer, and
 /// accept the credential if the checks rely on it.
+/// One plain request before the cases. It stops the run (exit 2) only when
+/// nothing is listening, or when the target cleanly rejects the valid
+/// credential (the answer the contract gives a bad one): both mean a wrong
+/// `--base-url` or credential, and every case would fail for it. A target
+/// that answers badly (times out, breaks the connection, sends garbage) is
+/// what the run is for: it goes on, and the checks name each problem.
 async fn preflight(
     target: &Target,
     settings: &Settings,
     executor: &Executor,
     redactor: &Redactor,
-) -> Result<(), CliError> {
+) -> Result<Option<String>, CliError> {
     let credential = if target.credential.is_some() {
         CredentialCase::Valid
     } else {
@@ -337,20 +349,43 @@ async fn preflight(
     };
     let case = RequestCase::plain(credential.clone());
     let observation = executor.send(&Wire::build(&case, target), target).await;
-    let reply = observation.result.map_err(|failure| {
-        CliError::Target(format!(
-            "cannot reach {} ({}): {failure}; is the server running, and is --base-url right?",
-            target.url(),
-            target.name
-        ))
-    })?;
+    let reply = match observation.result {
+        Ok(reply) => reply,
+        Err(Failure::Refused(message)) => {
+            return Err(CliError::Target(format!(
+                "cannot reach {} ({}): {message}; is the server running, and is --base-url right?",
+                target.url(),
+                target.name
+            )));
+        }
+        Err(failure) => {
+            return Ok(Some(redactor.redact(&format!(
+                "the first plain request got no answer ({failure}); the run went on"
+            ))));
+        }
+    };
     if credential != CredentialCase::Valid || !settings.checks.needs_oracle() {
-        return Ok(());
+        return Ok(None);
     }
-    let accepted = serde_json::from_slice::<Value>(&reply.body)
-        .is_ok_and(|b| target.contract.claims_session(reply.status, &b));
-    if accepted {
-        return Ok(());
+    let body = serde_json::from_slice::<Value>(&reply.body).ok();
+    if body
+        .as_ref()
+        .is_some_and(|b| target.contract.claims_session(reply.status, b))
+    {
+        return Ok(None);
+    }
+    let rejections = [
+        target.contract.outcome(Outcome::Unauthenticated).status,
+        target.contract.outcome(Outcome::Revoked).status,
+        401,
+        403,
+    ];
+    if body.is_none() || !rejections.contains(&reply.status) {
+        return Ok(Some(format!(
+            "the first plain request with the valid credential got {} {}; the run went on",
+            reply.status,
+            excerpt(redactor, &reply.body)
+        )));
     }
     let wanted = target.contract.outcome(Outcome::Authenticated);
     let var = target.credential.as_ref().map_or("", |s| s.var());
@@ -409,6 +444,7 @@ async fn shrink(
     executor: &Executor,
     settings: &Settings,
     failure: &Failed,
+    deadline: Instant,
 ) -> Option<Shrunk> {
     let target = judge.target;
     let strategy = case::strategy(&CaseSpace::of(target));
@@ -427,7 +463,7 @@ async fn shrink(
     if !tree.simplify() {
         return None;
     }
-    while requests < settings.max_shrink {
+    while requests < settings.max_shrink && Instant::now() < deadline {
         requests += 1;
         let candidate = tree.current();
         let wire = Wire::build(&candidate, target);

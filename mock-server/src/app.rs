@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, CONTENT_TYPE, ORIGIN};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
+use futures_util::future::Either;
 use serde_json::json;
 use session_schemas::Outcome;
 use time::OffsetDateTime;
@@ -147,6 +148,9 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     // treats every OPTIONS as a preflight; a plain OPTIONS (no
     // Access-Control-Request-Method) must reach the handler and get `Allow`.
     let service = tower::service_fn(move |request: axum::extract::Request| {
+        if let Some(refusal) = over_limits(&request) {
+            return Either::Left(std::future::ready(Ok(refusal)));
+        }
         let headers = request.headers();
         let plain_options = request.method() == Method::OPTIONS
             && !headers.contains_key("access-control-request-method");
@@ -155,9 +159,55 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
         } else {
             with_cors.clone()
         };
-        tower::ServiceExt::oneshot(router, request)
+        Either::Right(tower::ServiceExt::oneshot(router, request))
     });
     Ok(Router::new().fallback_service(service))
+}
+
+/// Longest request target (path and query) the mock reads.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes (names and values) in one request the mock reads:
+/// room for cookie-heavy browsers, not for abuse.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// 414 or 431 for a request over the size limits, before any routing.
+fn over_limits(request: &axum::extract::Request) -> Option<Response> {
+    let uri = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return Some(limit_error(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {uri} bytes; the mock reads at most {MAX_URI_BYTES}"),
+        ));
+    }
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return Some(limit_error(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header_fields_too_large",
+            format!(
+                "the request headers are {headers} bytes in all; the mock reads at most {MAX_HEADER_BYTES}"
+            ),
+        ));
+    }
+    None
+}
+
+fn limit_error(status: StatusCode, code: &str, message: String) -> Response {
+    let body = serde_json::json!({ "error": code, "message": message });
+    (
+        status,
+        [(CONNECTION, HeaderValue::from_static("close"))],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 fn response_headers(mount: &Mount, status: u16, scenario: &str, off_contract: bool) -> HeaderMap {

@@ -22,6 +22,6 @@ pub mod render;
 pub mod resolve;
 mod server;
 
-pub use app::{AppState, app};
+pub use app::{AppState, MAX_HEADER_BYTES, MAX_URI_BYTES, app};
 pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount};
 pub use server::{MockServer, StartError, bind};

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod hostile;
 mod scenarios;
 mod serving;
 mod util;

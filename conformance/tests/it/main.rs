@@ -5,6 +5,7 @@
 mod backend;
 mod broken;
 mod check_cli;
+mod fuzz_cli;
 mod hostile;
 mod reports;
 mod repro;

@@ -124,3 +124,150 @@ fn a_port_in_use_exits_2() {
         "{text}"
     );
 }
+
+/// One defect planted among valid settings, and what the error must name.
+fn defective_config() -> impl proptest::strategy::Strategy<Value = (String, String)> {
+    use proptest::prelude::*;
+    let valid = proptest::collection::vec(
+        prop::sample::select(vec![
+            "data = \"generated\"",
+            "seed = 7",
+            "auth = \"known\"",
+            "tokens = [\"a-token-for-tests\"]",
+            "latency = \"5ms\"",
+            "admin = true",
+            "journal-size = 16",
+            "fail-rate = 0.0",
+        ]),
+        0..4,
+    );
+    let defect = prop_oneof![
+        // A known key with a value of the wrong type.
+        (
+            prop::sample::select(vec![
+                "listen",
+                "data",
+                "seed",
+                "auth",
+                "tokens",
+                "latency",
+                "fail-rate",
+                "journal-size",
+                "admin",
+                "cors-origins",
+                "signing-key",
+            ]),
+            prop::sample::select(vec!["3", "\"x\"", "[1, 2]", "{ a = 1 }", "-1", "true"]),
+        )
+            .prop_filter("the value must be wrong for the key", |(key, value)| {
+                !matches!(
+                    (*key, *value),
+                    ("seed" | "journal-size", "3") | ("admin", "true") | ("signing-key", "\"x\"")
+                )
+            })
+            .prop_map(|(key, value)| (format!("{key} = {value}"), key.to_owned())),
+        // A key nobody knows.
+        "[a-z]{3,12}"
+            .prop_filter("unknown", |k| !matches!(
+                k.as_str(),
+                "listen"
+                    | "data"
+                    | "seed"
+                    | "auth"
+                    | "tokens"
+                    | "cookies"
+                    | "revoked"
+                    | "latency"
+                    | "jitter"
+                    | "admin"
+                    | "log"
+            ))
+            .prop_map(|key| (format!("{key} = 1"), key)),
+        // Numbers and values out of range.
+        prop::sample::select(vec![
+            ("fail-rate = 1.5", "fail-rate"),
+            ("fail-rate = -0.5", "fail-rate"),
+            ("journal-size = 100000000", "journal-size"),
+            ("seed = 18446744073709551616", "seed"),
+            ("latency = \"25h\"", "latency"),
+            ("jitter = \"-5ms\"", "jitter"),
+            ("listen = \"127.0.0.1:99999\"", "listen"),
+            ("cors-origins = [\"*.example.com\"]", "cors-origin"),
+            ("[contracts.nope]\npath = \"/x\"", "nope"),
+            ("[contracts.authjs]\nscenario = \"teapot\"", "teapot"),
+            (
+                "[contracts.authjs]\noverride = { user = { id = 3 } }",
+                "override"
+            ),
+        ])
+        .prop_map(|(line, names)| (line.to_owned(), names.to_owned())),
+        // Not TOML at all.
+        "[=\\[\"{]{1,6}[a-z ]{0,8}".prop_map(|text| (text, "line".to_owned())),
+    ];
+    (valid, defect).prop_map(|(valid, (line, names))| {
+        let mut lines: Vec<String> = valid.iter().map(|s| (*s).to_owned()).collect();
+        lines.sort();
+        lines.dedup();
+        lines.push(line);
+        (lines.join("\n") + "\n", names)
+    })
+}
+
+/// Random config files, each with one defect: the binary always exits 2 with
+/// a message naming the key (or the line), never panics, never starts.
+#[test]
+fn any_defective_config_file_exits_2_naming_the_problem() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 48,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
+    );
+    let path = temp_file("fuzzed.toml", "");
+    runner
+        .run(&defective_config(), |(text, names)| {
+            std::fs::write(&path, &text).unwrap();
+            let output = cargo_bin_cmd!("session-mock")
+                .args(["--config", path.to_str().unwrap()])
+                .env_remove("SESSION_MOCK_LISTEN")
+                .timeout(std::time::Duration::from_secs(10))
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            proptest::prop_assert_eq!(output.status.code(), Some(2), "{}\n{}", text, stderr);
+            proptest::prop_assert!(!stderr.contains("panicked"), "{}", stderr);
+            proptest::prop_assert!(stderr.starts_with("error:"), "{}", stderr);
+            proptest::prop_assert!(
+                stderr.contains(&names),
+                "{:?} not named for\n{}\n{}",
+                names,
+                text,
+                stderr
+            );
+            Ok(())
+        })
+        .unwrap();
+    // Not UTF-8, inside and in the path.
+    std::fs::write(&path, b"seed = \"\xff\xfe\"\n").unwrap();
+    assert!(fails(&["--config", path.to_str().unwrap()]).contains(path.to_str().unwrap()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::ffi::OsStr::from_bytes(b"/nonexistent/\xff\xfe.toml");
+        let output = cargo_bin_cmd!("session-mock")
+            .arg("--config")
+            .arg(odd)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("nonexistent") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}

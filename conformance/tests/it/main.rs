@@ -9,6 +9,7 @@ mod fuzz_cli;
 mod hostile;
 mod reports;
 mod repro;
+mod secrets;
 mod self_test;
 mod snapshot;
 mod util;

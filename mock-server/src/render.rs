@@ -12,7 +12,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
 use serde_json::Value;
-use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario};
+use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario, is_uuid};
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, DataMode, Mount};
@@ -292,17 +292,6 @@ fn replace_uuids(value: &mut Value, keyring: &Keyring, identity: &Identity) {
             .for_each(|v| replace_uuids(v, keyring, identity)),
         _ => {}
     }
-}
-
-fn is_uuid(text: &str) -> bool {
-    text.len() == 36
-        && text.bytes().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
 }
 
 #[cfg(test)]

@@ -443,6 +443,18 @@ fn maybe_null(strategy: SBoxedStrategy<Value>, nullable: bool) -> SBoxedStrategy
     }
 }
 
+/// Whether `text` is a UUID in its canonical 8-4-4-4-12 hex form.
+pub fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
 /// A version-4 UUID string from 16 bytes: the version and variant bits are set,
 /// the rest kept, so equal bytes give equal UUIDs.
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {

@@ -25,7 +25,7 @@ mod validate;
 
 pub use contract::{Auth, Contract, Example, HeaderRule, Outcome, ResponseSpec, Scenario};
 pub use error::ContractError;
-pub use generate::{BodyGenerator, uuid_v4};
+pub use generate::{BodyGenerator, is_uuid, uuid_v4};
 pub use invariants::{Clock, Invariant, Rule};
 pub use registry::{ContractSource, Registry};
 pub use time_fmt::shift_timestamps;

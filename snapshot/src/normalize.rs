@@ -6,7 +6,7 @@
 //! undeclared field is volatile too), or when it contains a credential.
 
 use serde_json::{Map, Value};
-use session_schemas::Contract;
+use session_schemas::{Contract, is_uuid};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -242,17 +242,6 @@ pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
         out = out.replace(secret.as_str(), Placeholder::TOKEN);
     }
     out
-}
-
-pub(crate) fn is_uuid(text: &str) -> bool {
-    text.len() == 36
-        && text.bytes().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
 }
 
 fn is_datetime(text: &str) -> bool {

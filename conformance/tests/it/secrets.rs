@@ -27,6 +27,17 @@ impl Write for Capture {
     }
 }
 
+/// The runner with one credential (and the revoked one) in the environment.
+fn runner(var: &str, value: &str, revoked_var: &str) -> assert_cmd::Command {
+    let mut command = cargo_bin_cmd!("session-conformance");
+    command
+        .env_remove("SESSION_TOKEN")
+        .env_remove("SESSION_COOKIE")
+        .env(var, value)
+        .env(revoked_var, REVOKED);
+    command
+}
+
 /// Every piece of `secret` long enough to be redacted (12 characters).
 fn pieces(secret: &str) -> Vec<&str> {
     (0..=secret.len() - 12)
@@ -73,11 +84,7 @@ fn no_output_of_the_runner_or_the_mock_holds_a_secret() {
             let junit = dir.join(format!("{contract}-{format}.xml"));
             // A zero response-time budget fails every case (a warning), so
             // every report carries failures, excerpts and curl reproductions.
-            let output = cargo_bin_cmd!("session-conformance")
-                .env_remove("SESSION_TOKEN")
-                .env_remove("SESSION_COOKIE")
-                .env(var, value)
-                .env(revoked_var, REVOKED)
+            let output = runner(var, value, revoked_var)
                 .args([
                     "check",
                     "-c",
@@ -127,11 +134,7 @@ fn no_output_of_the_runner_or_the_mock_holds_a_secret() {
                 std::fs::read_to_string(&junit).unwrap(),
             ));
         }
-        let output = cargo_bin_cmd!("session-conformance")
-            .env_remove("SESSION_TOKEN")
-            .env_remove("SESSION_COOKIE")
-            .env(var, value)
-            .env(revoked_var, REVOKED)
+        let output = runner(var, value, revoked_var)
             .args([
                 "snapshot",
                 "-c",

@@ -271,3 +271,86 @@ fn any_defective_config_file_exits_2_naming_the_problem() {
     }
     let _ = std::fs::remove_file(path);
 }
+
+/// Random values for every flag, checked with `--print-config`: either the
+/// configuration is valid (exit 0, printed), or the binary exits 2 naming
+/// the flag; never a panic.
+#[test]
+fn any_flag_value_is_accepted_or_named_in_an_exit_2() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let flags = prop::sample::select(vec![
+        "listen",
+        "scenario",
+        "path",
+        "only",
+        "without",
+        "data",
+        "seed",
+        "auth",
+        "token",
+        "cookie",
+        "revoked",
+        "signing-key",
+        "override",
+        "latency",
+        "jitter",
+        "fail-rate",
+        "cors-origin",
+        "journal-size",
+        "log",
+    ]);
+    let value = prop_oneof![
+        "-?[0-9]{1,22}(\\.[0-9]{0,3})?(ms|s|m|h|)",
+        "[a-z0-9=/:.*-]{0,20}",
+        "[ -~]{0,24}",
+        Just("authjs={\"user\":{\"id\":3}}".to_owned()),
+        Just("session-api=/x y".to_owned()),
+        Just("NaN".to_owned()),
+        Just(String::new()),
+    ];
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 96,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[4; 32]),
+    );
+    runner
+        .run(&(flags, value), |(flag, value)| {
+            let output = cargo_bin_cmd!("session-mock")
+                .arg("--print-config")
+                .arg(format!("--{flag}={value}"))
+                .env_remove("SESSION_MOCK_LISTEN")
+                .timeout(std::time::Duration::from_secs(10))
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            prop_assert!(!stderr.contains("panicked"), "{}", stderr);
+            match output.status.code() {
+                Some(0) => prop_assert!(!output.stdout.is_empty()),
+                Some(2) => {
+                    prop_assert!(stderr.starts_with("error"), "{}", stderr);
+                    let singular = flag.trim_end_matches('s');
+                    prop_assert!(
+                        stderr.contains(flag) || stderr.contains(singular),
+                        "--{}={:?} not named in\n{}",
+                        flag,
+                        value,
+                        stderr
+                    );
+                }
+                other => prop_assert!(
+                    false,
+                    "exit {:?} for --{}={:?}: {}",
+                    other,
+                    flag,
+                    value,
+                    stderr
+                ),
+            }
+            Ok(())
+        })
+        .unwrap();
+}

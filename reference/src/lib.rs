@@ -64,10 +64,7 @@ async fn bearer_session(State(store): State<Arc<Store>>, headers: HeaderMap) -> 
                 .into_response()
         }
         Lookup::Revoked => error(StatusCode::NOT_FOUND, "not_found", "Session not found"),
-        Lookup::Unknown => unauthorized(
-            "Invalid or expired token",
-            r#"Bearer error="invalid_token""#,
-        ),
+        Lookup::Unknown => invalid_token(),
     }
 }
 
@@ -81,10 +78,7 @@ async fn sign_out(State(store): State<Arc<Store>>, headers: HeaderMap) -> Respon
         Lookup::Revoked | Lookup::Active(_) => {
             error(StatusCode::NOT_FOUND, "not_found", "Session not found")
         }
-        Lookup::Unknown => unauthorized(
-            "Invalid or expired token",
-            r#"Bearer error="invalid_token""#,
-        ),
+        Lookup::Unknown => invalid_token(),
     }
 }
 
@@ -155,6 +149,14 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
             .find(|(n, v)| n == name && !v.is_empty())
             .map(|(_, v)| *v)
     })
+}
+
+/// 401 for a token that is not (or no longer) a session's.
+fn invalid_token() -> Response {
+    unauthorized(
+        "Invalid or expired token",
+        r#"Bearer error="invalid_token""#,
+    )
 }
 
 fn unauthorized(message: &str, challenge: &'static str) -> Response {

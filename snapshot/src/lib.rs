@@ -40,6 +40,10 @@ pub struct Kit {
     secrets: Vec<String>,
     mode: Mode,
     clock: bool,
+    /// The headers a snapshot keeps, lower-cased.
+    headers: Vec<String>,
+    /// Each documented status's volatile fields, from its schema.
+    redactions: Vec<(u16, Vec<Redaction>)>,
 }
 
 impl Kit {
@@ -57,11 +61,25 @@ impl Kit {
     }
 
     pub fn for_contract(contract: &'static Contract) -> Self {
+        let mut headers = vec!["content-type".to_owned()];
+        for rule in &contract.headers {
+            let name = rule.name.to_ascii_lowercase();
+            if !headers.contains(&name) {
+                headers.push(name);
+            }
+        }
+        let redactions = contract
+            .documented_statuses()
+            .into_iter()
+            .map(|status| (status, normalize::schema_redactions(contract, status)))
+            .collect();
         Self {
             contract,
             secrets: Vec::new(),
             mode: Mode::Lenient,
             clock: true,
+            headers,
+            redactions,
         }
     }
 
@@ -179,16 +197,16 @@ impl Kit {
         out.insert("status".to_owned(), Value::from(response.status));
         let headers: Map<String, Value> = self
             .header_names()
-            .into_iter()
+            .iter()
             .filter_map(|name| {
-                let value = response.header(&name)?;
-                Some((name, Value::String(self.scrub(value))))
+                let value = response.header(name)?;
+                Some((name.clone(), Value::String(self.scrub(value))))
             })
             .collect();
         out.insert("headers".to_owned(), Value::Object(headers));
         let body = match response.json() {
             Ok(body) => {
-                normalize::redact(&body, &self.redactions_for(response.status), &self.secrets)
+                normalize::redact(&body, self.redactions_for(response.status), &self.secrets)
             }
             Err(_) => Value::String(format!("[not JSON: {} bytes]", response.body.len())),
         };
@@ -204,15 +222,8 @@ impl Kit {
     }
 
     /// The headers a snapshot keeps: Content-Type, then the contract's, lower-cased.
-    pub fn header_names(&self) -> Vec<String> {
-        let mut names = vec!["content-type".to_owned()];
-        for rule in &self.contract.headers {
-            let name = rule.name.to_ascii_lowercase();
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        names
+    pub fn header_names(&self) -> &[String] {
+        &self.headers
     }
 
     /// The contract's volatile fields in every documented body, as insta
@@ -220,18 +231,20 @@ impl Kit {
     /// `settings.add_redaction(selector, placeholder)`.
     pub fn redactions(&self) -> Vec<Redaction> {
         let mut all: Vec<Redaction> = Vec::new();
-        for status in self.contract.documented_statuses() {
-            for r in self.redactions_for(status) {
-                if !all.contains(&r) {
-                    all.push(r);
-                }
+        for r in self.redactions.iter().flat_map(|(_, list)| list) {
+            if !all.contains(r) {
+                all.push(r.clone());
             }
         }
         all
     }
 
-    fn redactions_for(&self, status: u16) -> Vec<Redaction> {
-        normalize::schema_redactions(self.contract, status)
+    /// The volatile fields of `status`'s body; none for an undocumented status.
+    pub(crate) fn redactions_for(&self, status: u16) -> &[Redaction] {
+        self.redactions
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(&[], |(_, list)| list.as_slice())
     }
 
     /// Secrets inside a value replaced by `[token]`.

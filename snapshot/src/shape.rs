@@ -52,8 +52,8 @@ impl Shape {
         self.samples += 1;
         self.statuses.insert(response.status);
         for name in kit.header_names() {
-            if let Some(value) = response.header(&name) {
-                let entry = self.headers.entry(name).or_default();
+            if let Some(value) = response.header(name) {
+                let entry = self.headers.entry(name.clone()).or_default();
                 entry.0 += 1;
                 entry.1.insert(kit.scrub(value));
             }
@@ -64,9 +64,9 @@ impl Shape {
         }
         match response.json() {
             Ok(body) => {
-                let redactions = normalize::schema_redactions(kit.contract(), response.status);
+                let redactions = kit.redactions_for(response.status);
                 self.body
-                    .add(&body, &mut Vec::new(), &redactions, kit.secrets());
+                    .add(&body, &mut Vec::new(), redactions, kit.secrets());
             }
             Err(_) => {
                 self.body.kinds.insert(NOT_JSON);

@@ -181,14 +181,22 @@ pub fn targets(
     })
 }
 
-fn settings(run: &RunArgs) -> Result<Settings, CliError> {
-    let duration = |flag: &str, text: &str| {
-        session_mock::duration::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
-    };
-    let timeout = duration("--timeout", &run.timeout)?;
+/// A duration flag's value, e.g. `250ms`, `5s`.
+fn duration(flag: &str, text: &str) -> Result<std::time::Duration, CliError> {
+    session_mock::duration::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
+}
+
+/// `--timeout`: a duration above zero.
+pub(crate) fn timeout(text: &str) -> Result<std::time::Duration, CliError> {
+    let timeout = duration("--timeout", text)?;
     if timeout.is_zero() {
         return Err(CliError::Usage("--timeout: must be more than 0".to_owned()));
     }
+    Ok(timeout)
+}
+
+fn settings(run: &RunArgs) -> Result<Settings, CliError> {
+    let timeout = timeout(&run.timeout)?;
     if let Some(rate) = run.rate_limit
         && !(rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0)
     {

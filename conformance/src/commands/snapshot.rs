@@ -94,13 +94,8 @@ pub struct ClassResult {
 pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let (targets, again) =
         super::check::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
-    let timeout = session_mock::duration::parse(&args.timeout)
-        .map_err(|e| CliError::Usage(format!("--timeout: {e}")))?;
-    if timeout.is_zero() {
-        return Err(CliError::Usage("--timeout: must be more than 0".to_owned()));
-    }
     let limits = Limits {
-        timeout,
+        timeout: super::check::timeout(&args.timeout)?,
         max_body: super::check::size(&args.max_body)?,
         concurrency: 1,
         rate_limit: None,

@@ -29,6 +29,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/__mock/requests",
             get(list_requests).delete(clear_requests),
         )
+        .merge(crate::admin_sessions::routes())
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
         .route_layer(middleware::from_fn_with_state(state, loopback_only))
 }
@@ -47,7 +48,7 @@ async fn loopback_only(State(state): State<AppState>, request: Request, next: Ne
     }
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
         axum::Json(json!({"error": code, "message": message.into()})),
@@ -103,17 +104,24 @@ async fn list_scenarios(State(state): State<AppState>) -> Response {
     axum::Json(listing(&state)).into_response()
 }
 
-/// Body: `{"<contract>": "<scenario>" | null, ...}`; `null` returns to the default.
-async fn set_scenarios(State(state): State<AppState>, request: Request) -> Response {
-    let bytes = match axum::body::to_bytes(request.into_body(), MAX_ADMIN_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return error(
+/// An admin request's body, bounded: 413 past `MAX_ADMIN_BODY`.
+pub(crate) async fn read_body(body: axum::body::Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_ADMIN_BODY)
+        .await
+        .map_err(|_| {
+            error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("the body is over {MAX_ADMIN_BODY} bytes"),
-            );
-        }
+            )
+        })
+}
+
+/// Body: `{"<contract>": "<scenario>" | null, ...}`; `null` returns to the default.
+async fn set_scenarios(State(state): State<AppState>, request: Request) -> Response {
+    let bytes = match read_body(request.into_body()).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
     };
     match parse_choices(&state, &bytes) {
         Ok(choices) => {

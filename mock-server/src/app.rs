@@ -15,18 +15,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
 use futures_util::future::Either;
 use serde_json::json;
-use session_schemas::Outcome;
+use session_schemas::{Answer, Contract, Outcome, Protocol};
 use time::OffsetDateTime;
 
+use crate::clock::Clock;
 use crate::config::{AuthMode, ConfigError, MockConfig, Mount};
 use crate::credentials::{self, Credential, Keyring};
 use crate::journal::{self, Entry, Journal};
+use crate::lifecycle::{Event, Held, Sessions};
 use crate::render::MountBodies;
 use crate::resolve::{self, Choice, Reason, RequestView, Target};
-use crate::{admin, cors};
+use crate::{admin, authjs, cors};
 
 const NO_RUNTIME_CHOICE: usize = usize::MAX;
 const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+/// A route that also takes next-auth's `update()`.
+const ALLOWED_METHODS_WITH_UPDATE: &str = "GET, HEAD, OPTIONS, POST";
 
 /// One mounted contract with everything precomputed.
 pub(crate) struct MountState {
@@ -34,7 +38,9 @@ pub(crate) struct MountState {
     pub(crate) default: usize,
     /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
     runtime: AtomicUsize,
-    bodies: MountBodies,
+    pub(crate) bodies: MountBodies,
+    /// Index of the authenticated scenario.
+    pub(crate) authenticated: usize,
     scenario_headers: Vec<HeaderMap>,
     example_headers: Vec<HeaderMap>,
     fault_scenario: Option<usize>,
@@ -56,7 +62,38 @@ pub(crate) struct Inner {
     pub(crate) mounts: Vec<MountState>,
     pub(crate) keyring: Keyring,
     pub(crate) journal: Option<Journal>,
+    pub(crate) sessions: Sessions,
+    pub(crate) clock: Clock,
     requests: AtomicU64,
+}
+
+impl Inner {
+    /// A new session's lifetime on `contract`, in seconds: the configured
+    /// one, else the interval the contract's authenticated fixture shows
+    /// (session-api: created to expiry, 1 h; authjs: recorded to expiry, 30 d).
+    pub(crate) fn lifetime(&self, contract: &Contract) -> i64 {
+        if let Some(lifetime) = self.config.session_lifetime {
+            return i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        }
+        fixture_lifetime(contract).unwrap_or(3600)
+    }
+}
+
+fn fixture_lifetime(contract: &Contract) -> Option<i64> {
+    let scenario = contract.outcome(Outcome::Authenticated);
+    let fields = &contract.session_fields;
+    let at = |pointer: &Option<String>| {
+        pointer
+            .as_deref()
+            .and_then(|p| scenario.body.pointer(p))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+    };
+    let start = at(&fields.created).or(scenario.recorded_at)?;
+    let lifetime = (at(&fields.expires)? - start).whole_seconds();
+    (lifetime > 0).then_some(lifetime)
 }
 
 /// Shared by every handler; cheap to clone.
@@ -69,7 +106,8 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// Builds the mock's router. Fails if an override breaks its schema.
+/// Builds the mock's router. Fails if an override or a user's profile breaks
+/// its schema, or the state file cannot be read.
 pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     let now = OffsetDateTime::now_utc();
     let mut mounts = Vec::new();
@@ -82,6 +120,9 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             config.allow_invalid_override,
             now,
         )?;
+        if !config.allow_invalid_override {
+            crate::render::check_users(mount, &config.users)?;
+        }
         let default = contract
             .scenarios
             .iter()
@@ -98,11 +139,13 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             .map(|e| response_headers(mount, e.status, &e.name, false))
             .collect();
         let fault_scenario = contract.scenarios.iter().position(|s| s.status == 500);
+        let authenticated = scenario_index(contract, Outcome::Authenticated);
         mounts.push(MountState {
             mount: mount.clone(),
             default,
             runtime: AtomicUsize::new(NO_RUNTIME_CHOICE),
             bodies,
+            authenticated,
             scenario_headers,
             example_headers,
             fault_scenario,
@@ -116,6 +159,21 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
         config.revoked.clone(),
     );
     let journal = (config.journal_size > 0).then(|| Journal::new(config.journal_size));
+    let sessions = Sessions::new(
+        keyring.clone(),
+        config.max_sessions,
+        config.state_file.clone(),
+    )
+    .map_err(|e| ConfigError::Invalid {
+        key: "state".into(),
+        value: config
+            .state_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        message: e.to_string(),
+    })?;
+    let clock = config.clock.map_or_else(Clock::real, Clock::frozen_at);
     let cors = cors::layer(config.cors_origins.clone());
     let admin_enabled = config.admin;
     let state = AppState(Arc::new(Inner {
@@ -123,17 +181,35 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
         mounts,
         keyring,
         journal,
+        sessions,
+        clock,
         requests: AtomicU64::new(0),
     }));
 
     let mut router = Router::new();
     for (index, mount) in state.0.mounts.iter().enumerate() {
-        let endpoint: MethodRouter<AppState> =
+        let protocol = mount.mount.contract.protocol;
+        let allowed = match protocol {
+            Some(Protocol::AuthJs) => ALLOWED_METHODS_WITH_UPDATE,
+            None => ALLOWED_METHODS,
+        };
+        let mut endpoint: MethodRouter<AppState> =
             get(move |state: State<AppState>, request: Request| {
                 serve_contract(state, index, request)
             })
-            .options(|| async { (StatusCode::NO_CONTENT, [(ALLOW, ALLOWED_METHODS)]) })
-            .fallback(method_not_allowed);
+            .options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, allowed)]) });
+        if protocol == Some(Protocol::AuthJs) {
+            endpoint = endpoint.post(move |state: State<AppState>, request: Request| {
+                authjs::update(state, index, request)
+            });
+            let base = mount
+                .mount
+                .path
+                .rsplit_once('/')
+                .map_or("", |(base, _)| base);
+            router = router.merge(authjs::routes(index, base));
+        }
+        let endpoint = endpoint.fallback(move |method: Method| method_not_allowed(method, allowed));
         router = router.route(&mount.mount.path, endpoint);
     }
     router = router.route("/__mock/health", get(admin::health));
@@ -230,6 +306,22 @@ fn response_headers(mount: &Mount, status: u16, scenario: &str, off_contract: bo
     headers
 }
 
+fn scenario_index(contract: &Contract, outcome: Outcome) -> usize {
+    let name = &contract.outcome(outcome).name;
+    contract
+        .scenarios
+        .iter()
+        .position(|s| &s.name == name)
+        .unwrap_or(0)
+}
+
+fn target(answer: Answer) -> Target {
+    match answer {
+        Answer::Scenario(i) => Target::Scenario(i),
+        Answer::Example(i) => Target::Example(i),
+    }
+}
+
 async fn serve_contract(State(state): State<AppState>, index: usize, request: Request) -> Response {
     let inner = &state.0;
     let Some(mount) = inner.mounts.get(index) else {
@@ -237,9 +329,42 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
     };
     let contract = mount.mount.contract;
     let (parts, _) = request.into_parts();
+    let now = inner.clock.now();
     let credential = credentials::extract(&contract.auth, &parts.headers);
-    let judged = (inner.config.auth != AuthMode::Off)
-        .then(|| inner.keyring.judge(&contract.auth, &credential));
+    // A session the mock holds answers for itself, in every auth mode;
+    // other credentials are judged in auth-aware mode only.
+    let held = match &credential {
+        Credential::Present(value) => {
+            inner
+                .sessions
+                .find(&contract.name, value, now.unix_timestamp())
+        }
+        _ => None,
+    };
+    if let Some((held, Some(event))) = &held {
+        let (Held::Live(session) | Held::Ended(session) | Held::Expired(session)) = held;
+        record_event(
+            inner,
+            &parts,
+            &contract.name,
+            &credential,
+            0,
+            Some(*event),
+            Some(&session.id),
+        );
+    }
+    let held = held.map(|(held, _)| held);
+    let judged = match held {
+        Some(_) => None,
+        None => (inner.config.auth != AuthMode::Off)
+            .then(|| inner.keyring.judge(&contract.auth, &credential)),
+    };
+    let by_credential = match &held {
+        Some(Held::Live(_)) => Some(Target::Scenario(mount.authenticated)),
+        Some(Held::Ended(_)) => Some(Target::Scenario(scenario_index(contract, Outcome::Revoked))),
+        Some(Held::Expired(_)) => Some(target(contract.expired)),
+        None => judged.map(|(outcome, _)| Target::Scenario(scenario_index(contract, outcome))),
+    };
     let view = RequestView {
         query: parts.uri.query(),
         headers: &parts.headers,
@@ -250,7 +375,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         contract,
         view,
         mount.runtime(),
-        judged.map(|(o, _)| o),
+        by_credential,
         mount.default,
     ) {
         Ok(choice) => choice,
@@ -270,22 +395,39 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         _ => choice,
     };
 
-    let now = OffsetDateTime::now_utc();
+    let mut session_id = None;
+    let mut set_cookie = None;
     let (status, name, off_contract, headers, body) = match choice.target {
         Target::Scenario(i) => {
             let scenario = &contract.scenarios[i];
-            let identity = judged.and_then(|(outcome, identity)| {
-                identity.filter(|_| {
-                    outcome == Outcome::Authenticated
-                        && scenario.name == contract.outcome(Outcome::Authenticated).name
-                })
-            });
-            let body = mount.bodies.scenario(
-                i,
-                now,
-                choice.dynamic,
-                identity.as_ref().map(|id| (&inner.keyring, id)),
-            );
+            let body = match &held {
+                Some(Held::Live(session)) if i == mount.authenticated => {
+                    let session = inner
+                        .sessions
+                        .touch(&session.id, now.unix_timestamp(), contract.expiry)
+                        .unwrap_or_else(|| session.clone());
+                    if contract.protocol == Some(Protocol::AuthJs) {
+                        set_cookie = authjs::refreshed_cookie(inner, mount, &parts, &session);
+                    }
+                    session_id = Some(session.id.clone());
+                    mount
+                        .bodies
+                        .session(i, now, &session, &contract.session_fields)
+                }
+                _ => {
+                    let identity = judged.and_then(|(outcome, identity)| {
+                        identity.filter(|_| {
+                            outcome == Outcome::Authenticated && i == mount.authenticated
+                        })
+                    });
+                    mount.bodies.scenario(
+                        i,
+                        now,
+                        choice.dynamic,
+                        identity.as_ref().map(|id| (&inner.keyring, id)),
+                    )
+                }
+            };
             (
                 scenario.status,
                 &scenario.name,
@@ -305,16 +447,17 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
             )
         }
     };
-    record(
-        inner,
-        &parts,
-        mount,
-        &credential,
-        Some(name),
-        Some(choice.reason),
-        status,
-        off_contract,
-    );
+    if let Some(journal) = &inner.journal {
+        let mut entry = entry(inner, &parts, &contract.name, &credential, status);
+        entry.scenario = Some(name.clone());
+        entry.reason = Some(choice.reason);
+        entry.off_contract = off_contract;
+        entry.session = session_id.or_else(|| match &held {
+            Some(Held::Ended(s) | Held::Expired(s)) => Some(s.id.clone()),
+            _ => None,
+        });
+        journal.record(entry);
+    }
     tracing::debug!(contract = %contract.name, scenario = %name, reason = ?choice.reason, status, credential = %inner.keyring.fingerprint(&credential), "answered");
 
     delay(&inner.config, number).await;
@@ -322,12 +465,69 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers.clone();
+    if let Some(cookie) = set_cookie {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
     if fault {
         response
             .headers_mut()
             .insert("mock-fault", HeaderValue::from_static("fail-rate"));
     }
     response
+}
+
+/// A journal entry for a request, before the answer is chosen.
+fn entry(
+    inner: &Inner,
+    parts: &axum::http::request::Parts,
+    contract: &str,
+    credential: &Credential,
+    status: u16,
+) -> Entry {
+    Entry {
+        at: crate::clock::format(inner.clock.now()),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(journal::redact_query),
+        contract: contract.to_owned(),
+        scenario: None,
+        reason: None,
+        status,
+        off_contract: false,
+        credential: inner.keyring.fingerprint(credential),
+        event: None,
+        session: None,
+    }
+}
+
+/// Journals a lifecycle event (sign-in, sign-out, revoke, expiry...) and logs it.
+pub(crate) fn record_event(
+    inner: &Inner,
+    parts: &axum::http::request::Parts,
+    contract: &str,
+    credential: &Credential,
+    status: u16,
+    event: Option<Event>,
+    session: Option<&str>,
+) {
+    if let Some(event) = event {
+        tracing::info!(
+            contract,
+            ?event,
+            session = session.unwrap_or("-"),
+            "session event"
+        );
+    }
+    let Some(journal) = &inner.journal else {
+        return;
+    };
+    journal.record(Entry {
+        event,
+        session: session.map(str::to_owned),
+        ..entry(inner, parts, contract, credential, status)
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -344,20 +544,11 @@ fn record(
     let Some(journal) = &inner.journal else {
         return;
     };
-    journal.record(Entry {
-        at: OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(journal::redact_query),
-        contract: mount.mount.contract.name.clone(),
-        scenario: scenario.map(str::to_owned),
-        reason,
-        status,
-        off_contract,
-        credential: inner.keyring.fingerprint(credential),
-    });
+    let mut entry = entry(inner, parts, &mount.mount.contract.name, credential, status);
+    entry.scenario = scenario.map(str::to_owned);
+    entry.reason = reason;
+    entry.off_contract = off_contract;
+    journal.record(entry);
 }
 
 /// A number in [0, 1) from the seed and the request number: a fixed sequence per seed.
@@ -383,11 +574,11 @@ async fn delay(config: &MockConfig, number: u64) {
     tokio::time::sleep(std::time::Duration::from_secs_f64(total)).await;
 }
 
-async fn method_not_allowed(method: Method) -> Response {
-    let body = json!({"error": "method_not_allowed", "message": format!("{method} is not served here; use GET, HEAD or OPTIONS")});
+async fn method_not_allowed(method: Method, allowed: &'static str) -> Response {
+    let body = json!({"error": "method_not_allowed", "message": format!("{method} is not served here; use {allowed}")});
     (
         StatusCode::METHOD_NOT_ALLOWED,
-        [(ALLOW, ALLOWED_METHODS)],
+        [(ALLOW, allowed)],
         axum::Json(body),
     )
         .into_response()

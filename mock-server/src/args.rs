@@ -123,6 +123,30 @@ pub struct MockArgs {
     /// Serve the admin API to non-loopback peers too.
     #[arg(long)]
     pub admin_open: bool,
+    /// Who may sign in, USERNAME:PASSWORD (repeatable). Without any, `dev:dev`.
+    /// Profile fields come from `[[user]]` tables in the config file.
+    #[arg(
+        long,
+        env = "SESSION_MOCK_USERS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "USER:PASSWORD"
+    )]
+    pub user: Vec<String>,
+    /// Start the mock's clock frozen at this instant (RFC 3339); move it
+    /// with PUT /__mock/clock.
+    #[arg(long, env = "SESSION_MOCK_CLOCK", value_name = "INSTANT")]
+    pub clock: Option<String>,
+    /// Save sessions and revocations to this file, and restore them at start.
+    #[arg(long, env = "SESSION_MOCK_STATE", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Most live sessions held at once.
+    #[arg(long, env = "SESSION_MOCK_MAX_SESSIONS", value_name = "N")]
+    pub max_sessions: Option<usize>,
+    /// Lifetime of a new session, e.g. 1h or 30d (default: each contract's
+    /// fixture's, session-api 1h, authjs 30d).
+    #[arg(long, env = "SESSION_MOCK_SESSION_LIFETIME", value_name = "DURATION")]
+    pub session_lifetime: Option<String>,
     /// Log level or filter (error, warn, info, debug, trace).
     #[arg(long, env = "SESSION_MOCK_LOG", value_name = "LEVEL")]
     pub log: Option<String>,

@@ -52,6 +52,75 @@ pub struct Mount {
     pub overrides: Option<Value>,
 }
 
+/// Someone who may sign in, and the profile fields their sessions show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub username: String,
+    pub password: String,
+    /// The user's id; derived from the username when not given.
+    pub id: Option<String>,
+    /// Fields merged into the contract's user object (e.g. `user_type`).
+    pub profile: serde_json::Map<String, Value>,
+}
+
+impl User {
+    /// `USERNAME:PASSWORD`, as `--user` takes it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (username, password) = text
+            .split_once(':')
+            .ok_or_else(|| "expected USERNAME:PASSWORD, e.g. alice:secret".to_owned())?;
+        Self::checked(username, password, serde_json::Map::new())
+    }
+
+    fn checked(
+        username: &str,
+        password: &str,
+        mut profile: serde_json::Map<String, Value>,
+    ) -> Result<Self, String> {
+        if username.is_empty() || username.chars().any(|c| c.is_control() || c == ':') {
+            return Err("a username is non-empty, without `:` or control characters".to_owned());
+        }
+        if password.is_empty() {
+            return Err(format!("user `{username}`: the password is empty"));
+        }
+        let id = match profile.remove("id") {
+            None => None,
+            Some(Value::String(id)) if !id.is_empty() => Some(id),
+            Some(other) => {
+                return Err(format!(
+                    "user `{username}`: id must be a non-empty string, not {other}"
+                ));
+            }
+        };
+        profile.remove("username");
+        Ok(Self {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            id,
+            profile,
+        })
+    }
+
+    /// The user who may sign in when none is configured.
+    pub fn default_user() -> Self {
+        Self {
+            username: DEFAULT_USER.to_owned(),
+            password: DEFAULT_PASSWORD.to_owned(),
+            id: None,
+            profile: serde_json::Map::new(),
+        }
+    }
+}
+
+/// `[[user]]` in the config file: `username`, `password`, any profile fields.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct FileUser {
+    pub username: String,
+    pub password: String,
+    #[serde(flatten)]
+    pub fields: toml::Table,
+}
+
 /// Everything the server needs, checked.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -75,7 +144,21 @@ pub struct MockConfig {
     pub admin_open: bool,
     pub allow_invalid_override: bool,
     pub log: String,
+    /// Who may sign in (the default user when none is configured).
+    pub users: Vec<User>,
+    /// Start the clock frozen at this instant.
+    pub clock: Option<time::OffsetDateTime>,
+    /// Where sessions and revocations are saved across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Most live sessions held at once.
+    pub max_sessions: usize,
+    /// A new session's lifetime; by default each contract's fixture says.
+    pub session_lifetime: Option<Duration>,
 }
+
+pub const DEFAULT_USER: &str = "dev";
+pub const DEFAULT_PASSWORD: &str = "dev";
+pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
 pub const DEFAULT_SIGNING_KEY: &str = "session-mock-development-key";
@@ -129,8 +212,15 @@ pub struct FileConfig {
     pub admin_open: Option<bool>,
     pub allow_invalid_override: Option<bool>,
     pub log: Option<String>,
+    pub clock: Option<String>,
+    pub state: Option<PathBuf>,
+    pub max_sessions: Option<usize>,
+    pub session_lifetime: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub contracts: BTreeMap<String, FileMount>,
+    /// `[[user]]` tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user: Vec<FileUser>,
 }
 
 /// `[contracts.<name>]` in the config file.
@@ -328,7 +418,79 @@ impl MockConfig {
             }
             Ok(values)
         };
+        let users = if args.user.is_empty() {
+            file.user
+                .into_iter()
+                .enumerate()
+                .map(|(n, u)| {
+                    let fields = toml_to_json(toml::Value::Table(u.fields))
+                        .map_err(|m| invalid(&format!("user[{n}]"), &u.username, m))?;
+                    let Value::Object(fields) = fields else {
+                        return Err(invalid(&format!("user[{n}]"), &u.username, "not a table"));
+                    };
+                    User::checked(&u.username, &u.password, fields)
+                        .map_err(|m| invalid(&format!("user[{n}]"), &u.username, m))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            args.user
+                .iter()
+                .map(|text| User::parse(text).map_err(|m| invalid("user", "(hidden)", m)))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for (n, user) in users.iter().enumerate() {
+            if users[..n].iter().any(|u| u.username == user.username) {
+                return Err(invalid(
+                    "user",
+                    &user.username,
+                    "the same username is configured twice",
+                ));
+            }
+        }
+        let users = if users.is_empty() {
+            vec![User::default_user()]
+        } else {
+            users
+        };
+        let clock = args
+            .clock
+            .clone()
+            .or(file.clock)
+            .map(|text| crate::clock::parse_instant(&text).map_err(|m| invalid("clock", &text, m)))
+            .transpose()?;
+        let max_sessions = args
+            .max_sessions
+            .or(file.max_sessions)
+            .unwrap_or(DEFAULT_MAX_SESSIONS);
+        if !(1..=1_000_000).contains(&max_sessions) {
+            return Err(invalid(
+                "max-sessions",
+                max_sessions.to_string(),
+                "must be between 1 and 1000000",
+            ));
+        }
+        let session_lifetime = args
+            .session_lifetime
+            .clone()
+            .or(file.session_lifetime)
+            .map(|text| {
+                crate::clock::parse_lifetime(&text)
+                    .and_then(|d| {
+                        if d < Duration::from_secs(1) {
+                            Err(format!("`{text}`: a lifetime is at least 1s"))
+                        } else {
+                            Ok(d)
+                        }
+                    })
+                    .map_err(|m| invalid("session-lifetime", &text, m))
+            })
+            .transpose()?;
         Ok(Self {
+            users,
+            clock,
+            state_file: args.state.clone().or(file.state),
+            max_sessions,
+            session_lifetime,
             listen,
             mounts,
             data: args.data.or(file.data).unwrap_or(DataMode::Fixture),
@@ -378,6 +540,29 @@ impl MockConfig {
             admin_open: Some(self.admin_open),
             allow_invalid_override: Some(self.allow_invalid_override),
             log: Some(self.log.clone()),
+            clock: self.clock.map(crate::clock::format),
+            state: self.state_file.clone(),
+            max_sessions: Some(self.max_sessions),
+            session_lifetime: self.session_lifetime.map(duration::format),
+            user: self
+                .users
+                .iter()
+                .map(|u| {
+                    let mut fields: toml::Table = u
+                        .profile
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), toml::Value::try_from(v).ok()?)))
+                        .collect();
+                    if let Some(id) = &u.id {
+                        fields.insert("id".into(), toml::Value::String(id.clone()));
+                    }
+                    FileUser {
+                        username: u.username.clone(),
+                        password: "(hidden)".into(),
+                        fields,
+                    }
+                })
+                .collect(),
             contracts: self
                 .mounts
                 .iter()

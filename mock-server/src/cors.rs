@@ -53,7 +53,9 @@ pub fn layer(patterns: Vec<String>) -> CorsLayer {
             Method::GET,
             Method::HEAD,
             Method::OPTIONS,
+            Method::POST,
             Method::PUT,
+            Method::PATCH,
             Method::DELETE,
         ])
         .allow_headers(AllowHeaders::mirror_request())

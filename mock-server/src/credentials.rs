@@ -59,6 +59,8 @@ pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
             }
         }
         Auth::Cookie { names } => {
+            // Auth.js splits a session cookie over 4 KB into `NAME.0`, `NAME.1`...
+            let mut chunks: Vec<(usize, &str)> = Vec::new();
             for header in headers.get_all(COOKIE) {
                 let Ok(text) = header.to_str() else {
                     return Credential::Malformed("Cookie is not visible ASCII");
@@ -67,17 +69,32 @@ pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
                     let Some((name, value)) = pair.trim().split_once('=') else {
                         continue;
                     };
+                    let value = value.trim().trim_matches('"');
                     if names.iter().any(|n| n == name) {
-                        let value = value.trim().trim_matches('"');
                         return if value.is_empty() {
                             Credential::Malformed("empty session cookie")
                         } else {
                             Credential::Present(value.to_owned())
                         };
                     }
+                    if let Some((base, index)) = name.rsplit_once('.')
+                        && names.iter().any(|n| n == base)
+                        && let Ok(index) = index.parse::<usize>()
+                    {
+                        chunks.push((index, value));
+                    }
                 }
             }
-            Credential::Absent
+            if chunks.is_empty() {
+                return Credential::Absent;
+            }
+            chunks.sort_unstable_by_key(|(index, _)| *index);
+            let joined: String = chunks.iter().map(|(_, value)| *value).collect();
+            if joined.is_empty() {
+                Credential::Malformed("empty session cookie")
+            } else {
+                Credential::Present(joined)
+            }
         }
     }
 }
@@ -214,6 +231,35 @@ impl Keyring {
         }
     }
 
+    /// A keyed signature of `payload` for `purpose`, as hex.
+    pub fn seal(&self, purpose: &str, payload: &[u8]) -> String {
+        hex(&self.mac(&[purpose.as_bytes(), payload])[..SIGNATURE_HEX / 2])
+    }
+
+    /// Whether `signature` is `seal(purpose, payload)`, compared in constant time.
+    pub fn verify_seal(&self, purpose: &str, payload: &[u8], signature: &str) -> bool {
+        let expected = self.seal(purpose, payload);
+        signature.len() == expected.len()
+            && signature
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    /// A full keyed digest (64 hex), e.g. the hash half of an Auth.js CSRF cookie.
+    pub fn digest(&self, purpose: &str, payload: &[u8]) -> String {
+        hex(&self.mac(&[purpose.as_bytes(), payload]))
+    }
+
+    /// A stable UUID for `parts` under this key (e.g. a user's id from the login).
+    pub fn uuid_for(&self, purpose: &str, value: &str) -> String {
+        let digest = self.mac(&[purpose.as_bytes(), value.as_bytes()]);
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        session_schemas::uuid_v4(bytes)
+    }
+
     /// A keyed, truncated hash to tell credentials apart in the journal
     /// without revealing them.
     pub fn fingerprint(&self, credential: &Credential) -> String {
@@ -236,7 +282,7 @@ impl Keyring {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -317,6 +363,17 @@ mod tests {
         assert_eq!(
             extract(&auth, &headers(&[("cookie", "session-token=v1")])),
             Credential::Absent
+        );
+        assert_eq!(
+            extract(
+                &auth,
+                &headers(&[(
+                    "cookie",
+                    "authjs.session-token.1=def; a=b; authjs.session-token.0=abc"
+                )])
+            ),
+            Credential::Present("abcdef".into()),
+            "chunks joined in order"
         );
         assert!(matches!(
             extract(&auth, &headers(&[("cookie", "authjs.session-token=")])),

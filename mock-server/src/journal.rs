@@ -25,6 +25,12 @@ pub struct Entry {
     pub off_contract: bool,
     /// `none`, `malformed (…)` or a keyed fingerprint: never the credential.
     pub credential: String,
+    /// A session's life event (sign-in, sign-out, revoke, expire...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::lifecycle::Event>,
+    /// The held session the request was about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug)]
@@ -103,6 +109,8 @@ mod tests {
             status: n,
             off_contract: false,
             credential: "none".into(),
+            event: None,
+            session: None,
         }
     }
 

@@ -10,18 +10,23 @@
 //! fault -> journal entry (redacted).
 
 mod admin;
+mod admin_sessions;
 mod app;
 pub mod args;
+mod authjs;
+pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod credentials;
 pub mod duration;
 pub mod journal;
+pub mod lifecycle;
 mod memo;
 pub mod render;
 pub mod resolve;
 mod server;
+pub mod store;
 
 pub use app::{AppState, MAX_HEADER_BYTES, MAX_URI_BYTES, app};
-pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount};
+pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, User};
 pub use server::{MockServer, StartError, bind};

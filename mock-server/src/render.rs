@@ -6,18 +6,21 @@
 //! timestamps moved to the present; from the schema's generator in generated
 //! mode (seeded, so the same seed and request order give the same bodies).
 //! In auth-aware mode, an authenticated body's UUIDs are replaced by ones
-//! derived from the credential: the same credential, the same session.
+//! derived from the credential: the same credential, the same session. A
+//! session the mock holds gets the authenticated body with its own values
+//! at the pointers the contract's manifest names.
 
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
 use serde_json::Value;
-use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario, is_uuid};
+use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario, SessionFields, is_uuid};
 use time::OffsetDateTime;
 
-use crate::config::{ConfigError, DataMode, Mount};
+use crate::config::{ConfigError, DataMode, Mount, User};
 use crate::credentials::{Identity, Keyring};
 use crate::memo::Memo;
+use crate::store::Session;
 
 /// How many generated bodies are checked at startup against an override.
 const OVERRIDE_SAMPLES: usize = 64;
@@ -37,6 +40,9 @@ struct ScenarioBody {
     /// credential renders once a second, not once a request.
     identities: Memo<[u8; 32], (i64, Bytes)>,
     generator: Option<Mutex<BodyGenerator>>,
+    /// Generated mode: one body per identity or session, drawn once from a
+    /// seed of its own, so the same credential keeps the same body.
+    stable: Memo<[u8; 32], Value>,
     overrides: Option<Value>,
 }
 
@@ -105,6 +111,7 @@ impl MountBodies {
                 cache: RwLock::new((i64::MIN, Bytes::new())),
                 identities: Memo::new(IDENTITY_CACHE),
                 generator: generator.map(Mutex::new),
+                stable: Memo::new(IDENTITY_CACHE),
                 overrides,
             });
         }
@@ -136,6 +143,12 @@ impl MountBodies {
         let Some(body) = self.scenarios.get(index) else {
             return Bytes::new();
         };
+        if let (Some(_), Some((_, id)), DataMode::Generated) =
+            (&body.generator, identity, self.data)
+        {
+            let value = self.stable_generated(body, &id.0, now);
+            return finish(value, identity);
+        }
         if let Some(generator) = body
             .generator
             .as_ref()
@@ -178,6 +191,58 @@ impl MountBodies {
         bytes
     }
 
+    /// The generated body for one identity or session: the first draw of a
+    /// stream seeded by it, with its timestamps moved to `now`.
+    fn stable_generated(&self, body: &ScenarioBody, key: &[u8; 32], now: OffsetDateTime) -> Value {
+        let mut value = match body.stable.get(key) {
+            Some(value) => value,
+            None => {
+                let mut seed = [0u8; 8];
+                seed.copy_from_slice(&key[..8]);
+                let fresh = body
+                    .generator
+                    .as_ref()
+                    .and_then(|g| {
+                        g.lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .fork(u64::from_le_bytes(seed))
+                            .next()
+                    })
+                    .unwrap_or_else(|| body.base.clone());
+                body.stable.insert(*key, fresh.clone());
+                fresh
+            }
+        };
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        session_schemas::shift_timestamps(&mut value, now - self.generated_at);
+        if let Some(patch) = &body.overrides {
+            merge_patch(&mut value, patch);
+        }
+        value
+    }
+
+    /// The authenticated scenario's body (`index`) for a session the mock
+    /// holds, with the session's values where the contract says.
+    pub fn session(
+        &self,
+        index: usize,
+        now: OffsetDateTime,
+        session: &Session,
+        fields: &SessionFields,
+    ) -> Bytes {
+        let Some(body) = self.scenarios.get(index) else {
+            return Bytes::new();
+        };
+        let mut value = if self.data == DataMode::Generated && body.generator.is_some() {
+            let key = session_key(&session.id);
+            self.stable_generated(body, &key, now)
+        } else {
+            self.retimed(body, now)
+        };
+        apply_session(&mut value, fields, session);
+        Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+    }
+
     fn retimed(&self, body: &ScenarioBody, now: OffsetDateTime) -> Value {
         let mut value = body.base.clone();
         if let (Some(recorded_at), None) = (body.recorded_at, &body.fixed) {
@@ -187,6 +252,93 @@ impl MountBodies {
         }
         value
     }
+}
+
+fn session_key(id: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(id.as_bytes()).into()
+}
+
+/// Writes a session's values at the contract's pointers.
+pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Session) {
+    let time = |seconds: i64| {
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .map(crate::clock::format)
+            .unwrap_or_default()
+    };
+    if let Some(pointer) = &fields.user
+        && let Some(Value::Object(user)) = value.pointer_mut(pointer)
+    {
+        for (key, field) in &session.profile {
+            user.insert(key.clone(), field.clone());
+        }
+    }
+    let mut put = |pointer: &Option<String>, new: Value| {
+        if let Some(slot) = pointer.as_deref().and_then(|p| value.pointer_mut(p)) {
+            *slot = new;
+        }
+    };
+    put(&fields.session_id, Value::String(session.id.clone()));
+    put(&fields.user_id, Value::String(session.user_id.clone()));
+    put(&fields.login, Value::String(session.user.clone()));
+    put(&fields.created, Value::String(time(session.created_at)));
+    put(
+        &fields.last_activity,
+        Value::String(time(session.last_activity_at)),
+    );
+    put(&fields.expires, Value::String(time(session.expires_at)));
+    put(
+        &fields.state,
+        Value::String(session.state.name().to_owned()),
+    );
+}
+
+/// Checks that every user's session body (the authenticated fixture with the
+/// user's fields) still fits the contract, so a typo in a profile is an error
+/// at startup, not a broken body at sign-in.
+pub fn check_users(mount: &Mount, users: &[User]) -> Result<(), ConfigError> {
+    let contract = mount.contract;
+    let scenario = contract.outcome(Outcome::Authenticated);
+    for user in users {
+        let mut body = scenario.body.clone();
+        if let Some(patch) = &mount.overrides {
+            merge_patch(&mut body, patch);
+        }
+        let session = Session {
+            id: "00000000-0000-4000-8000-000000000000".into(),
+            contract: contract.name.clone(),
+            user: user.username.clone(),
+            user_id: user
+                .id
+                .clone()
+                .unwrap_or_else(|| "00000000-0000-4000-8000-000000000001".into()),
+            profile: user.profile.clone(),
+            created_at: 0,
+            last_activity_at: 0,
+            expires_at: 3600,
+            lifetime: 3600,
+            state: crate::store::State::Active,
+            ended_at: None,
+        };
+        apply_session(&mut body, &contract.session_fields, &session);
+        let violations = contract
+            .validate(scenario.status, &body, Mode::Lenient)
+            .unwrap_or_default();
+        if !violations.is_empty() {
+            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            return Err(ConfigError::Invalid {
+                key: format!("user `{}`", user.username),
+                value: serde_json::to_string(&user.profile).unwrap_or_default(),
+                message: format!(
+                    "a {} session for this user breaks the {} schema:\n  {}",
+                    contract.name,
+                    scenario.status,
+                    list.join("\n  ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn generator_for(

@@ -5,14 +5,15 @@
 //! 1. per request: `?__scenario=NAME`, then `Mock-Scenario: NAME`, then
 //!    `Prefer: example=NAME` / `Prefer: code=STATUS` (Prism's convention);
 //! 2. the runtime choice made through `PUT /__mock/scenarios`;
-//! 3. in auth-aware mode, the outcome of the request's credential;
+//! 3. the request's credential: a session the mock holds (live, ended or
+//!    expired), or in auth-aware mode the outcome class of any credential;
 //! 4. the configured default.
 //!
 //! An unknown name is an error listing the valid ones, never a fallback.
 
 use axum::http::HeaderMap;
 use serde::Serialize;
-use session_schemas::{Contract, Outcome};
+use session_schemas::Contract;
 
 /// What answers the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub fn resolve(
     contract: &Contract,
     request: RequestView<'_>,
     runtime: Option<usize>,
-    auth: Option<Outcome>,
+    by_credential: Option<Target>,
     default: usize,
 ) -> Result<Choice, UnknownChoice> {
     let prefer = Prefer::parse(request.headers);
@@ -149,14 +150,8 @@ pub fn resolve(
     if let Some(index) = runtime {
         return choice(Target::Scenario(index), Reason::Runtime);
     }
-    if let Some(outcome) = auth {
-        let name = &contract.outcome(outcome).name;
-        let index = contract
-            .scenarios
-            .iter()
-            .position(|s| &s.name == name)
-            .unwrap_or(default);
-        return choice(Target::Scenario(index), Reason::Credential);
+    if let Some(target) = by_credential {
+        return choice(target, Reason::Credential);
     }
     choice(Target::Scenario(default), Reason::Default)
 }
@@ -201,7 +196,7 @@ fn query_scenario(query: &str) -> Option<String> {
     })
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let hex = |b: u8| {
         char::from(b)
@@ -267,7 +262,7 @@ impl Prefer {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-    use session_schemas::Registry;
+    use session_schemas::{Outcome, Registry};
 
     fn api() -> &'static Contract {
         Registry::builtin().get("session-api").expect("session-api")
@@ -300,6 +295,7 @@ mod tests {
         auth: Option<Outcome>,
     ) -> Result<Choice, UnknownChoice> {
         let headers = headers(pairs);
+        let by_credential = auth.map(|o| Target::Scenario(index(&api().outcome(o).name)));
         resolve(
             api(),
             RequestView {
@@ -307,7 +303,7 @@ mod tests {
                 headers: &headers,
             },
             runtime,
-            auth,
+            by_credential,
             index("valid"),
         )
     }

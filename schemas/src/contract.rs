@@ -19,6 +19,7 @@ use crate::generate::{self, BodyGenerator};
 use crate::invariants::{Clock, Invariant};
 use crate::manifest::{
     AuthManifest, ExampleManifest, Manifest, ResponseManifest, ScenarioManifest,
+    SessionFieldsManifest,
 };
 use crate::strict::strict_variant;
 use crate::validate::{self, Mode, Violation};
@@ -38,6 +39,78 @@ pub enum Outcome {
     Authenticated,
     Unauthenticated,
     Revoked,
+}
+
+/// A named answer of a contract: one of its scenarios or extra examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Scenario(usize),
+    Example(usize),
+}
+
+/// Where a session's own values go in the authenticated body: one JSON
+/// pointer per role, each optional. A mock holding sessions writes them; a
+/// contract without a role simply does not show that value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFields {
+    pub session_id: Option<String>,
+    pub user_id: Option<String>,
+    /// The user's login name.
+    pub login: Option<String>,
+    /// An object the user's profile fields are merged into.
+    pub user: Option<String>,
+    pub created: Option<String>,
+    pub last_activity: Option<String>,
+    pub expires: Option<String>,
+    pub state: Option<String>,
+}
+
+impl SessionFields {
+    fn from_manifest(raw: SessionFieldsManifest) -> Self {
+        Self {
+            session_id: raw.session_id,
+            user_id: raw.user_id,
+            login: raw.login,
+            user: raw.user,
+            created: raw.created,
+            last_activity: raw.last_activity,
+            expires: raw.expires,
+            state: raw.state,
+        }
+    }
+
+    /// `(role, pointer)` for every role the contract names.
+    pub fn named(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("session_id", &self.session_id),
+            ("user_id", &self.user_id),
+            ("login", &self.login),
+            ("user", &self.user),
+            ("created", &self.created),
+            ("last_activity", &self.last_activity),
+            ("expires", &self.expires),
+            ("state", &self.state),
+        ]
+        .into_iter()
+        .filter_map(|(role, pointer)| pointer.as_deref().map(|p| (role, p)))
+        .collect()
+    }
+}
+
+/// How a session's expiry moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Set when the session is created (an access token's lifetime).
+    Fixed,
+    /// Every authenticated read extends it by the session's lifetime (Auth.js).
+    Sliding,
+}
+
+/// A sign-in protocol a mock speaks beside the session route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Auth.js / NextAuth: csrf, providers, callback/credentials, signout, session POST.
+    AuthJs,
 }
 
 /// One documented response status.
@@ -160,6 +233,13 @@ pub struct Contract {
     pub identity: Vec<String>,
     /// Pointers of timestamps that never go backwards for one credential.
     pub monotonic: Vec<String>,
+    /// Where a held session's values go in the authenticated body.
+    pub session_fields: SessionFields,
+    pub expiry: Expiry,
+    /// The sign-in protocol spoken beside the session route, if any.
+    pub protocol: Option<Protocol>,
+    /// What a correct server answers an expired credential.
+    pub expired: Answer,
     /// Top-level keys an authenticated body must carry (the authenticated
     /// scenario's `required`): a body with any of them claims a session.
     pub authenticated_keys: Vec<String>,
@@ -261,6 +341,70 @@ impl Contract {
             }
         }
         let authenticated = &scenarios[outcomes[0].1];
+        let session_fields = SessionFields::from_manifest(manifest.session.fields);
+        for (role, pointer) in session_fields.named() {
+            let found = pointer
+                .starts_with('/')
+                .then(|| authenticated.body.pointer(pointer))
+                .flatten();
+            let fits = match (role, found) {
+                (_, None) => false,
+                ("user", Some(value)) => value.is_object(),
+                (_, Some(_)) => true,
+            };
+            if !fits {
+                return Err(ContractError::manifest(
+                    file,
+                    format!(
+                        "x-contract.session.fields.{role}: `{pointer}` does not point to {} in the `{}` fixture",
+                        if role == "user" {
+                            "an object"
+                        } else {
+                            "a value"
+                        },
+                        authenticated.name
+                    ),
+                ));
+            }
+        }
+        let expiry = match manifest.session.expiry.as_deref() {
+            None | Some("fixed") => Expiry::Fixed,
+            Some("sliding") => Expiry::Sliding,
+            Some(other) => {
+                return Err(ContractError::manifest(
+                    file,
+                    format!(
+                        "x-contract.session.expiry: `{other}` is neither `fixed` nor `sliding`"
+                    ),
+                ));
+            }
+        };
+        let protocol = match manifest.protocol.as_deref() {
+            None => None,
+            Some("authjs") => Some(Protocol::AuthJs),
+            Some(other) => {
+                return Err(ContractError::manifest(
+                    file,
+                    format!(
+                        "x-contract.protocol: `{other}` is not a protocol this suite speaks (authjs)"
+                    ),
+                ));
+            }
+        };
+        let expired = match &manifest.outcomes.expired {
+            None => Answer::Scenario(outcomes[1].1),
+            Some(name) => scenarios
+                .iter()
+                .position(|s| s.answers_to(name))
+                .map(Answer::Scenario)
+                .or_else(|| examples.iter().position(|e| &e.name == name).map(Answer::Example))
+                .ok_or_else(|| {
+                    ContractError::manifest(
+                        file,
+                        format!("x-contract.outcomes.expired names `{name}`, neither a scenario nor an example"),
+                    )
+                })?,
+        };
         let authenticated_pointer = authenticated.schema_pointer.clone().or_else(|| {
             responses
                 .iter()
@@ -323,6 +467,10 @@ impl Contract {
             invariants,
             identity: manifest.session.identity,
             monotonic: manifest.session.monotonic,
+            session_fields,
+            expiry,
+            protocol,
+            expired,
             authenticated_keys,
             outcomes,
             document,
@@ -436,6 +584,14 @@ impl Contract {
             .find(|(o, _)| *o == outcome)
             .map_or(0, |(_, i)| *i);
         &self.scenarios[index]
+    }
+
+    /// The status and body of a named answer.
+    pub fn answer(&self, answer: Answer) -> (u16, &Value) {
+        match answer {
+            Answer::Scenario(i) => (self.scenarios[i].status, &self.scenarios[i].body),
+            Answer::Example(i) => (self.examples[i].status, &self.examples[i].body),
+        }
     }
 
     /// A named body: a scenario's fixture or an extra example (Prism's `Prefer: example=`).

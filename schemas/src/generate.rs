@@ -502,6 +502,14 @@ impl BodyGenerator {
     }
 }
 
+impl BodyGenerator {
+    /// Another stream over the same strategy, from another seed: e.g. one
+    /// stable body per session, without walking the schema again.
+    pub fn fork(&self, seed: u64) -> Self {
+        Self::new(self.strategy.clone(), seed)
+    }
+}
+
 impl Iterator for BodyGenerator {
     type Item = Value;
 

@@ -23,7 +23,10 @@ mod strict;
 mod time_fmt;
 mod validate;
 
-pub use contract::{Auth, Contract, Example, HeaderRule, Outcome, ResponseSpec, Scenario};
+pub use contract::{
+    Answer, Auth, Contract, Example, Expiry, HeaderRule, Outcome, Protocol, ResponseSpec, Scenario,
+    SessionFields,
+};
 pub use error::ContractError;
 pub use generate::{BodyGenerator, is_uuid, uuid_v4};
 pub use invariants::{Clock, Invariant, Rule};

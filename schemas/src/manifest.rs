@@ -27,6 +27,9 @@ pub(crate) struct Manifest {
     pub(crate) invariants: Vec<InvariantManifest>,
     #[serde(default)]
     pub(crate) session: SessionManifest,
+    /// A sign-in protocol a mock speaks beside the session route (`authjs`).
+    #[serde(default)]
+    pub(crate) protocol: Option<String>,
 }
 
 /// What stays the same across answers to one credential.
@@ -40,6 +43,26 @@ pub(crate) struct SessionManifest {
     /// JSON pointers of timestamps that never go backwards for one credential.
     #[serde(default)]
     pub(crate) monotonic: Vec<String>,
+    /// Where a held session's own values go in the authenticated body, by role.
+    #[serde(default)]
+    pub(crate) fields: SessionFieldsManifest,
+    /// `fixed` (expiry set at creation) or `sliding` (every read extends it).
+    #[serde(default)]
+    pub(crate) expiry: Option<String>,
+}
+
+/// JSON pointers into the authenticated body, one per role; each optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SessionFieldsManifest {
+    pub(crate) session_id: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) login: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) created: Option<String>,
+    pub(crate) last_activity: Option<String>,
+    pub(crate) expires: Option<String>,
+    pub(crate) state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +109,10 @@ pub(crate) struct OutcomesManifest {
     pub(crate) authenticated: String,
     pub(crate) unauthenticated: String,
     pub(crate) revoked: String,
+    /// A scenario or example for an expired credential; the unauthenticated
+    /// outcome when absent.
+    #[serde(default)]
+    pub(crate) expired: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,565 @@
+//! `/__mock/sessions` and `/__mock/clock`: sessions made, listed, revoked and
+//! expired by hand (session-api has no sign-in route of its own), and the
+//! clock every expiry decision reads. Loopback-only and bounded like the
+//! rest of the admin API (`admin::routes` adds those layers).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+use session_schemas::{Auth, Mode, Outcome};
+use time::OffsetDateTime;
+
+use crate::admin::MAX_ADMIN_BODY;
+use crate::app::{AppState, Inner, MountState};
+use crate::clock::{self, Change};
+use crate::config::User;
+use crate::lifecycle::{Event, LifecycleError};
+use crate::store::{Session, State as SessionState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/__mock/sessions",
+            get(list).post(create).delete(revoke_all),
+        )
+        .route(
+            "/__mock/sessions/{id}",
+            get(show).patch(change).delete(revoke),
+        )
+        .route("/__mock/clock", get(read_clock).put(set_clock))
+}
+
+/// Why an admin request is refused: status and message declared together.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        crate::admin::error(self.status, self.code, self.message)
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> Refusal {
+    Refusal {
+        status: StatusCode::BAD_REQUEST,
+        code: "bad_request",
+        message: message.into(),
+    }
+}
+
+fn unknown_session(id: &str) -> Refusal {
+    Refusal {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: format!("no session `{id}`; GET /__mock/sessions lists them"),
+    }
+}
+
+/// An admin body as a JSON object; an empty body is an empty object.
+async fn object(body: Body, example: &str) -> Result<Map<String, Value>, Refusal> {
+    let bytes = axum::body::to_bytes(body, MAX_ADMIN_BODY)
+        .await
+        .map_err(|_| Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "body_too_large",
+            message: format!("the body is over {MAX_ADMIN_BODY} bytes"),
+        })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(bad_request(format!(
+            "the body is not a JSON object; expected e.g. {example}"
+        ))),
+        Err(e) => Err(bad_request(format!(
+            "the body is not valid JSON ({e}); expected e.g. {example}"
+        ))),
+    }
+}
+
+fn refuse_unknown_keys(map: &Map<String, Value>, known: &[&str]) -> Result<(), Refusal> {
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(bad_request(format!(
+            "unknown key `{key}`; known: {}",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn time_text(seconds: i64) -> Value {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map(|t| Value::String(clock::format(t)))
+        .unwrap_or(Value::Null)
+}
+
+/// A session as the admin API shows it: its state as of the mock's clock.
+fn view(inner: &Inner, session: &Session) -> Value {
+    let now = inner.clock.now().unix_timestamp();
+    let state = if session.state == SessionState::Active && now >= session.expires_at {
+        SessionState::Expired
+    } else {
+        session.state
+    };
+    let mut shown = json!({
+        "id": session.id,
+        "contract": session.contract,
+        "user": session.user,
+        "user_id": session.user_id,
+        "state": state.name(),
+        "created_at": time_text(session.created_at),
+        "last_activity_at": time_text(session.last_activity_at),
+        "expires_at": time_text(session.expires_at),
+    });
+    if let Some(ended) = session.ended_at {
+        shown["ended_at"] = time_text(ended);
+    }
+    if !session.profile.is_empty() {
+        shown["profile"] = Value::Object(session.profile.clone());
+    }
+    shown
+}
+
+fn mount_for<'a>(inner: &'a Inner, name: Option<&str>) -> Result<&'a MountState, Refusal> {
+    let mounted = || {
+        inner
+            .mounts
+            .iter()
+            .map(|m| m.mount.contract.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match name {
+        Some(name) => inner
+            .mounts
+            .iter()
+            .find(|m| m.mount.contract.name == name)
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "`{name}` is not a mounted contract; mounted: {}",
+                    mounted()
+                ))
+            }),
+        // Contracts with a sign-in protocol have their own way in; the
+        // default is the first without one.
+        None => inner
+            .mounts
+            .iter()
+            .find(|m| m.mount.contract.protocol.is_none())
+            .or_else(|| inner.mounts.first())
+            .ok_or_else(|| bad_request("no contract is mounted")),
+    }
+}
+
+/// The body the session gets now, and whether it fits the contract.
+fn body_for(mount: &MountState, inner: &Inner, session: &Session) -> Result<Value, Vec<String>> {
+    let contract = mount.mount.contract;
+    let bytes = mount.bodies.session(
+        mount.authenticated,
+        inner.clock.now(),
+        session,
+        &contract.session_fields,
+    );
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let violations = contract
+        .validate(
+            contract.outcome(Outcome::Authenticated).status,
+            &body,
+            Mode::Lenient,
+        )
+        .unwrap_or_default();
+    if violations.is_empty() {
+        Ok(body)
+    } else {
+        Err(violations.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// The user a request names: a configured username, or an object of fields
+/// (`username` picks the configured user to start from).
+fn user_from(inner: &Inner, value: Option<&Value>) -> Result<User, Refusal> {
+    let users = &inner.config.users;
+    let configured = |name: &str| {
+        users
+            .iter()
+            .find(|u| u.username == name)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+                bad_request(format!(
+                    "no user `{name}`; configured: {}",
+                    known.join(", ")
+                ))
+            })
+    };
+    match value {
+        None => Ok(users[0].clone()),
+        Some(Value::String(name)) => configured(name),
+        Some(Value::Object(fields)) => {
+            let mut user = match fields.get("username") {
+                Some(Value::String(name)) => users
+                    .iter()
+                    .find(|u| &u.username == name)
+                    .cloned()
+                    .unwrap_or_else(|| User {
+                        username: name.clone(),
+                        password: String::new(),
+                        id: None,
+                        profile: Map::new(),
+                    }),
+                Some(_) => return Err(bad_request("user.username must be a string")),
+                None => users[0].clone(),
+            };
+            for (key, field) in fields {
+                match key.as_str() {
+                    "username" => {}
+                    "id" => match field {
+                        Value::String(id) if !id.is_empty() => user.id = Some(id.clone()),
+                        _ => return Err(bad_request("user.id must be a non-empty string")),
+                    },
+                    _ => {
+                        user.profile.insert(key.clone(), field.clone());
+                    }
+                }
+            }
+            Ok(user)
+        }
+        Some(_) => Err(bad_request(
+            "user is a configured username or an object of user fields",
+        )),
+    }
+}
+
+fn lifetime_from(value: Option<&Value>, default: i64) -> Result<i64, Refusal> {
+    match value {
+        None => Ok(default),
+        Some(Value::String(text)) => clock::parse_lifetime(text)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1))
+            .map_err(|m| bad_request(format!("lifetime: {m}"))),
+        Some(other) => Err(bad_request(format!(
+            "lifetime is a duration such as \"2h\" or \"30d\", not {other}"
+        ))),
+    }
+}
+
+fn state_from(value: Option<&Value>) -> Result<Option<SessionState>, Refusal> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(text)) => SessionState::parse(text).map(Some).ok_or_else(|| {
+            bad_request(format!(
+                "state `{text}` is not one of active, signed-out, revoked, expired"
+            ))
+        }),
+        Some(other) => Err(bad_request(format!("state is a string, not {other}"))),
+    }
+}
+
+async fn create(State(state): State<AppState>, request: Request) -> Response {
+    let inner = &state.0;
+    let (parts, body) = request.into_parts();
+    let example = r#"{"contract": "session-api", "user": {"username": "alice"}, "lifetime": "2h"}"#;
+    let map = match object(body, example).await {
+        Ok(map) => map,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(refusal) = refuse_unknown_keys(&map, &["contract", "user", "lifetime", "state"]) {
+        return refusal.into_response();
+    }
+    let contract_name = match map.get("contract") {
+        None => None,
+        Some(Value::String(name)) => Some(name.as_str()),
+        Some(other) => {
+            return bad_request(format!("contract is a name, not {other}")).into_response();
+        }
+    };
+    let mount = match mount_for(inner, contract_name) {
+        Ok(mount) => mount,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let contract = mount.mount.contract;
+    let made = user_from(inner, map.get("user")).and_then(|user| {
+        let lifetime = lifetime_from(map.get("lifetime"), inner.lifetime(contract))?;
+        let state = state_from(map.get("state"))?.unwrap_or(SessionState::Active);
+        Ok((user, lifetime, state))
+    });
+    let (user, lifetime, initial) = match made {
+        Ok(made) => made,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let now = inner.clock.now().unix_timestamp();
+    // Check the body before the session exists, so a bad profile leaves nothing behind.
+    let trial = Session {
+        id: "00000000-0000-4000-8000-000000000000".into(),
+        contract: contract.name.clone(),
+        user: user.username.clone(),
+        user_id: user
+            .id
+            .clone()
+            .unwrap_or_else(|| "00000000-0000-4000-8000-000000000001".into()),
+        profile: user.profile.clone(),
+        created_at: now,
+        last_activity_at: now,
+        expires_at: now.saturating_add(lifetime),
+        lifetime,
+        state: SessionState::Active,
+        ended_at: None,
+    };
+    if let Err(violations) = body_for(mount, inner, &trial) {
+        return bad_request(format!(
+            "a {} session with these user fields breaks the schema: {}",
+            contract.name,
+            violations.join("; ")
+        ))
+        .into_response();
+    }
+    let (session, token) = match inner
+        .sessions
+        .create(contract, &user, lifetime, initial, now)
+    {
+        Ok(made) => made,
+        Err(LifecycleError::Full(full)) => {
+            return Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "session_limit",
+                message: full.to_string(),
+            }
+            .into_response();
+        }
+        Err(LifecycleError::Invalid(message)) => return bad_request(message).into_response(),
+    };
+    crate::app::record_event(
+        inner,
+        &parts,
+        &contract.name,
+        &crate::credentials::Credential::Absent,
+        201,
+        Some(Event::Created),
+        Some(&session.id),
+    );
+    let header = match &contract.auth {
+        Auth::Bearer => format!("Authorization: Bearer {token}"),
+        Auth::Cookie { names } => format!("Cookie: {}={token}", names[0]),
+    };
+    let mut answer = json!({
+        "session": view(inner, &session),
+        "token": token,
+        "header": header,
+        "path": mount.mount.path,
+    });
+    if session.state == SessionState::Active {
+        answer["body"] = body_for(mount, inner, &session).unwrap_or(Value::Null);
+    }
+    (StatusCode::CREATED, axum::Json(answer)).into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Filter {
+    contract: Option<String>,
+    state: Option<String>,
+}
+
+async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    let inner = &state.0;
+    let sessions: Vec<Value> = inner
+        .sessions
+        .list()
+        .iter()
+        .filter(|s| filter.contract.as_ref().is_none_or(|c| &s.contract == c))
+        .map(|s| view(inner, s))
+        .filter(|v| {
+            filter
+                .state
+                .as_ref()
+                .is_none_or(|want| v["state"] == want.as_str())
+        })
+        .collect();
+    let live = sessions.iter().filter(|v| v["state"] == "active").count();
+    axum::Json(json!({
+        "live": live,
+        "max_sessions": inner.config.max_sessions,
+        "clock": inner.clock.reading(),
+        "sessions": sessions,
+    }))
+    .into_response()
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let inner = &state.0;
+    match inner.sessions.get(&id) {
+        Some(session) => axum::Json(view(inner, &session)).into_response(),
+        None => unknown_session(&id).into_response(),
+    }
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    end_session(&state.0, &id, SessionState::Revoked, &parts)
+}
+
+fn end_session(inner: &Inner, id: &str, to: SessionState, parts: &Parts) -> Response {
+    let now = inner.clock.now().unix_timestamp();
+    let Some(session) = inner.sessions.end(id, to, now) else {
+        return unknown_session(id).into_response();
+    };
+    let event = match to {
+        SessionState::Expired => Event::Expire,
+        SessionState::SignedOut => Event::SignOut,
+        _ => Event::Revoke,
+    };
+    crate::app::record_event(
+        inner,
+        parts,
+        &session.contract,
+        &crate::credentials::Credential::Absent,
+        200,
+        Some(event),
+        Some(&session.id),
+    );
+    axum::Json(view(inner, &session)).into_response()
+}
+
+/// `{"state": "expired" | "revoked" | "signed-out"}`, `{"user": {fields}}`.
+async fn change(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let inner = &state.0;
+    let (parts, body) = request.into_parts();
+    let map = match object(body, r#"{"state": "expired"}"#).await {
+        Ok(map) => map,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(refusal) = refuse_unknown_keys(&map, &["state", "user"]) {
+        return refusal.into_response();
+    }
+    let Some(session) = inner.sessions.get(&id) else {
+        return unknown_session(&id).into_response();
+    };
+    let to = match state_from(map.get("state")) {
+        Ok(to) => to,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if to == Some(SessionState::Active) && session.state != SessionState::Active {
+        return bad_request("an ended session stays ended; create a new one").into_response();
+    }
+    if let Some(fields) = map.get("user") {
+        let Value::Object(fields) = fields else {
+            return bad_request("user is an object of user fields").into_response();
+        };
+        let Some(mount) = inner
+            .mounts
+            .iter()
+            .find(|m| m.mount.contract.name == session.contract)
+        else {
+            return bad_request(format!("contract `{}` is not mounted", session.contract))
+                .into_response();
+        };
+        let mut trial = session.clone();
+        for (key, value) in fields {
+            trial.profile.insert(key.clone(), value.clone());
+        }
+        if let Err(violations) = body_for(mount, inner, &trial) {
+            return bad_request(format!(
+                "these user fields break the schema: {}",
+                violations.join("; ")
+            ))
+            .into_response();
+        }
+        let profile = trial.profile;
+        inner
+            .sessions
+            .update(&id, &mut |s| s.profile = profile.clone());
+        crate::app::record_event(
+            inner,
+            &parts,
+            &session.contract,
+            &crate::credentials::Credential::Absent,
+            200,
+            Some(Event::Update),
+            Some(&id),
+        );
+    }
+    match to {
+        Some(to) if to != SessionState::Active => end_session(inner, &id, to, &parts),
+        _ => match inner.sessions.get(&id) {
+            Some(session) => axum::Json(view(inner, &session)).into_response(),
+            None => unknown_session(&id).into_response(),
+        },
+    }
+}
+
+async fn revoke_all(State(state): State<AppState>) -> Response {
+    let inner = &state.0;
+    let revoked = inner
+        .sessions
+        .revoke_all(inner.clock.now().unix_timestamp());
+    axum::Json(json!({ "revoked": revoked })).into_response()
+}
+
+async fn read_clock(State(state): State<AppState>) -> Response {
+    axum::Json(state.0.clock.reading()).into_response()
+}
+
+/// `{"advance": "2h"}`, `{"set": "2026-01-01T09:00:00Z"}`, `{"frozen": true}`,
+/// `{"real": true}`; together they apply in that order: real, set, advance, frozen.
+async fn set_clock(State(state): State<AppState>, request: Request) -> Response {
+    let map = match object(request.into_body(), r#"{"advance": "2h"}"#).await {
+        Ok(map) => map,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(refusal) = refuse_unknown_keys(&map, &["advance", "set", "frozen", "real"]) {
+        return refusal.into_response();
+    }
+    if map.is_empty() {
+        return bad_request(
+            r#"say what to change: {"advance": "2h"}, {"set": "2026-01-01T09:00:00Z"}, {"frozen": true} or {"real": true}"#,
+        ).into_response();
+    }
+    let text = |key: &str| match map.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(other) => Err(bad_request(format!("{key} is a string, not {other}"))),
+    };
+    let flag = |key: &str| match map.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(bad_request(format!("{key} is true or false, not {other}"))),
+    };
+    let change = (|| {
+        let set = text("set")?
+            .map(|t| clock::parse_instant(&t).map_err(|m| bad_request(format!("set: {m}"))))
+            .transpose()?;
+        let advance = text("advance")?
+            .map(|t| clock::parse_step(&t).map_err(|m| bad_request(format!("advance: {m}"))))
+            .transpose()?;
+        Ok::<_, Refusal>(Change {
+            set,
+            advance,
+            frozen: flag("frozen")?,
+            real: flag("real")?.unwrap_or(false),
+        })
+    })();
+    match change {
+        Ok(change) => {
+            state.0.clock.apply(&change);
+            tracing::info!(now = %state.0.clock.reading().now, "clock changed");
+            axum::Json(state.0.clock.reading()).into_response()
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}

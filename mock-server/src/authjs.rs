@@ -1,0 +1,858 @@
+//! The Auth.js sign-in protocol, for a contract whose manifest says
+//! `"protocol": "authjs"`: the routes next-auth's client calls under the
+//! session route's base path, answered as a real Auth.js server answers
+//! (@auth/core's `Auth()`; the observed answers are in shared/CONTRACTS.md).
+//!
+//! - `GET csrf`: `{"csrfToken"}` and the double-submit cookie `token|hash`.
+//! - `GET providers`: one credentials provider.
+//! - `POST callback/credentials`: CSRF-checked sign-in with a configured
+//!   user; a session cookie and a redirect (or `{"url"}` when the client sends
+//!   `X-Auth-Return-Redirect`); errors redirect to `signin?error=...`.
+//! - `POST signout`: CSRF-checked; the session ends on the mock's side and
+//!   its cookie is cleared.
+//! - `POST session` (next-auth's `update()`): CSRF-checked, 400 `null`
+//!   without; the update's `data.user` merged into the session's user.
+//! - `GET signin`, `GET signout`, `GET error`: small HTML pages, so the
+//!   redirects a browser follows land somewhere useful.
+//!
+//! All protocol knowledge lives here; sessions themselves are `lifecycle`'s.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, COOKIE, EXPIRES, HOST, LOCATION, PRAGMA, SET_COOKIE,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use session_schemas::{Auth, Contract, Mode, Outcome};
+use time::OffsetDateTime;
+
+use crate::app::{AppState, Inner, MountState};
+use crate::credentials::{self, Credential};
+use crate::lifecycle::{Event, Held, random_bytes};
+use crate::render::merge_patch;
+use crate::store::State as SessionState;
+
+/// Request bodies larger than this are refused (413).
+const MAX_BODY: usize = 64 * 1024;
+const CSRF_COOKIE: &str = "authjs.csrf-token";
+const CALLBACK_COOKIE: &str = "authjs.callback-url";
+const RETURN_REDIRECT: &str = "x-auth-return-redirect";
+
+/// The routes beside the session route at `base` (e.g. `/api/auth`).
+pub(crate) fn routes(index: usize, base: &str) -> Router<AppState> {
+    let on = move |handler: Handler| {
+        move |State(state): State<AppState>, request: Request| handler.call(state, index, request)
+    };
+    Router::new()
+        .route(&format!("{base}/csrf"), get(on(Handler::Csrf)))
+        .route(&format!("{base}/providers"), get(on(Handler::Providers)))
+        .route(&format!("{base}/signin"), get(on(Handler::SignInPage)))
+        .route(
+            &format!("{base}/callback/credentials"),
+            axum::routing::post(on(Handler::Callback)),
+        )
+        .route(
+            &format!("{base}/signout"),
+            get(on(Handler::SignOutPage)).post(on(Handler::SignOut)),
+        )
+        .route(&format!("{base}/error"), get(on(Handler::ErrorPage)))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Handler {
+    Csrf,
+    Providers,
+    SignInPage,
+    Callback,
+    SignOutPage,
+    SignOut,
+    ErrorPage,
+}
+
+impl Handler {
+    async fn call(self, state: AppState, index: usize, request: Request) -> Response {
+        let inner = &state.0;
+        let Some(mount) = inner.mounts.get(index) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let (parts, body) = request.into_parts();
+        let exchange = Exchange::new(inner, mount, &parts);
+        match self {
+            Self::Csrf => exchange.csrf(),
+            Self::Providers => exchange.providers(),
+            Self::SignInPage => exchange.sign_in_page(parts.uri.query()),
+            Self::SignOutPage => exchange.sign_out_page(),
+            Self::ErrorPage => exchange.error_page(parts.uri.query()),
+            Self::Callback | Self::SignOut => match read_form(&parts.headers, body).await {
+                Ok(form) if matches!(self, Self::Callback) => exchange.sign_in(&form),
+                Ok(form) => exchange.sign_out(&form),
+                Err(refusal) => refusal,
+            },
+        }
+    }
+}
+
+/// `POST <session path>`: next-auth's `update()`. CSRF-checked like every
+/// Auth.js POST; without a verified token Auth.js answers 400 `null`.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    index: usize,
+    request: Request,
+) -> Response {
+    let inner = &state.0;
+    let Some(mount) = inner.mounts.get(index) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (parts, body) = request.into_parts();
+    let form = match read_form(&parts.headers, body).await {
+        Ok(form) => form,
+        Err(refusal) => return refusal,
+    };
+    let exchange = Exchange::new(inner, mount, &parts);
+    let init = exchange.init(form.get("csrfToken"), None);
+    if !init.verified {
+        exchange.record(
+            400,
+            Some(Event::Update),
+            None,
+            "update refused: no verified CSRF token",
+        );
+        return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
+    }
+    let now = inner.clock.now();
+    let contract = exchange.contract;
+    let held = match credentials::extract(&contract.auth, &parts.headers) {
+        Credential::Present(token) => inner
+            .sessions
+            .find(&contract.name, &token, now.unix_timestamp())
+            .map(|(held, _)| held),
+        _ => None,
+    };
+    let Some(Held::Live(session)) = held else {
+        let signed_out = &contract.outcome(Outcome::Unauthenticated).body;
+        exchange.record(200, None, None, "update without a live session");
+        return json_response(StatusCode::OK, signed_out, init.cookies);
+    };
+    let mut session = session;
+    if let Some(patch) = form.data.as_ref().and_then(|d| d.get("user")) {
+        if contract.session_fields.user.is_none() || !patch.is_object() {
+            exchange.record(
+                400,
+                Some(Event::Update),
+                Some(&session.id),
+                "update data.user is not an object this contract's user can take",
+            );
+            return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
+        }
+        let mut profile = Value::Object(session.profile.clone());
+        merge_patch(&mut profile, patch);
+        let Value::Object(profile) = profile else {
+            return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
+        };
+        let mut trial = session.clone();
+        trial.profile = profile.clone();
+        let body = mount
+            .bodies
+            .session(mount.authenticated, now, &trial, &contract.session_fields);
+        let fits = serde_json::from_slice::<Value>(&body).is_ok_and(|value| {
+            contract
+                .validate(
+                    contract.outcome(Outcome::Authenticated).status,
+                    &value,
+                    Mode::Lenient,
+                )
+                .is_ok_and(|v| v.is_empty())
+        });
+        if !fits {
+            tracing::warn!(contract = %contract.name, "update() data breaks the schema; refused with 400");
+            exchange.record(
+                400,
+                Some(Event::Update),
+                Some(&session.id),
+                "update data breaks the schema",
+            );
+            return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
+        }
+        session = inner
+            .sessions
+            .update(&session.id, &mut |s| s.profile = profile.clone())
+            .unwrap_or(trial);
+    }
+    let session = inner
+        .sessions
+        .touch(&session.id, now.unix_timestamp(), contract.expiry)
+        .unwrap_or(session);
+    let body = mount
+        .bodies
+        .session(mount.authenticated, now, &session, &contract.session_fields);
+    let mut cookies = init.cookies;
+    cookies.push(exchange.session_cookie(&inner.sessions.reissue(&session), session.expires_at));
+    exchange.record(
+        200,
+        Some(Event::Update),
+        Some(&session.id),
+        "session updated",
+    );
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    append_cookies(response.headers_mut(), cookies);
+    response
+}
+
+/// The refreshed session cookie a session read sends (Auth.js re-signs the
+/// session token with the new expiry on every read), under the name the
+/// request used.
+pub(crate) fn refreshed_cookie(
+    inner: &Inner,
+    mount: &MountState,
+    parts: &axum::http::request::Parts,
+    session: &crate::store::Session,
+) -> Option<HeaderValue> {
+    let exchange = Exchange::new(inner, mount, parts);
+    let name = exchange.session_cookie_in_request()?;
+    let token = inner.sessions.reissue(session);
+    HeaderValue::from_str(&exchange.cookie(&name, &token, None, Some(session.expires_at))).ok()
+}
+
+/// A POST body as Auth.js reads it: JSON when declared JSON, else a form.
+#[derive(Debug, Default)]
+struct Form {
+    fields: HashMap<String, String>,
+    /// `update()`'s `data`.
+    data: Option<Value>,
+}
+
+impl Form {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+}
+
+async fn read_form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        let error = json!({"error": "body_too_large", "message": format!("the body is over {MAX_BODY} bytes")});
+        return Err(json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &error,
+            Vec::new(),
+        ));
+    };
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let mut form = Form::default();
+    if json {
+        // Auth.js answers a body it cannot parse with 400 "Bad request.".
+        let bad = || json_response(StatusCode::BAD_REQUEST, &json!("Bad request."), Vec::new());
+        if bytes.is_empty() {
+            return Ok(form);
+        }
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&bytes) else {
+            return Err(bad());
+        };
+        for (key, value) in map {
+            match value {
+                Value::String(text) => {
+                    form.fields.insert(key, text);
+                }
+                other if key == "data" => form.data = Some(other),
+                _ => {}
+            }
+        }
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            form.fields
+                .entry(crate::resolve::percent_decode(key))
+                .or_insert_with(|| crate::resolve::percent_decode(value));
+        }
+    }
+    Ok(form)
+}
+
+/// What Auth.js's `init` settles for every request: the CSRF token (and
+/// whether the POSTed one matches a cookie this server set), the callback
+/// URL, and the cookies to set for them.
+struct Init {
+    csrf_token: String,
+    verified: bool,
+    callback_url: String,
+    cookies: Vec<String>,
+}
+
+/// One request seen through the protocol: its origin and cookie names.
+struct Exchange<'a> {
+    inner: &'a Inner,
+    contract: &'a Contract,
+    parts: &'a axum::http::request::Parts,
+    origin: String,
+    secure: bool,
+    base: String,
+    cookies: HashMap<String, String>,
+    return_redirect: bool,
+}
+
+impl<'a> Exchange<'a> {
+    fn new(inner: &'a Inner, mount: &'a MountState, parts: &'a axum::http::request::Parts) -> Self {
+        let headers = &parts.headers;
+        let first = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        // Behind a proxy (a Next.js rewrite, Vite's dev proxy) the browser's
+        // origin is in X-Forwarded-*, as Auth.js reads it with trustHost.
+        let secure = first("x-forwarded-proto") == Some("https");
+        let host = first("x-forwarded-host")
+            .or_else(|| first(HOST.as_str()))
+            .filter(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            })
+            .unwrap_or("127.0.0.1");
+        let origin = format!("{}://{host}", if secure { "https" } else { "http" });
+        let base = mount
+            .mount
+            .path
+            .rsplit_once('/')
+            .map_or("", |(base, _)| base)
+            .to_owned();
+        Self {
+            inner,
+            contract: mount.mount.contract,
+            parts,
+            origin,
+            secure,
+            base,
+            cookies: request_cookies(headers),
+            return_redirect: headers.contains_key(RETURN_REDIRECT),
+        }
+    }
+
+    fn prefixed(&self, name: &str, prefix: &str) -> String {
+        if self.secure {
+            format!("{prefix}{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    fn csrf_name(&self) -> String {
+        // Auth.js gives the CSRF cookie the stricter `__Host-` prefix.
+        self.prefixed(CSRF_COOKIE, "__Host-")
+    }
+
+    fn callback_name(&self) -> String {
+        self.prefixed(CALLBACK_COOKIE, "__Secure-")
+    }
+
+    fn session_name(&self) -> String {
+        let name = match &self.contract.auth {
+            Auth::Cookie { names } => names.first().map_or("authjs.session-token", String::as_str),
+            Auth::Bearer => "authjs.session-token",
+        };
+        self.prefixed(name, "__Secure-")
+    }
+
+    /// `name=value` with Auth.js's attributes, in the order its cookie
+    /// library writes them.
+    fn cookie(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Option<i64>,
+        expires: Option<i64>,
+    ) -> String {
+        let mut text = format!("{name}={value}");
+        if let Some(seconds) = max_age {
+            text.push_str(&format!("; Max-Age={seconds}"));
+        }
+        text.push_str("; Path=/");
+        if let Some(at) = expires.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()) {
+            text.push_str(&format!("; Expires={}", http_date(at)));
+        }
+        text.push_str("; HttpOnly");
+        if self.secure {
+            text.push_str("; Secure");
+        }
+        text.push_str("; SameSite=Lax");
+        text
+    }
+
+    fn session_cookie(&self, token: &str, expires_at: i64) -> String {
+        self.cookie(&self.session_name(), token, None, Some(expires_at))
+    }
+
+    /// The name of the session cookie the request carries, chunks folded.
+    fn session_cookie_in_request(&self) -> Option<String> {
+        let Auth::Cookie { names } = &self.contract.auth else {
+            return None;
+        };
+        names
+            .iter()
+            .find(|n| self.cookies.contains_key(*n) || self.cookies.contains_key(&format!("{n}.0")))
+            .cloned()
+    }
+
+    fn init(&self, posted_token: Option<&str>, callback_param: Option<&str>) -> Init {
+        let mut cookies = Vec::new();
+        let trusted = self
+            .cookies
+            .get(&self.csrf_name())
+            .and_then(|value| value.split_once('|'))
+            .filter(|(token, hash)| *hash == self.inner.keyring.digest("csrf", token.as_bytes()))
+            .map(|(token, _)| token.to_owned());
+        let (csrf_token, verified) = match trusted {
+            Some(token) => {
+                let verified = posted_token == Some(token.as_str());
+                (token, verified)
+            }
+            None => {
+                let token = crate::credentials::hex(&random_bytes::<32>());
+                let hash = self.inner.keyring.digest("csrf", token.as_bytes());
+                cookies.push(self.cookie(
+                    &self.csrf_name(),
+                    &format!("{token}%7C{hash}"),
+                    None,
+                    None,
+                ));
+                (token, false)
+            }
+        };
+        let cookie_value = self.cookies.get(&self.callback_name()).map(String::as_str);
+        let callback_url = match callback_param.or(cookie_value) {
+            Some(url) => self.allowed_redirect(url),
+            None => self.origin.clone(),
+        };
+        if cookie_value != Some(callback_url.as_str()) {
+            cookies.push(self.cookie(
+                &self.callback_name(),
+                &encode_component(&callback_url),
+                None,
+                None,
+            ));
+        }
+        Init {
+            csrf_token,
+            verified,
+            callback_url,
+            cookies,
+        }
+    }
+
+    /// Auth.js's default `redirect` callback: relative URLs and URLs on this
+    /// origin are kept, anything else becomes the origin.
+    fn allowed_redirect(&self, url: &str) -> String {
+        if url.starts_with('/') && !url.starts_with("//") {
+            return format!("{}{url}", self.origin);
+        }
+        let same_origin = url
+            .strip_prefix(&self.origin)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+        if same_origin {
+            url.to_owned()
+        } else {
+            self.origin.clone()
+        }
+    }
+
+    fn page_url(&self, page: &str, query: &str) -> String {
+        format!("{}{}/{page}?{query}", self.origin, self.base)
+    }
+
+    /// A successful action's answer: 302 to `url`, or 200 `{"url"}` for a
+    /// client that sent `X-Auth-Return-Redirect`; the cookies either way.
+    fn redirect(&self, url: &str, cookies: Vec<String>) -> Response {
+        let mut response = if self.return_redirect {
+            json_response(StatusCode::OK, &json!({ "url": url }), Vec::new())
+        } else {
+            StatusCode::FOUND.into_response()
+        };
+        if let Ok(location) = HeaderValue::from_str(url) {
+            response.headers_mut().insert(LOCATION, location);
+        }
+        append_cookies(response.headers_mut(), cookies);
+        response
+    }
+
+    /// An error's answer: Auth.js sends no cookies with it.
+    fn error_redirect(&self, page: &str, query: &str) -> Response {
+        let url = self.page_url(page, query);
+        if self.return_redirect {
+            return json_response(StatusCode::OK, &json!({ "url": url }), Vec::new());
+        }
+        let mut response = StatusCode::FOUND.into_response();
+        if let Ok(location) = HeaderValue::from_str(&url) {
+            response.headers_mut().insert(LOCATION, location);
+        }
+        response
+    }
+
+    fn record(&self, status: u16, event: Option<Event>, session: Option<&str>, what: &str) {
+        let credential = credentials::extract(&self.contract.auth, &self.parts.headers);
+        crate::app::record_event(
+            self.inner,
+            self.parts,
+            &self.contract.name,
+            &credential,
+            status,
+            event,
+            session,
+        );
+        tracing::debug!(contract = %self.contract.name, path = %self.parts.uri.path(), status, what, "auth.js");
+    }
+
+    fn csrf(&self) -> Response {
+        let init = self.init(None, None);
+        let mut response = json_response(
+            StatusCode::OK,
+            &json!({ "csrfToken": init.csrf_token }),
+            init.cookies,
+        );
+        no_cache(response.headers_mut());
+        self.record(200, None, None, "csrf");
+        response
+    }
+
+    fn providers(&self) -> Response {
+        let url = |action: &str| format!("{}{}/{action}/credentials", self.origin, self.base);
+        let body = json!({
+            "credentials": {
+                "id": "credentials",
+                "name": "Credentials",
+                "type": "credentials",
+                "signinUrl": url("signin"),
+                "callbackUrl": url("callback"),
+            }
+        });
+        self.record(200, None, None, "providers");
+        json_response(StatusCode::OK, &body, Vec::new())
+    }
+
+    fn sign_in(&self, form: &Form) -> Response {
+        let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
+        if !init.verified {
+            self.record(
+                302,
+                Some(Event::SignInFailed),
+                None,
+                "sign-in without a verified CSRF token",
+            );
+            return self.error_redirect("signin", "error=MissingCSRF");
+        }
+        let login = form
+            .get("username")
+            .or_else(|| form.get("email"))
+            .unwrap_or_default();
+        let password = form.get("password").unwrap_or_default();
+        let user = self.inner.config.users.iter().find(|u| {
+            let email = u.profile.get("email").and_then(Value::as_str);
+            (u.username == login || email == Some(login)) && u.password == password
+        });
+        let Some(user) = user else {
+            self.record(
+                302,
+                Some(Event::SignInFailed),
+                None,
+                "wrong username or password",
+            );
+            return self.error_redirect("signin", "error=CredentialsSignin&code=credentials");
+        };
+        let now = self.inner.clock.now().unix_timestamp();
+        let lifetime = self.inner.lifetime(self.contract);
+        match self
+            .inner
+            .sessions
+            .create(self.contract, user, lifetime, SessionState::Active, now)
+        {
+            Ok((session, token)) => {
+                let mut cookies = init.cookies;
+                cookies.push(self.session_cookie(&token, session.expires_at));
+                self.record(302, Some(Event::SignIn), Some(&session.id), "signed in");
+                self.redirect(&init.callback_url, cookies)
+            }
+            Err(error) => {
+                tracing::warn!(contract = %self.contract.name, %error, "sign-in refused");
+                self.record(302, Some(Event::SignInFailed), None, "session limit");
+                self.error_redirect("error", "error=Configuration")
+            }
+        }
+    }
+
+    fn sign_out(&self, form: &Form) -> Response {
+        let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
+        if !init.verified {
+            self.record(
+                302,
+                Some(Event::SignOut),
+                None,
+                "sign-out without a verified CSRF token: nothing ended",
+            );
+            return self.error_redirect("signin", "error=MissingCSRF");
+        }
+        let Some(name) = self.session_cookie_in_request() else {
+            self.record(302, None, None, "sign-out without a session cookie");
+            return self.redirect(&init.callback_url, init.cookies);
+        };
+        let mut ended = None;
+        if let Credential::Present(token) =
+            credentials::extract(&self.contract.auth, &self.parts.headers)
+        {
+            let now = self.inner.clock.now().unix_timestamp();
+            if let Some((Held::Live(session), _)) =
+                self.inner.sessions.find(&self.contract.name, &token, now)
+            {
+                self.inner
+                    .sessions
+                    .end(&session.id, SessionState::SignedOut, now);
+                ended = Some(session.id);
+            }
+        }
+        let mut cookies = init.cookies;
+        // Every chunk the browser holds is cleared, as Auth.js's SessionStore.clean() does.
+        let mut names: Vec<&String> = self
+            .cookies
+            .keys()
+            .filter(|key| {
+                *key == &name
+                    || key
+                        .strip_prefix(name.as_str())
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        .is_some_and(|n| n.parse::<usize>().is_ok())
+            })
+            .collect();
+        names.sort();
+        for key in names {
+            cookies.push(self.cookie(key, "", Some(0), None));
+        }
+        self.record(302, Some(Event::SignOut), ended.as_deref(), "signed out");
+        self.redirect(&init.callback_url, cookies)
+    }
+
+    fn html(&self, status: StatusCode, title: &str, body: &str, cookies: Vec<String>) -> Response {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <style>body{{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto}}\
+             label,input,button{{display:block;width:100%;margin:.4rem 0}}.error{{color:#b00020}}</style>\
+             </head><body><h1>{title}</h1>{body}<p><small>session-mock · Auth.js protocol</small></p></body></html>"
+        );
+        let mut response = (status, page).into_response();
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        append_cookies(response.headers_mut(), cookies);
+        response
+    }
+
+    fn sign_in_page(&self, query: Option<&str>) -> Response {
+        let query = query_map(query);
+        let init = self.init(None, query.get("callbackUrl").map(String::as_str));
+        let error = match query.get("error").map(String::as_str) {
+            Some("CredentialsSignin") => {
+                "<p class=\"error\">Sign in failed: check the username and password.</p>".to_owned()
+            }
+            Some("MissingCSRF") => {
+                "<p class=\"error\">The CSRF token was missing or wrong; try again.</p>".to_owned()
+            }
+            Some(other) => format!("<p class=\"error\">Error: {}</p>", escape(other)),
+            None => String::new(),
+        };
+        let users: Vec<String> = self
+            .inner
+            .config
+            .users
+            .iter()
+            .map(|u| escape(&u.username))
+            .collect();
+        let body = format!(
+            "{error}<form method=\"post\" action=\"{base}/callback/credentials\">\
+             <input type=\"hidden\" name=\"csrfToken\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"callbackUrl\" value=\"{callback}\">\
+             <label>Username <input name=\"username\" autocomplete=\"username\"></label>\
+             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\
+             <button type=\"submit\">Sign in with Credentials</button></form>\
+             <p><small>Users: {users}</small></p>",
+            base = escape(&self.base),
+            csrf = init.csrf_token,
+            callback = escape(&init.callback_url),
+            users = users.join(", "),
+        );
+        self.record(200, None, None, "sign-in page");
+        self.html(StatusCode::OK, "Sign in", &body, init.cookies)
+    }
+
+    fn sign_out_page(&self) -> Response {
+        let init = self.init(None, None);
+        let body = format!(
+            "<p>Are you sure you want to sign out?</p>\
+             <form method=\"post\" action=\"{base}/signout\">\
+             <input type=\"hidden\" name=\"csrfToken\" value=\"{csrf}\">\
+             <button type=\"submit\">Sign out</button></form>",
+            base = escape(&self.base),
+            csrf = init.csrf_token,
+        );
+        self.record(200, None, None, "sign-out page");
+        self.html(StatusCode::OK, "Sign out", &body, init.cookies)
+    }
+
+    fn error_page(&self, query: Option<&str>) -> Response {
+        let query = query_map(query);
+        let error = query.get("error").map_or("Default", String::as_str);
+        let body = format!(
+            "<p class=\"error\">{}</p><p>See the mock's log for why.</p>",
+            escape(error)
+        );
+        self.record(200, None, None, "error page");
+        self.html(StatusCode::OK, "Error", &body, Vec::new())
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value, cookies: Vec<String>) -> Response {
+    let mut response = (status, axum::Json(body.clone())).into_response();
+    append_cookies(response.headers_mut(), cookies);
+    response
+}
+
+fn no_cache(headers: &mut HeaderMap) {
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, no-store"),
+    );
+    headers.insert(EXPIRES, HeaderValue::from_static("0"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+fn append_cookies(headers: &mut HeaderMap, cookies: Vec<String>) {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+}
+
+/// The request's cookies by name, values percent-decoded as Auth.js's cookie
+/// library decodes them (a malformed escape keeps the raw value).
+fn request_cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    let mut cookies = HashMap::new();
+    for header in headers.get_all(COOKIE) {
+        let Ok(text) = header.to_str() else { continue };
+        for pair in text.split(';') {
+            let Some((name, value)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            let decoded = if value.contains('%') {
+                strict_decode(value).unwrap_or_else(|| value.to_owned())
+            } else {
+                value.to_owned()
+            };
+            cookies.entry(name.to_owned()).or_insert(decoded);
+        }
+    }
+    cookies
+}
+
+/// `decodeURIComponent`: `None` on a malformed escape or invalid UTF-8.
+fn strict_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `encodeURIComponent`.
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn query_map(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                crate::resolve::percent_decode(key),
+                crate::resolve::percent_decode(value),
+            )
+        })
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// An HTTP date (IMF-fixdate), as cookies' `Expires` carries it.
+fn http_date(at: OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[usize::from(at.weekday().number_days_from_monday())],
+        at.day(),
+        MONTHS[usize::from(u8::from(at.month())) - 1],
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_and_uri_components_are_written_as_browsers_expect() {
+        let at = OffsetDateTime::from_unix_timestamp(1_445_412_480).expect("time");
+        assert_eq!(http_date(at), "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(
+            encode_component("http://localhost:3000/a b"),
+            "http%3A%2F%2Flocalhost%3A3000%2Fa%20b"
+        );
+        assert_eq!(strict_decode("a%7Cb").as_deref(), Some("a|b"));
+        assert_eq!(strict_decode("%Nr"), None);
+        assert_eq!(strict_decode("%E2%82"), None);
+        assert_eq!(escape("<a href=\"x\">"), "&lt;a href=&quot;x&quot;&gt;");
+    }
+}

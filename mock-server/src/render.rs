@@ -261,10 +261,28 @@ fn session_key(id: &str) -> [u8; 32] {
 
 /// Writes a session's values at the contract's pointers.
 pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Session) {
-    let time = |seconds: i64| {
-        OffsetDateTime::from_unix_timestamp(seconds)
+    // Times keep the style of the value they replace: Auth.js writes
+    // `expires` with milliseconds (`toISOString()`), session-api does not.
+    let millis = |pointer: &Option<String>| {
+        pointer
+            .as_deref()
+            .and_then(|p| value.pointer(p))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains('.'))
+    };
+    let styles = [
+        millis(&fields.created),
+        millis(&fields.last_activity),
+        millis(&fields.expires),
+    ];
+    let time = |seconds: i64, millis: bool| {
+        let text = OffsetDateTime::from_unix_timestamp(seconds)
             .map(crate::clock::format)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match text.strip_suffix('Z') {
+            Some(stem) if millis => format!("{stem}.000Z"),
+            _ => text,
+        }
     };
     if let Some(pointer) = &fields.user
         && let Some(Value::Object(user)) = value.pointer_mut(pointer)
@@ -273,20 +291,35 @@ pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Sessio
             user.insert(key.clone(), field.clone());
         }
     }
+    // A generated body may leave an optional field out: the session's value
+    // is put in anyway, in the object the pointer's parent names.
     let mut put = |pointer: &Option<String>, new: Value| {
-        if let Some(slot) = pointer.as_deref().and_then(|p| value.pointer_mut(p)) {
+        let Some(pointer) = pointer.as_deref() else {
+            return;
+        };
+        if let Some(slot) = value.pointer_mut(pointer) {
             *slot = new;
+        } else if let Some((parent, key)) = pointer.rsplit_once('/')
+            && let Some(Value::Object(object)) = value.pointer_mut(parent)
+        {
+            object.insert(key.replace("~1", "/").replace("~0", "~"), new);
         }
     };
     put(&fields.session_id, Value::String(session.id.clone()));
     put(&fields.user_id, Value::String(session.user_id.clone()));
     put(&fields.login, Value::String(session.user.clone()));
-    put(&fields.created, Value::String(time(session.created_at)));
+    put(
+        &fields.created,
+        Value::String(time(session.created_at, styles[0])),
+    );
     put(
         &fields.last_activity,
-        Value::String(time(session.last_activity_at)),
+        Value::String(time(session.last_activity_at, styles[1])),
     );
-    put(&fields.expires, Value::String(time(session.expires_at)));
+    put(
+        &fields.expires,
+        Value::String(time(session.expires_at, styles[2])),
+    );
     put(
         &fields.state,
         Value::String(session.state.name().to_owned()),

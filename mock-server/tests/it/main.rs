@@ -4,6 +4,8 @@
 mod auth;
 mod cli;
 mod hostile;
+mod lifecycle;
 mod scenarios;
 mod serving;
+mod signin;
 mod util;

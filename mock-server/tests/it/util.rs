@@ -60,3 +60,104 @@ pub(crate) async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> An
     }
     send(app, request.body(Body::empty()).expect("request")).await
 }
+
+/// An HTTP answer read off a real socket.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
+    pub(crate) body: Value,
+}
+
+impl Reply {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every `Set-Cookie` line.
+    pub(crate) fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `Set-Cookie` line for `name`, if any.
+    pub(crate) fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+/// A client of a mock on a real socket, as a browser's fetch would be: no
+/// redirects followed, cookies sent only as the test says.
+pub(crate) struct Http {
+    client: reqwest::Client,
+    pub(crate) base: String,
+}
+
+impl Http {
+    pub(crate) fn new(base: String) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self { client, base }
+    }
+
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("the mock answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send("GET", path, headers, None).await
+    }
+
+    /// A JSON admin call.
+    pub(crate) async fn admin(&self, method: &str, path: &str, body: Value) -> Reply {
+        let text = (!body.is_null()).then(|| body.to_string());
+        self.send(method, path, &[("content-type", "application/json")], text)
+            .await
+    }
+}
+
+/// A mock on 127.0.0.1 with a free port, from command-line words.
+pub(crate) async fn serve(words: &[&str]) -> (session_mock::MockServer, Http) {
+    let mut config = config(words);
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    serve_config(config).await
+}
+
+pub(crate) async fn serve_config(config: MockConfig) -> (session_mock::MockServer, Http) {
+    let server = session_mock::MockServer::start(config)
+        .await
+        .expect("the mock starts");
+    let http = Http::new(server.url(""));
+    (server, http)
+}

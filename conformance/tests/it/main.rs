@@ -7,6 +7,7 @@ mod broken;
 mod check_cli;
 mod fuzz_cli;
 mod hostile;
+mod lifecycle;
 mod reports;
 mod repro;
 mod secrets;

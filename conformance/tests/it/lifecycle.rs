@@ -1,0 +1,164 @@
+//! The runner against the mock's session lifecycle: credentials obtained
+//! the way a user obtains them (Auth.js sign-in for authjs, the admin API
+//! for session-api), revoked credentials obtained by signing out or
+//! revoking, in fixture and generated data. The full check must pass.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use session_mock::{MockConfig, MockServer};
+
+/// Signs in through the Auth.js protocol as next-auth's client does, and
+/// returns the session cookie's value.
+async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let csrf = client
+        .get(format!("{base}/api/auth/csrf"))
+        .send()
+        .await
+        .expect("csrf");
+    let cookies: Vec<String> = csrf
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next().map(str::to_owned))
+        .collect();
+    let body: serde_json::Value =
+        serde_json::from_slice(&csrf.bytes().await.expect("body")).expect("json");
+    let token = body["csrfToken"].as_str().expect("csrfToken");
+    let signed_in = client
+        .post(format!("{base}/api/auth/callback/credentials"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-auth-return-redirect", "1")
+        .header("cookie", cookies.join("; "))
+        .body(format!(
+            "username=dev&password=dev&csrfToken={token}&callbackUrl=%2F"
+        ))
+        .send()
+        .await
+        .expect("sign-in");
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("authjs.session-token="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    assert!(!session.is_empty());
+    session
+}
+
+async fn sign_out(client: &reqwest::Client, base: &str, session: &str) {
+    let csrf = client
+        .get(format!("{base}/api/auth/csrf"))
+        .send()
+        .await
+        .expect("csrf");
+    let csrf_cookie = csrf
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("authjs.csrf-token="))
+        .and_then(|v| v.split(';').next())
+        .expect("csrf cookie")
+        .to_owned();
+    let body: serde_json::Value =
+        serde_json::from_slice(&csrf.bytes().await.expect("body")).expect("json");
+    let token = body["csrfToken"].as_str().expect("csrfToken");
+    let reply = client
+        .post(format!("{base}/api/auth/signout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-auth-return-redirect", "1")
+        .header(
+            "cookie",
+            format!("{csrf_cookie}; authjs.session-token={session}"),
+        )
+        .body(format!("csrfToken={token}&callbackUrl=%2F"))
+        .send()
+        .await
+        .expect("sign-out");
+    assert_eq!(reply.status(), 200);
+}
+
+/// A session-api session made through the admin API; revoked if asked.
+async fn admin_session(client: &reqwest::Client, base: &str, revoke: bool) -> String {
+    let reply = client
+        .post(format!("{base}/__mock/sessions"))
+        .body(r#"{"contract": "session-api"}"#)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(reply.status(), 201);
+    let body: serde_json::Value =
+        serde_json::from_slice(&reply.bytes().await.expect("body")).expect("json");
+    if revoke {
+        let id = body["session"]["id"].as_str().expect("id");
+        let revoked = client
+            .delete(format!("{base}/__mock/sessions/{id}"))
+            .send()
+            .await
+            .expect("revoke");
+        assert_eq!(revoked.status(), 200);
+    }
+    body["token"].as_str().expect("token").to_owned()
+}
+
+#[test]
+fn check_passes_with_credentials_the_mock_issued_through_its_lifecycle() {
+    for data in ["fixture", "generated"] {
+        let runtime = crate::util::runtime();
+        let mut config = MockConfig::defaults();
+        config.listen = ([127, 0, 0, 1], 0).into();
+        config.auth = session_mock::AuthMode::Known;
+        config.data = if data == "fixture" {
+            session_mock::DataMode::Fixture
+        } else {
+            session_mock::DataMode::Generated
+        };
+        let server = runtime.block_on(MockServer::start(config)).expect("mock");
+        let base = server.url("");
+        let client = reqwest::Client::new();
+        let (cookie, gone_cookie, token, gone_token) = runtime.block_on(async {
+            let cookie = sign_in(&client, &base).await;
+            let gone = sign_in(&client, &base).await;
+            sign_out(&client, &base, &gone).await;
+            (
+                cookie,
+                gone,
+                admin_session(&client, &base, false).await,
+                admin_session(&client, &base, true).await,
+            )
+        });
+        for (contract, var, valid, revoked) in [
+            ("authjs", "SESSION_COOKIE", &cookie, &gone_cookie),
+            ("session-api", "SESSION_TOKEN", &token, &gone_token),
+        ] {
+            cargo_bin_cmd!("session-conformance")
+                .env_remove("SESSION_TOKEN")
+                .env_remove("SESSION_COOKIE")
+                .env(var, valid)
+                .env(var.replace("SESSION_", "SESSION_REVOKED_"), revoked)
+                .args([
+                    "check",
+                    "--contract",
+                    contract,
+                    "--base-url",
+                    &base,
+                    "--cases",
+                    "128",
+                    "--seed",
+                    "12",
+                    "--strict",
+                ])
+                .assert()
+                .code(0)
+                .stdout(predicate::str::contains("result: CONFORMANT"))
+                .stdout(predicate::str::contains("stability"))
+                .stdout(predicate::str::contains(valid.as_str()).not());
+        }
+        runtime.block_on(server.stop());
+        let _ = data;
+    }
+}

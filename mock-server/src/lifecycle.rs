@@ -207,36 +207,39 @@ impl Sessions {
             return None;
         }
         let mut event = None;
-        if self.store.get(&claims.s).is_none() {
-            // With a state file the file is the truth: a session it does
-            // not hold was cleared on purpose.
-            if self.state_file.is_some() {
-                return None;
-            }
-            let session = Session {
-                id: claims.s.clone(),
-                contract: claims.c.clone(),
-                user: claims.u.clone(),
-                user_id: claims.i.clone(),
-                profile: claims.p.clone(),
-                created_at: claims.t,
-                last_activity_at: claims.t,
-                expires_at: claims.e,
-                lifetime: claims.l,
-                state: State::Active,
-                ended_at: None,
-            };
-            self.store.insert(session, now).ok()?;
-            event = Some(Event::Restored);
-        }
         let mut expired_now = false;
-        let session = self.store.modify(&claims.s, &mut |s| {
+        let mut notice_expiry = |s: &mut Session| {
             if s.state == State::Active && now >= s.expires_at {
                 s.state = State::Expired;
                 s.ended_at = Some(s.expires_at);
                 expired_now = true;
             }
-        })?;
+        };
+        let session = match self.store.modify(&claims.s, &mut notice_expiry) {
+            Some(session) => session,
+            // With a state file the file is the truth: a session it does
+            // not hold was cleared on purpose.
+            None if self.state_file.is_some() => return None,
+            None => {
+                let mut session = Session {
+                    id: claims.s.clone(),
+                    contract: claims.c.clone(),
+                    user: claims.u.clone(),
+                    user_id: claims.i.clone(),
+                    profile: claims.p.clone(),
+                    created_at: claims.t,
+                    last_activity_at: claims.t,
+                    expires_at: claims.e,
+                    lifetime: claims.l,
+                    state: State::Active,
+                    ended_at: None,
+                };
+                notice_expiry(&mut session);
+                self.store.insert(session.clone(), now).ok()?;
+                event = Some(Event::Restored);
+                session
+            }
+        };
         if expired_now {
             event = Some(Event::Expire);
             self.save();

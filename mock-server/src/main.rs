@@ -7,7 +7,7 @@ use clap::Parser;
 use session_mock::args::MockArgs;
 use session_mock::config::{FileConfig, MockConfig};
 use session_mock::{AuthMode, MockServer};
-use session_schemas::Auth;
+use session_schemas::{Auth, Protocol};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -89,6 +89,7 @@ fn print_banner(config: &MockConfig, server: &MockServer) {
         );
         println!("  journal      curl {base}/__mock/requests");
     }
+    print_sessions(config, &base);
     if config.auth != AuthMode::Off {
         let keyring = session_mock::credentials::Keyring::new(
             &config.signing_key,
@@ -113,6 +114,62 @@ fn print_banner(config: &MockConfig, server: &MockServer) {
                 }
             }
         }
+    }
+}
+
+/// How to start a session: sign in where a contract has a protocol, the
+/// admin API elsewhere; the users; the clock.
+#[allow(clippy::print_stdout)]
+fn print_sessions(config: &MockConfig, base: &str) {
+    let users: Vec<String> = config
+        .users
+        .iter()
+        .map(|u| {
+            if u.username == session_mock::config::DEFAULT_USER
+                && u.password == session_mock::config::DEFAULT_PASSWORD
+            {
+                format!("{} / {} (default)", u.username, u.password)
+            } else {
+                u.username.clone()
+            }
+        })
+        .collect();
+    let clock = match config.clock {
+        Some(at) => format!("frozen at {}", session_mock::clock::format(at)),
+        None => "real time".to_owned(),
+    };
+    let kept = match &config.state_file {
+        Some(path) => format!("saved to {}", path.display()),
+        None => "in memory".to_owned(),
+    };
+    println!(
+        "Sessions ({kept}; clock: {clock}; users: {}):",
+        users.join(", ")
+    );
+    for mount in &config.mounts {
+        let contract = mount.contract;
+        match contract.protocol {
+            Some(Protocol::AuthJs) => {
+                let auth_base = mount.path.rsplit_once('/').map_or("", |(b, _)| b);
+                println!(
+                    "  {:<12} sign in at {base}{auth_base}/signin (Auth.js: csrf, providers, callback/credentials, signout)",
+                    contract.name
+                );
+            }
+            None if config.admin => println!(
+                "  {:<12} curl -X POST {base}/__mock/sessions -d '{{\"contract\": \"{}\"}}'   (prints a token)",
+                contract.name, contract.name
+            ),
+            None => {}
+        }
+    }
+    if config.admin {
+        println!("  clock        curl -X PUT {base}/__mock/clock -d '{{\"advance\": \"2h\"}}'");
+    }
+    if config.auth == AuthMode::Off {
+        println!(
+            "  (requests without a session still get the default scenario; start with --auth so they are signed out)"
+        );
     }
 }
 

@@ -10,7 +10,7 @@
 //! session the mock holds gets the authenticated body with its own values
 //! at the pointers the contract's manifest names.
 
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -36,6 +36,9 @@ struct ScenarioBody {
     fixed: Option<Bytes>,
     /// `(unix second, bytes)` of the last retimed rendering.
     cache: RwLock<(i64, Bytes)>,
+    /// `(unix second, body)` of the last retimed value, for sessions to
+    /// write their own values into without re-reading every timestamp.
+    retimed: RwLock<(i64, Arc<Value>)>,
     /// The same, per identity, in auth-aware mode: a load test with one
     /// credential renders once a second, not once a request.
     identities: Memo<[u8; 32], (i64, Bytes)>,
@@ -109,6 +112,7 @@ impl MountBodies {
                 recorded_at: scenario.recorded_at,
                 fixed,
                 cache: RwLock::new((i64::MIN, Bytes::new())),
+                retimed: RwLock::new((i64::MIN, Arc::new(Value::Null))),
                 identities: Memo::new(IDENTITY_CACHE),
                 generator: generator.map(Mutex::new),
                 stable: Memo::new(IDENTITY_CACHE),
@@ -237,7 +241,18 @@ impl MountBodies {
             let key = session_key(&session.id);
             self.stable_generated(body, &key, now)
         } else {
-            self.retimed(body, now)
+            let second = now.unix_timestamp();
+            let cached = {
+                let cache = body.retimed.read().unwrap_or_else(PoisonError::into_inner);
+                (cache.0 == second).then(|| Arc::clone(&cache.1))
+            };
+            let base = cached.unwrap_or_else(|| {
+                let fresh = Arc::new(self.retimed(body, now));
+                *body.retimed.write().unwrap_or_else(PoisonError::into_inner) =
+                    (second, Arc::clone(&fresh));
+                fresh
+            });
+            Value::clone(&base)
         };
         apply_session(&mut value, fields, session);
         Bytes::from(serde_json::to_vec(&value).unwrap_or_default())

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Does a session store holding many sessions slow the session GET down?
+# Two mocks in the configuration a session-api frontend runs (`--auth`,
+# default journal): one holding 1 session, one holding SESSIONS (10,000),
+# made through the admin API. Round after round (RUNS, 3), wrk loads:
+#   one      the 1-session mock with its one token (the baseline);
+#   many     the 10,000-session mock with one of its tokens;
+#   cycling  the 10,000-session mock, every request another of its tokens.
+# Ratios are taken against the baseline of the same round; medians shown.
+#
+#   bench/sessions.sh            # full run: RUNS=3 rounds of DURATION=10s
+#   bench/sessions.sh --quick    # smoke: 1 round of 1s, 1,000 sessions
+#
+# Results: Markdown on stdout, also written to target/bench/sessions.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+if [[ ${1:-} == --quick ]]; then QUICK=1; fi
+DURATION=${DURATION:-10s}
+RUNS=${RUNS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+SESSIONS=${SESSIONS:-10000}
+if ((QUICK)); then DURATION=1s RUNS=1 SESSIONS=1000; fi
+
+for tool in wrk curl python3; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "bench: $tool is missing. Install it: sudo apt-get install $tool (Debian/Ubuntu) or brew install $tool (macOS)" >&2
+    exit 2
+  fi
+done
+
+cargo build --release --locked -q -p session-mock
+BIN=target/release
+OUT=target/bench
+mkdir -p "$OUT"
+RAW="$OUT/sessions.tsv"
+: >"$RAW"
+
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start NAME: a mock on a free port; sets PORT_<NAME> and PID_<NAME>.
+start() {
+  local name=$1 port
+  port=$(free_port)
+  "$BIN/session-mock" --auth --listen "127.0.0.1:$port" >"$OUT/sessions-$name.log" 2>&1 &
+  PIDS+=($!)
+  printf -v "PID_$name" '%s' "$!"
+  printf -v "PORT_$name" '%s' "$port"
+  for _ in $(seq 400); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/__mock/health" 2>/dev/null; then return 0; fi
+    sleep 0.025
+  done
+  echo "bench: the mock on $port never answered" >&2
+  exit 1
+}
+
+# create PORT COUNT FILE: COUNT sessions through the admin API, tokens to FILE.
+create() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import http.client, json, sys
+port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+with open(path, "w") as tokens:
+    for n in range(count):
+        connection.request("POST", "/__mock/sessions", body=json.dumps({"user": {"username": f"user{n}"}}),
+                           headers={"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+        if answer.status != 201:
+            sys.exit(f"bench: creating session {n} got {answer.status}: {body}")
+        tokens.write(body["token"] + "\n")
+PY
+}
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+start one
+start many
+create "$PORT_one" 1 "$OUT/tokens-one.txt"
+RSS_BEFORE=$(rss_kib "$PID_many")
+create "$PORT_many" "$SESSIONS" "$OUT/tokens-many.txt"
+RSS_AFTER=$(rss_kib "$PID_many")
+ONE=$(head -1 "$OUT/tokens-one.txt")
+MANY=$(sed -n "$((SESSIONS / 2))p" "$OUT/tokens-many.txt")
+live=$(curl -fsS "http://127.0.0.1:$PORT_many/__mock/sessions?state=active" | python3 -c 'import json,sys; print(json.load(sys.stdin)["live"])')
+if [[ $live != "$SESSIONS" ]]; then
+  echo "bench: the mock holds $live live sessions, not $SESSIONS" >&2
+  exit 1
+fi
+# Every token answers 200 before the load (a 401 would make the numbers meaningless).
+for token in "$ONE" "$MANY"; do
+  curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT_one/auth/session" ||
+    curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT_many/auth/session"
+done
+
+load() {
+  local round=$1 name=$2 url=$3
+  shift 3
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" |
+    python3 bench/wrk_parse.py "$round" "$name" >>"$RAW"
+}
+
+for round in $(seq "$RUNS"); do
+  load "$round" one "http://127.0.0.1:$PORT_one/auth/session" -H "Authorization: Bearer $ONE"
+  load "$round" many "http://127.0.0.1:$PORT_many/auth/session" -H "Authorization: Bearer $MANY"
+  TOKENS_FILE="$OUT/tokens-many.txt" load "$round" cycling "http://127.0.0.1:$PORT_many/auth/session" -s bench/sessions.lua
+done
+# Every answer under load was a 200: wrk_parse counts non-2xx as errors.
+grep -q . "$RAW"
+
+python3 - "$RAW" "$DURATION" "$RUNS" "$CONNECTIONS" "$THREADS" "$SESSIONS" "$RSS_BEFORE" "$RSS_AFTER" <<'PY' | tee "$OUT/sessions.md"
+import collections, statistics, sys
+raw, duration, runs, connections, threads, sessions, before, after = sys.argv[1:]
+loads = collections.defaultdict(dict)
+for line in open(raw):
+    kind, round_, name, *values = line.rstrip("\n").split("\t")
+    if kind == "load":
+        loads[name][round_] = [float(v) for v in values]
+med = statistics.median
+print(f"wrk -t{threads} -c{connections} -d{duration}, {runs} round(s); medians; ratios against the 1-session mock in the same round\n")
+print("| configuration | requests/s | p50 ms | p99 ms | req/s vs 1 session | p99 vs 1 session |")
+print("|---|---:|---:|---:|---:|---:|")
+base = loads["one"]
+labels = {
+    "one": "`--auth`, 1 live session, its token (baseline)",
+    "many": f"`--auth`, {int(sessions):,} live sessions, one token",
+    "cycling": f"`--auth`, {int(sessions):,} live sessions, every request another token",
+}
+for name, label in labels.items():
+    rounds = loads[name]
+    rps = med(v[0] for v in rounds.values())
+    ratio = med(v[0] / base[r][0] for r, v in rounds.items())
+    p99 = med(v[2] / base[r][2] for r, v in rounds.items())
+    print(f"| {label} | {rps:,.0f} | {med(v[1] for v in rounds.values()):.2f} | {med(v[2] for v in rounds.values()):.2f} | {ratio:.2f}x | {p99:.2f}x |")
+print()
+print(f"- resident memory of the many-session mock: {int(before) / 1024:.1f} MiB before, {int(after) / 1024:.1f} MiB after creating {int(sessions):,} sessions")
+PY

@@ -341,19 +341,13 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         }
         _ => None,
     };
-    if let Some((held, Some(event))) = &held {
-        let (Held::Live(session) | Held::Ended(session) | Held::Expired(session)) = held;
-        record_event(
-            inner,
-            &parts,
-            &contract.name,
-            &credential,
-            0,
-            Some(*event),
-            Some(&session.id),
-        );
+    let (held, found) = match held {
+        Some((held, event)) => (Some(held), event),
+        None => (None, None),
+    };
+    if let Some(event) = found {
+        tracing::info!(contract = %contract.name, ?event, "session event");
     }
-    let held = held.map(|(held, _)| held);
     let judged = match held {
         Some(_) => None,
         None => (inner.config.auth != AuthMode::Off)
@@ -452,6 +446,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         entry.scenario = Some(name.clone());
         entry.reason = Some(choice.reason);
         entry.off_contract = off_contract;
+        entry.event = found;
         entry.session = session_id.or_else(|| match &held {
             Some(Held::Ended(s) | Held::Expired(s)) => Some(s.id.clone()),
             _ => None,

@@ -299,6 +299,11 @@ fn any_flag_value_is_accepted_or_named_in_an_exit_2() {
         "cors-origin",
         "journal-size",
         "log",
+        "user",
+        "clock",
+        "state",
+        "max-sessions",
+        "session-lifetime",
     ]);
     let value = prop_oneof![
         "-?[0-9]{1,22}(\\.[0-9]{0,3})?(ms|s|m|h|)",
@@ -311,7 +316,7 @@ fn any_flag_value_is_accepted_or_named_in_an_exit_2() {
     ];
     let mut runner = TestRunner::new_with_rng(
         Config {
-            cases: 96,
+            cases: 120,
             failure_persistence: None,
             ..Config::default()
         },

@@ -450,3 +450,54 @@ async fn many_clients_signing_in_and_out_at_once_lose_nothing_and_see_only_their
     ids.dedup();
     assert_eq!(ids.len(), 240, "every session distinct");
 }
+
+#[test]
+fn users_come_from_flags_and_tables_and_a_bad_profile_is_refused_at_startup() {
+    use session_mock::config::{FileConfig, MockConfig};
+    let load = |text: &str| {
+        let file: FileConfig = toml::from_str(text).expect("toml");
+        MockConfig::from_sources(&session_mock::args::MockArgs::default(), file)
+    };
+    let config = load(
+        "[[user]]\nusername = \"alice\"\npassword = \"pw\"\nuser_type = \"client\"\nid = \"3f2b8c1e-0000-4000-8000-000000000042\"\n",
+    )
+    .expect("valid");
+    assert_eq!(config.users.len(), 1);
+    assert_eq!(
+        config.users[0].id.as_deref(),
+        Some("3f2b8c1e-0000-4000-8000-000000000042")
+    );
+    assert_eq!(config.users[0].profile["user_type"], "client");
+    if let Err(error) = session_mock::app(config) {
+        panic!("{error}");
+    }
+
+    let bad = load("[[user]]\nusername = \"eve\"\npassword = \"pw\"\nuser_type = \"admin\"\n")
+        .expect("parses");
+    let error = session_mock::app(bad).expect_err("refused").to_string();
+    assert!(
+        error.contains("user `eve`") && error.contains("/user/user_type"),
+        "{error}"
+    );
+    for (text, says) in [
+        (
+            "[[user]]\nusername = \"a:b\"\npassword = \"pw\"\n",
+            "username",
+        ),
+        (
+            "[[user]]\nusername = \"a\"\npassword = \"\"\n",
+            "password is empty",
+        ),
+        (
+            "[[user]]\nusername = \"a\"\npassword = \"x\"\n[[user]]\nusername = \"a\"\npassword = \"y\"\n",
+            "twice",
+        ),
+    ] {
+        let error = load(text).expect_err(text).to_string();
+        assert!(error.contains(says), "{text}: {error}");
+    }
+    let defaulted = crate::util::config(&[]);
+    assert_eq!(defaulted.users[0].username, "dev");
+    let flagged = crate::util::config(&["--user", "x:y", "--user", "z:w"]);
+    assert_eq!(flagged.users.len(), 2);
+}

@@ -511,3 +511,62 @@ async fn callback_urls_on_other_origins_are_replaced_by_the_origin() {
         "{callback}"
     );
 }
+
+#[tokio::test]
+async fn a_frontend_on_another_origin_may_sign_in_and_update_with_credentials() {
+    let (_server, browser) = mock().await;
+    let origin = "http://localhost:5173";
+    for (path, method, headers) in [
+        ("/api/auth/session", "POST", "content-type"),
+        (
+            "/api/auth/callback/credentials",
+            "POST",
+            "content-type, x-auth-return-redirect",
+        ),
+        ("/api/auth/signout", "POST", "x-auth-return-redirect"),
+        ("/api/auth/csrf", "GET", "content-type"),
+    ] {
+        let preflight = browser
+            .http
+            .send(
+                "OPTIONS",
+                path,
+                &[
+                    ("origin", origin),
+                    ("access-control-request-method", method),
+                    ("access-control-request-headers", headers),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(preflight.status, 200, "{path}");
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some(origin),
+            "{path}"
+        );
+        assert_eq!(
+            preflight.header("access-control-allow-credentials"),
+            Some("true"),
+            "{path}"
+        );
+        let methods = preflight
+            .header("access-control-allow-methods")
+            .unwrap_or_default();
+        assert!(methods.contains(method), "{path}: {methods}");
+    }
+    let csrf = browser
+        .http
+        .get("/api/auth/csrf", &[("origin", origin)])
+        .await;
+    assert_eq!(csrf.header("access-control-allow-origin"), Some(origin));
+    assert_eq!(
+        csrf.header("access-control-allow-credentials"),
+        Some("true")
+    );
+    let refused = browser
+        .http
+        .get("/api/auth/csrf", &[("origin", "https://evil.example")])
+        .await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+}

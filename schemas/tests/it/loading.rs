@@ -219,3 +219,70 @@ fn malformed_json_is_reported_with_line_and_column() {
         "{error}"
     );
 }
+
+#[test]
+fn the_session_life_is_described_by_the_manifest_and_checked_at_load() {
+    use session_schemas::{Answer, Expiry, Protocol};
+    let registry = Registry::builtin();
+    let api = registry.get("session-api").expect("session-api");
+    assert_eq!(api.expiry, Expiry::Fixed);
+    assert_eq!(api.protocol, None);
+    assert_eq!(api.session_fields.expires.as_deref(), Some("/expires_at"));
+    assert_eq!(api.session_fields.state.as_deref(), Some("/state"));
+    let (status, body) = api.answer(api.expired);
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (401, Some("Invalid or expired token"))
+    );
+    assert!(matches!(api.expired, Answer::Example(_)));
+    let authjs = registry.get("authjs").expect("authjs");
+    assert_eq!(
+        (authjs.expiry, authjs.protocol),
+        (Expiry::Sliding, Some(Protocol::AuthJs))
+    );
+    assert_eq!(authjs.session_fields.user.as_deref(), Some("/user"));
+    assert_eq!(authjs.answer(authjs.expired), (200, &serde_json::json!({})));
+
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|d| d["x-contract"]["session"]["fields"]["expires"] = "/no_such_field".into()),
+            "x-contract.session.fields.expires: `/no_such_field` does not point to a value",
+        ),
+        (
+            Box::new(|d| d["x-contract"]["session"]["fields"]["user"] = "/state".into()),
+            "x-contract.session.fields.user: `/state` does not point to an object",
+        ),
+        (
+            Box::new(|d| d["x-contract"]["session"]["fields"]["colour"] = "/state".into()),
+            "unknown field `colour`",
+        ),
+        (
+            Box::new(|d| d["x-contract"]["session"]["expiry"] = "eventually".into()),
+            "`eventually` is neither `fixed` nor `sliding`",
+        ),
+        (
+            Box::new(|d| d["x-contract"]["protocol"] = "saml".into()),
+            "x-contract.protocol: `saml` is not a protocol this suite speaks",
+        ),
+        (
+            Box::new(|d| d["x-contract"]["outcomes"]["expired"] = "gone".into()),
+            "x-contract.outcomes.expired names `gone`, neither a scenario nor an example",
+        ),
+    ];
+    for (edit, says) in cases {
+        let error = load_error(source_with(edit));
+        assert!(error.contains(says), "{says}\n{error}");
+        assert!(error.contains("session-api.schema.json"), "{error}");
+    }
+    // Without an `expired` outcome, an expired credential is unauthenticated.
+    let plain = Registry::from_sources([source_with(|d| {
+        d["x-contract"]["outcomes"]
+            .as_object_mut()
+            .expect("outcomes")
+            .remove("expired");
+    })])
+    .expect("loads");
+    let api = plain.get("session-api").expect("contract");
+    assert_eq!(api.answer(api.expired).0, 401);
+    assert!(matches!(api.expired, Answer::Scenario(_)));
+}

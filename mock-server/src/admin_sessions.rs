@@ -298,22 +298,14 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
     };
     let now = inner.clock.now().unix_timestamp();
     // Check the body before the session exists, so a bad profile leaves nothing behind.
-    let trial = Session {
-        id: "00000000-0000-4000-8000-000000000000".into(),
-        contract: contract.name.clone(),
-        user: user.username.clone(),
-        user_id: user
-            .id
-            .clone()
-            .unwrap_or_else(|| "00000000-0000-4000-8000-000000000001".into()),
-        profile: user.profile.clone(),
-        created_at: now,
-        last_activity_at: now,
-        expires_at: now.saturating_add(lifetime),
+    let trial = Session::preview(
+        &contract.name,
+        &user.username,
+        user.id.as_deref(),
+        &user.profile,
+        now,
         lifetime,
-        state: SessionState::Active,
-        ended_at: None,
-    };
+    );
     if let Err(violations) = body_for(mount, inner, &trial) {
         return bad_request(format!(
             "a {} session with these user fields breaks the schema: {}",

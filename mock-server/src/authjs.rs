@@ -413,7 +413,9 @@ impl<'a> Exchange<'a> {
             .cookies
             .get(&self.csrf_name())
             .and_then(|value| value.split_once('|'))
-            .filter(|(token, hash)| *hash == self.inner.keyring.digest("csrf", token.as_bytes()))
+            .filter(|(token, hash)| {
+                credentials::same_secret(hash, &self.inner.keyring.digest("csrf", token.as_bytes()))
+            })
             .map(|(token, _)| token.to_owned());
         let (csrf_token, verified) = match trusted {
             Some(token) => {
@@ -560,7 +562,8 @@ impl<'a> Exchange<'a> {
         let password = form.get("password").unwrap_or_default();
         let user = self.inner.config.users.iter().find(|u| {
             let email = u.profile.get("email").and_then(Value::as_str);
-            (u.username == login || email == Some(login)) && u.password == password
+            (u.username == login || email == Some(login))
+                && credentials::same_secret(&u.password, password)
         });
         let Some(user) = user else {
             self.record(

@@ -136,22 +136,19 @@ impl Sessions {
                 "the user's fields are {profile_size} bytes of JSON; a session carries at most {MAX_PROFILE_BYTES}"
             )));
         }
-        let mut session = Session {
-            id: random_uuid(),
-            contract: contract.name.clone(),
-            user: user.username.clone(),
-            user_id: user
-                .id
-                .clone()
-                .unwrap_or_else(|| self.keyring.uuid_for("user", &user.username)),
-            profile: user.profile.clone(),
-            created_at: now,
-            last_activity_at: now,
-            expires_at: now.saturating_add(lifetime),
+        let user_id = user
+            .id
+            .clone()
+            .unwrap_or_else(|| self.keyring.uuid_for("user", &user.username));
+        let mut session = Session::start(
+            random_uuid(),
+            &contract.name,
+            &user.username,
+            user_id,
+            user.profile.clone(),
+            now,
             lifetime,
-            state: State::Active,
-            ended_at: None,
-        };
+        );
         let token = self.token_for(&session);
         if state != State::Active {
             end(&mut session, state, now);
@@ -224,19 +221,16 @@ impl Sessions {
             // not hold was cleared on purpose.
             None if self.state_file.is_some() => return None,
             None => {
-                let mut session = Session {
-                    id: claims.s.clone(),
-                    contract: claims.c.clone(),
-                    user: claims.u.clone(),
-                    user_id: claims.i.clone(),
-                    profile: claims.p.clone(),
-                    created_at: claims.t,
-                    last_activity_at: claims.t,
-                    expires_at: claims.e,
-                    lifetime: claims.l,
-                    state: State::Active,
-                    ended_at: None,
-                };
+                let mut session = Session::start(
+                    claims.s.clone(),
+                    &claims.c,
+                    &claims.u,
+                    claims.i.clone(),
+                    claims.p.clone(),
+                    claims.t,
+                    claims.l,
+                );
+                session.expires_at = claims.e;
                 notice_expiry(&mut session);
                 self.store.insert(session.clone(), now).ok()?;
                 event = Some(Event::Restored);

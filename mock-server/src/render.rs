@@ -352,22 +352,14 @@ pub fn check_users(mount: &Mount, users: &[User]) -> Result<(), ConfigError> {
         if let Some(patch) = &mount.overrides {
             merge_patch(&mut body, patch);
         }
-        let session = Session {
-            id: "00000000-0000-4000-8000-000000000000".into(),
-            contract: contract.name.clone(),
-            user: user.username.clone(),
-            user_id: user
-                .id
-                .clone()
-                .unwrap_or_else(|| "00000000-0000-4000-8000-000000000001".into()),
-            profile: user.profile.clone(),
-            created_at: 0,
-            last_activity_at: 0,
-            expires_at: 3600,
-            lifetime: 3600,
-            state: crate::store::State::Active,
-            ended_at: None,
-        };
+        let session = Session::preview(
+            &contract.name,
+            &user.username,
+            user.id.as_deref(),
+            &user.profile,
+            0,
+            3600,
+        );
         apply_session(&mut body, &contract.session_fields, &session);
         let violations = contract
             .validate(scenario.status, &body, Mode::Lenient)

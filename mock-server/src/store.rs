@@ -69,6 +69,55 @@ pub struct Session {
 }
 
 impl Session {
+    /// A new active session: created and last active `now`, expiring
+    /// `lifetime` seconds later.
+    pub fn start(
+        id: String,
+        contract: &str,
+        user: &str,
+        user_id: String,
+        profile: Map<String, Value>,
+        now: i64,
+        lifetime: i64,
+    ) -> Self {
+        Self {
+            id,
+            contract: contract.to_owned(),
+            user: user.to_owned(),
+            user_id,
+            profile,
+            created_at: now,
+            last_activity_at: now,
+            expires_at: now.saturating_add(lifetime),
+            lifetime,
+            state: State::Active,
+            ended_at: None,
+        }
+    }
+
+    /// What a session for `user` would look like, to check its body before
+    /// it exists (placeholder ids, or the user's own).
+    pub fn preview(
+        contract: &str,
+        user: &str,
+        user_id: Option<&str>,
+        profile: &Map<String, Value>,
+        now: i64,
+        lifetime: i64,
+    ) -> Self {
+        Self::start(
+            "00000000-0000-4000-8000-000000000000".to_owned(),
+            contract,
+            user,
+            user_id
+                .unwrap_or("00000000-0000-4000-8000-000000000001")
+                .to_owned(),
+            profile.clone(),
+            now,
+            lifetime,
+        )
+    }
+
     pub fn is_live(&self, now: i64) -> bool {
         self.state == State::Active && now < self.expires_at
     }

@@ -7,35 +7,57 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use session_mock::{MockConfig, MockServer};
 
-/// Signs in through the Auth.js protocol as next-auth's client does, and
-/// returns the session cookie's value.
-async fn sign_in(client: &reqwest::Client, base: &str) -> String {
-    let csrf = client
+/// `getCsrfToken()`: the CSRF cookie pair to send back and the token.
+async fn csrf(client: &reqwest::Client, base: &str) -> (String, String) {
+    let answer = client
         .get(format!("{base}/api/auth/csrf"))
         .send()
         .await
         .expect("csrf");
-    let cookies: Vec<String> = csrf
+    let cookie = answer
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next().map(str::to_owned))
-        .collect();
+        .find(|v| v.starts_with("authjs.csrf-token="))
+        .and_then(|v| v.split(';').next())
+        .expect("csrf cookie")
+        .to_owned();
     let body: serde_json::Value =
-        serde_json::from_slice(&csrf.bytes().await.expect("body")).expect("json");
-    let token = body["csrfToken"].as_str().expect("csrfToken");
-    let signed_in = client
-        .post(format!("{base}/api/auth/callback/credentials"))
+        serde_json::from_slice(&answer.bytes().await.expect("body")).expect("json");
+    let token = body["csrfToken"].as_str().expect("csrfToken").to_owned();
+    (cookie, token)
+}
+
+/// Posts an Auth.js form as next-auth's client does.
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    cookie: String,
+    form: String,
+) -> reqwest::Response {
+    client
+        .post(url)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-auth-return-redirect", "1")
-        .header("cookie", cookies.join("; "))
-        .body(format!(
-            "username=dev&password=dev&csrfToken={token}&callbackUrl=%2F"
-        ))
+        .header("cookie", cookie)
+        .body(form)
         .send()
         .await
-        .expect("sign-in");
+        .expect("the mock answers")
+}
+
+/// Signs in through the Auth.js protocol as next-auth's client does, and
+/// returns the session cookie's value.
+async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let (cookie, token) = csrf(client, base).await;
+    let signed_in = post_form(
+        client,
+        format!("{base}/api/auth/callback/credentials"),
+        cookie,
+        format!("username=dev&password=dev&csrfToken={token}&callbackUrl=%2F"),
+    )
+    .await;
     let session = signed_in
         .headers()
         .get_all("set-cookie")
@@ -50,35 +72,14 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> String {
 }
 
 async fn sign_out(client: &reqwest::Client, base: &str, session: &str) {
-    let csrf = client
-        .get(format!("{base}/api/auth/csrf"))
-        .send()
-        .await
-        .expect("csrf");
-    let csrf_cookie = csrf
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("authjs.csrf-token="))
-        .and_then(|v| v.split(';').next())
-        .expect("csrf cookie")
-        .to_owned();
-    let body: serde_json::Value =
-        serde_json::from_slice(&csrf.bytes().await.expect("body")).expect("json");
-    let token = body["csrfToken"].as_str().expect("csrfToken");
-    let reply = client
-        .post(format!("{base}/api/auth/signout"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-auth-return-redirect", "1")
-        .header(
-            "cookie",
-            format!("{csrf_cookie}; authjs.session-token={session}"),
-        )
-        .body(format!("csrfToken={token}&callbackUrl=%2F"))
-        .send()
-        .await
-        .expect("sign-out");
+    let (cookie, token) = csrf(client, base).await;
+    let reply = post_form(
+        client,
+        format!("{base}/api/auth/signout"),
+        format!("{cookie}; authjs.session-token={session}"),
+        format!("csrfToken={token}&callbackUrl=%2F"),
+    )
+    .await;
     assert_eq!(reply.status(), 200);
 }
 

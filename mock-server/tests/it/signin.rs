@@ -570,3 +570,59 @@ async fn a_frontend_on_another_origin_may_sign_in_and_update_with_credentials() 
         .await;
     assert_eq!(refused.header("access-control-allow-origin"), None);
 }
+
+#[tokio::test]
+async fn many_browsers_signing_in_and_out_at_once_keep_their_own_sessions() {
+    let (_server, browser) = mock().await;
+    let base = browser.origin().to_owned();
+    let mut tasks = Vec::new();
+    for client in 0..16 {
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut browser = Browser::new(Http::new(base));
+            let (user, password) = if client % 2 == 0 {
+                ("alice", "wonderland")
+            } else {
+                ("carol", "s3cret")
+            };
+            let mut ids = Vec::new();
+            for _ in 0..8 {
+                assert_eq!(browser.sign_in(user, password).await.status, 200);
+                let cookie = browser.jar["authjs.session-token"].clone();
+                let first = browser.get("/api/auth/session").await.body;
+                let id = first["session_id"].as_str().expect("a session").to_owned();
+                for _ in 0..2 {
+                    let again = browser.get("/api/auth/session").await.body;
+                    assert_eq!(again["session_id"], id.as_str(), "another session's body");
+                    assert_eq!(again["user"]["username"], user);
+                }
+                assert_eq!(browser.sign_out().await.status, 200);
+                let replayed = browser
+                    .http
+                    .get(
+                        "/api/auth/session",
+                        &[("cookie", &format!("authjs.session-token={cookie}"))],
+                    )
+                    .await;
+                assert_eq!(replayed.body, json!({}), "signed out for real");
+                ids.push(id);
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.extend(task.await.expect("browser"));
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 128, "every sign-in its own session");
+    let listed = browser
+        .http
+        .get("/__mock/sessions?contract=authjs", &[])
+        .await
+        .body;
+    let sessions = listed["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 128, "no session lost");
+    assert!(sessions.iter().all(|s| s["state"] == "signed-out"));
+}

@@ -7,7 +7,8 @@
 //! - `GET providers`: one credentials provider.
 //! - `POST callback/credentials`: CSRF-checked sign-in with a configured
 //!   user; a session cookie and a redirect (or `{"url"}` when the client sends
-//!   `X-Auth-Return-Redirect`); errors redirect to `signin?error=...`.
+//!   `X-Auth-Return-Redirect`, or next-auth v4's form field `json=true`);
+//!   errors redirect to `signin?error=...`.
 //! - `POST signout`: CSRF-checked; the session ends on the mock's side and
 //!   its cookie is cleared.
 //! - `POST session` (next-auth's `update()`): CSRF-checked, 400 `null`
@@ -82,7 +83,7 @@ impl Handler {
             return StatusCode::NOT_FOUND.into_response();
         };
         let (parts, body) = request.into_parts();
-        let exchange = Exchange::new(inner, mount, &parts);
+        let mut exchange = Exchange::new(inner, mount, &parts);
         match self {
             Self::Csrf => exchange.csrf(),
             Self::Providers => exchange.providers(),
@@ -90,8 +91,16 @@ impl Handler {
             Self::SignOutPage => exchange.sign_out_page(),
             Self::ErrorPage => exchange.error_page(parts.uri.query()),
             Self::Callback | Self::SignOut => match read_form(&parts.headers, body).await {
-                Ok(form) if matches!(self, Self::Callback) => exchange.sign_in(&form),
-                Ok(form) => exchange.sign_out(&form),
+                Ok(form) => {
+                    // next-auth v4's client asks for `{"url"}` with a form
+                    // field `json=true` instead of the header.
+                    exchange.return_redirect |= form.get("json") == Some("true");
+                    if matches!(self, Self::Callback) {
+                        exchange.sign_in(&form)
+                    } else {
+                        exchange.sign_out(&form)
+                    }
+                }
                 Err(refusal) => refusal,
             },
         }

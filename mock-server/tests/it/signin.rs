@@ -626,3 +626,102 @@ async fn many_browsers_signing_in_and_out_at_once_keep_their_own_sessions() {
     assert_eq!(sessions.len(), 128, "no session lost");
     assert!(sessions.iter().all(|s| s["state"] == "signed-out"));
 }
+
+/// The real next-auth v4 client (`next-auth/react`, the version npm serves
+/// as latest) in Node, through `tests/next-auth-client/client.mjs`. Needs
+/// node and `npm ci --prefix tests/next-auth-client`; `.ci/run` installs
+/// both and runs it.
+#[tokio::test]
+#[ignore = "needs node and `npm ci --prefix tests/next-auth-client`; .ci/run runs it"]
+async fn the_real_next_auth_client_signs_in_reads_and_signs_out() {
+    let (_server, browser) = mock().await;
+    let base = browser.origin().to_owned();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/next-auth-client");
+    assert!(
+        dir.join("node_modules/next-auth").is_dir(),
+        "run `npm ci --prefix tests/next-auth-client` first"
+    );
+    let output = tokio::process::Command::new("node")
+        .arg(dir.join("client.mjs"))
+        .args([base.as_str(), "alice", "wonderland"])
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let steps: Value = serde_json::from_str(stdout.trim()).expect("the client's JSON");
+    assert_eq!(steps["providers"]["credentials"]["type"], "credentials");
+    assert_eq!(steps["csrfTokenLength"], 64);
+    assert_eq!(
+        steps["before"],
+        Value::Null,
+        "v4 reads `{{}}` as no session"
+    );
+    assert_eq!(steps["wrongPassword"]["error"], "CredentialsSignin");
+    assert_eq!(steps["wrongPassword"]["url"], Value::Null);
+    assert_eq!(steps["signIn"]["error"], Value::Null, "{stdout}");
+    assert_eq!(steps["signIn"]["ok"], true);
+    assert_eq!(steps["signIn"]["url"], format!("{base}/app"));
+    assert_eq!(steps["session"]["user"]["username"], "alice");
+    assert_conforms(&steps["session"]);
+    assert_eq!(steps["signOut"]["url"], format!("{base}/"));
+    assert_eq!(steps["after"], Value::Null);
+    assert_eq!(steps["replayed"], json!({"status": 200, "body": {}}));
+}
+
+#[tokio::test]
+async fn next_auth_v4_asks_for_json_with_a_form_field_and_gets_the_same_answers() {
+    let (_server, mut browser) = mock().await;
+    let origin = browser.origin().to_owned();
+    let csrf = browser.csrf().await;
+    let wrong = browser
+        .post_form(
+            "/api/auth/callback/credentials",
+            &[
+                ("username", "alice"),
+                ("password", "no"),
+                ("csrfToken", &csrf),
+                ("json", "true"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, &wrong.body),
+        (
+            200,
+            &json!({"url": format!("{origin}/api/auth/signin?error=CredentialsSignin&code=credentials")})
+        )
+    );
+    let right = browser
+        .post_form(
+            "/api/auth/callback/credentials",
+            &[
+                ("username", "alice"),
+                ("password", "wonderland"),
+                ("csrfToken", &csrf),
+                ("callbackUrl", "/app"),
+                ("json", "true"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(
+        (right.status, &right.body),
+        (200, &json!({"url": format!("{origin}/app")}))
+    );
+    assert!(right.set_cookie("authjs.session-token").is_some());
+    let out = browser
+        .post_form(
+            "/api/auth/signout",
+            &[("csrfToken", &csrf), ("json", "true")],
+            false,
+        )
+        .await;
+    assert_eq!(out.status, 200, "{}", out.text);
+    assert_eq!(browser.get("/api/auth/session").await.body, json!({}));
+}

@@ -465,6 +465,9 @@ async fn change(
         for (key, value) in fields {
             trial.profile.insert(key.clone(), value.clone());
         }
+        if let Err(message) = crate::lifecycle::check_profile(&trial.profile) {
+            return bad_request(message).into_response();
+        }
         if let Err(violations) = body_for(mount, inner, &trial) {
             return bad_request(format!(
                 "these user fields break the schema: {}",

@@ -164,6 +164,15 @@ pub(crate) async fn update(
         let Value::Object(profile) = profile else {
             return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
         };
+        if crate::lifecycle::check_profile(&profile).is_err() {
+            exchange.record(
+                400,
+                Some(Event::Update),
+                Some(&session.id),
+                "update data too large",
+            );
+            return json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new());
+        }
         let mut trial = session.clone();
         trial.profile = profile.clone();
         let body = mount

@@ -130,12 +130,7 @@ impl Sessions {
         state: State,
         now: i64,
     ) -> Result<(Session, String), LifecycleError> {
-        let profile_size = serde_json::to_vec(&user.profile).map_or(0, |b| b.len());
-        if profile_size > MAX_PROFILE_BYTES {
-            return Err(LifecycleError::Invalid(format!(
-                "the user's fields are {profile_size} bytes of JSON; a session carries at most {MAX_PROFILE_BYTES}"
-            )));
-        }
+        check_profile(&user.profile).map_err(LifecycleError::Invalid)?;
         let user_id = user
             .id
             .clone()
@@ -313,6 +308,17 @@ impl Sessions {
             tracing::warn!(path = %path.display(), %error, "cannot save the session state file");
         }
     }
+}
+
+/// A profile small enough to travel in a credential (a cookie stays under 4 KB).
+pub fn check_profile(profile: &Map<String, Value>) -> Result<(), String> {
+    let size = serde_json::to_vec(profile).map_or(0, |b| b.len());
+    if size > MAX_PROFILE_BYTES {
+        return Err(format!(
+            "the user's fields are {size} bytes of JSON; a session carries at most {MAX_PROFILE_BYTES}"
+        ));
+    }
+    Ok(())
 }
 
 fn end(session: &mut Session, state: State, now: i64) {

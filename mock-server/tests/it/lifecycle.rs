@@ -238,6 +238,10 @@ async fn user_fields_land_where_the_manifest_says_and_bad_ones_are_refused() {
         (json!({"lifetime": "0s"}), "lifetime"),
         (json!({"state": "paused"}), "state `paused`"),
         (json!({"colour": "blue"}), "unknown key `colour`"),
+        (
+            json!({"user": {"bio": "x".repeat(3000)}}),
+            "a session carries at most 2048",
+        ),
     ] {
         let reply = http.admin("POST", "/__mock/sessions", body.clone()).await;
         assert_eq!(reply.status, 400, "{body}");
@@ -500,4 +504,46 @@ fn users_come_from_flags_and_tables_and_a_bad_profile_is_refused_at_startup() {
     assert_eq!(defaulted.users[0].username, "dev");
     let flagged = crate::util::config(&["--user", "x:y", "--user", "z:w"]);
     assert_eq!(flagged.users.len(), 2);
+}
+
+#[tokio::test]
+async fn an_auth_js_session_slides_on_each_read_and_expires_to_the_signed_out_answer() {
+    let (_server, http) = serve(&["--auth", "--clock", START]).await;
+    let reply = http
+        .admin(
+            "POST",
+            "/__mock/sessions",
+            json!({"contract": "authjs", "lifetime": "1h"}),
+        )
+        .await;
+    let cookie = format!(
+        "authjs.session-token={}",
+        reply.body["token"].as_str().expect("token")
+    );
+    let session = |http: &Http| {
+        let cookie = cookie.clone();
+        let http = http.base.clone();
+        async move {
+            Http::new(http)
+                .get("/api/auth/session", &[("cookie", &cookie)])
+                .await
+        }
+    };
+    assert_eq!(
+        session(&http).await.body["expires"],
+        "2026-01-01T10:00:00.000Z"
+    );
+    advance(&http, "45m").await;
+    let read = session(&http).await;
+    assert_eq!(read.body["expires"], "2026-01-01T10:45:00.000Z", "slid");
+    assert!(read.set_cookie("authjs.session-token").is_some());
+    advance(&http, "59m").await;
+    assert!(
+        session(&http).await.body["user"].is_object(),
+        "still inside the slid hour"
+    );
+    advance(&http, "61m").await;
+    let expired = session(&http).await;
+    assert_eq!((expired.status, &expired.body), (200, &json!({})));
+    assert!(expired.set_cookie("authjs.session-token").is_none());
 }

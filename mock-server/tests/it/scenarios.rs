@@ -311,4 +311,28 @@ async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
         send(&opened, from("10.1.2.3:5000")).await.status,
         StatusCode::OK
     );
+    // The session and clock routes sit behind the same rule.
+    for (method, path) in [
+        ("GET", "/__mock/sessions"),
+        ("POST", "/__mock/sessions"),
+        ("DELETE", "/__mock/sessions/some-id"),
+        ("GET", "/__mock/clock"),
+        ("PUT", "/__mock/clock"),
+    ] {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::from("{}"))
+            .expect("request");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            "10.1.2.3:5000"
+                .parse::<std::net::SocketAddr>()
+                .expect("addr"),
+        ));
+        assert_eq!(
+            send(&mock, request).await.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}"
+        );
+    }
 }

@@ -660,6 +660,14 @@ impl<'a> Exchange<'a> {
             cookies.push(self.cookie(key, "", Some(0), None));
         }
         self.record(302, Some(Event::SignOut), ended.as_deref(), "signed out");
+        if self.inner.config.auth == crate::config::AuthMode::Off {
+            // The surprise this prevents: signed out, yet the next session
+            // read (now without a cookie) shows the default scenario's user.
+            tracing::warn!(
+                contract = %self.contract.name,
+                "signed out, but --auth is off: a request without a session still gets the default scenario; start the mock with --auth to see the signed-out answer"
+            );
+        }
         self.redirect(&init.callback_url, cookies)
     }
 

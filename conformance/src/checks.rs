@@ -598,7 +598,7 @@ impl Judge<'_> {
                     .garbage_tokens()
                     .iter()
                     .any(|t| t.len() >= 8 && text.contains(*t));
-                if echoes_garbage || self.redactor.leaks(&text) {
+                if echoes_garbage || self.redactor.echoes(&text) {
                     return Verdict::Fail(Finding {
                         message: "the body echoes the credential".to_owned(),
                         details: vec![format!("body: {}", self.excerpt(&reply.body))],

@@ -132,9 +132,41 @@ impl Redactor {
         out
     }
 
-    /// Whether `text` contains any secret or long piece of one.
+    /// Whether `text` contains any secret or long piece of one, as
+    /// redaction sees it (short secrets anywhere, even inside other words).
     pub fn leaks(&self, text: &str) -> bool {
         self.redact(text) != text
+    }
+
+    /// Whether `text` echoes a secret: for a secret of at least 12
+    /// characters, any 12-character piece of it anywhere (a tampered copy
+    /// echoed still counts; 12 characters do not match by chance); for a
+    /// shorter one, the whole value standing as a token of its own, with no
+    /// credential character (letter, digit, `-._~+/`) right before or after
+    /// it. So a 3-character cookie `c-1` is not found inside a uuid
+    /// `...277c-1abc...`, but is in `bad token c-1`.
+    pub fn echoes(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let credential_byte = |b: u8| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
+        self.secrets.iter().any(|secret| {
+            let value = secret.value.as_bytes();
+            if value.len() >= WINDOW {
+                return value
+                    .windows(WINDOW)
+                    .any(|piece| find(bytes, piece).is_some());
+            }
+            let mut from = 0;
+            while let Some(found) = find(&bytes[from..], value) {
+                let at = from + found;
+                let before = at.checked_sub(1).map(|i| bytes[i]);
+                let after = bytes.get(at + value.len()).copied();
+                if !before.is_some_and(credential_byte) && !after.is_some_and(credential_byte) {
+                    return true;
+                }
+                from = at + 1;
+            }
+            false
+        })
     }
 }
 
@@ -195,6 +227,38 @@ mod tests {
         let text = "unauthorized: Authentication required (eyJ)";
         assert_eq!(redactor().redact(text), text);
         assert!(!redactor().leaks(text));
+    }
+
+    #[test]
+    fn a_short_secret_is_an_echo_only_as_a_token_of_its_own() {
+        let short = Redactor::new([Secret::new("c-1", "SESSION_COOKIE")]);
+        for innocent in [
+            r#"{"session_id":"7c9e6679-7425-40de-944b-277c-1abc90ae7"}"#,
+            "abc-1",
+            "c-10",
+            "c-1.5",
+            "x/c-1",
+        ] {
+            assert!(!short.echoes(innocent), "{innocent}");
+        }
+        for echo in [
+            "bad token c-1",
+            r#"{"token":"c-1"}"#,
+            "c-1",
+            "(c-1)",
+            "cookie=c-1;",
+        ] {
+            assert!(short.echoes(echo), "{echo}");
+        }
+        // Redaction stays cautious: reports mask even the inner match.
+        assert!(short.leaks("277c-1abc"));
+    }
+
+    #[test]
+    fn a_long_secret_echoes_as_any_long_piece_anywhere() {
+        assert!(redactor().echoes("xxeyJhbGciOiJIUzI1NiJ9xx"));
+        assert!(redactor().echoes("token eyJhbGciOiJIUzX1NiJ9.payload.sig rejected"));
+        assert!(!redactor().echoes("eyJhbGciOiJ and payload.si"));
     }
 
     #[test]

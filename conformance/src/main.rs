@@ -11,7 +11,10 @@ use session_conformance::{CliError, commands};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = PipeSafe {
+        inner: stdout.lock(),
+        closed: false,
+    };
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, &mut out),
         Command::Contracts(args) => commands::contracts::run(args, &mut out),
@@ -23,8 +26,44 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
         Err(error) => {
-            eprintln!("error: {error}");
+            // Not eprintln!: it panics when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {error}");
             ExitCode::from(CliError::EXIT_CODE)
+        }
+    }
+}
+
+/// Standard output that survives its reader leaving (`| head`): the rest is
+/// discarded, and the command still runs to its verdict and exit code.
+struct PipeSafe<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `session-mock`: parse the configuration, print how to use the mock, serve
 //! until Ctrl-C or SIGTERM. Exit 2 on any configuration or bind error.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,12 +17,14 @@ async fn main() -> ExitCode {
     let config = match load(&args) {
         Ok(config) => config,
         Err(message) => {
-            eprintln!("error: {message}");
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             return ExitCode::from(2);
         }
     };
     if args.print_config {
-        print!("{}", config.to_toml());
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(config.to_toml().as_bytes());
         return ExitCode::SUCCESS;
     }
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
@@ -35,7 +39,7 @@ async fn main() -> ExitCode {
     let server = match MockServer::start(config.clone()).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("error: {error}");
+            let _ = writeln!(std::io::stderr(), "error: {error}");
             return ExitCode::from(2);
         }
     };
@@ -61,35 +65,54 @@ fn load(args: &MockArgs) -> Result<MockConfig, String> {
     MockConfig::from_sources(args, file).map_err(|e| e.to_string())
 }
 
-#[allow(clippy::print_stdout)]
+/// A line of the banner (writing to a String cannot fail).
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 fn print_banner(config: &MockConfig, server: &MockServer) {
+    let mut out = String::new();
+    banner(&mut out, config, server);
+    // Not println!: it panics when stdout is a closed pipe (`| head`).
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+}
+
+fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
     let base = server.url("");
     let name = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
-    println!(
+    say!(
+        out,
         "session-mock listening on {base}  (data: {}, auth: {})",
         name(&config.data),
         name(&config.auth)
     );
     for mount in &config.mounts {
-        println!(
+        say!(
+            out,
             "  {:<12} GET {base}{:<22} scenario {}",
-            mount.contract.name, mount.path, mount.scenario
+            mount.contract.name,
+            mount.path,
+            mount.scenario
         );
     }
     let first = &config.mounts[0];
-    println!("Switch scenarios:");
-    println!(
+    say!(out, "Switch scenarios:");
+    say!(
+        out,
         "  per request  curl -H 'Mock-Scenario: 401' {base}{}   (or ?__scenario=401, or Prefer: code=401)",
         first.path
     );
     if config.admin {
-        println!(
+        say!(
+            out,
             "  at runtime   curl -X PUT {base}/__mock/scenarios -d '{{\"{}\": \"500\"}}'",
             first.contract.name
         );
-        println!("  journal      curl {base}/__mock/requests");
+        say!(out, "  journal      curl {base}/__mock/requests");
     }
-    print_sessions(config, &base);
+    print_sessions(out, config, &base);
     if config.auth != AuthMode::Off {
         let keyring = session_mock::credentials::Keyring::new(
             &config.signing_key,
@@ -99,18 +122,25 @@ fn print_banner(config: &MockConfig, server: &MockServer) {
             vec![],
         );
         let token = keyring.issue("dev");
-        println!(
+        say!(
+            out,
             "Auth-aware ({}): a credential the mock accepts:",
             name(&config.auth)
         );
         for mount in &config.mounts {
             match &mount.contract.auth {
-                Auth::Bearer => println!(
+                Auth::Bearer => say!(
+                    out,
                     "  {:<12} Authorization: Bearer {token}",
                     mount.contract.name
                 ),
                 Auth::Cookie { names } => {
-                    println!("  {:<12} Cookie: {}={token}", mount.contract.name, names[0])
+                    say!(
+                        out,
+                        "  {:<12} Cookie: {}={token}",
+                        mount.contract.name,
+                        names[0]
+                    )
                 }
             }
         }
@@ -119,8 +149,7 @@ fn print_banner(config: &MockConfig, server: &MockServer) {
 
 /// How to start a session: sign in where a contract has a protocol, the
 /// admin API elsewhere; the users; the clock.
-#[allow(clippy::print_stdout)]
-fn print_sessions(config: &MockConfig, base: &str) {
+fn print_sessions(out: &mut String, config: &MockConfig, base: &str) {
     let users: Vec<String> = config
         .users
         .iter()
@@ -142,7 +171,8 @@ fn print_sessions(config: &MockConfig, base: &str) {
         Some(path) => format!("saved to {}", path.display()),
         None => "in memory".to_owned(),
     };
-    println!(
+    say!(
+        out,
         "Sessions ({kept}; clock: {clock}; users: {}):",
         users.join(", ")
     );
@@ -151,23 +181,30 @@ fn print_sessions(config: &MockConfig, base: &str) {
         match contract.protocol {
             Some(Protocol::AuthJs) => {
                 let auth_base = mount.path.rsplit_once('/').map_or("", |(b, _)| b);
-                println!(
+                say!(
+                    out,
                     "  {:<12} sign in at {base}{auth_base}/signin (Auth.js: csrf, providers, callback/credentials, signout)",
                     contract.name
                 );
             }
-            None if config.admin => println!(
+            None if config.admin => say!(
+                out,
                 "  {:<12} curl -X POST {base}/__mock/sessions -d '{{\"contract\": \"{}\"}}'   (prints a token)",
-                contract.name, contract.name
+                contract.name,
+                contract.name
             ),
             None => {}
         }
     }
     if config.admin {
-        println!("  clock        curl -X PUT {base}/__mock/clock -d '{{\"advance\": \"2h\"}}'");
+        say!(
+            out,
+            "  clock        curl -X PUT {base}/__mock/clock -d '{{\"advance\": \"2h\"}}'"
+        );
     }
     if config.auth == AuthMode::Off {
-        println!(
+        say!(
+            out,
             "  (requests without a session still get the default scenario; start with --auth so they are signed out)"
         );
     }

@@ -209,3 +209,38 @@ fn contracts_lists_paths_statuses_and_off_contract_scenarios() {
     assert_eq!(json[1]["name"], "session-api");
     assert_eq!(documented, [true, false, true, true, true]);
 }
+
+/// `session-conformance ... 2>&1 | head -1`, as a shell runs it: the reader
+/// leaves early. The command neither panics nor turns the closed pipe into
+/// an error: it finishes with its verdict (1: violations).
+#[test]
+fn a_reader_that_leaves_early_gets_the_verdict_not_a_panic() {
+    // 5,000 wrong-typed add-ons: one violation each, far more output than a
+    // pipe holds, so the writes after `head` leaves do fail.
+    let mut body: serde_json::Value =
+        serde_json::from_str(include_str!("../../../fixtures/authjs/valid.json")).expect("fixture");
+    body["user"]["addons"] = (0..5000).collect();
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("many-violations-{}.json", std::process::id()));
+    std::fs::write(&path, body.to_string()).expect("write");
+    let binary = assert_cmd::cargo::cargo_bin!("session-conformance");
+    for redirect in ["", "2>&1"] {
+        let script = format!(
+            r#""$0" validate --contract authjs --status 200 "$1" {redirect} | head -1 >/dev/null; echo "${{PIPESTATUS[0]}}""#
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .arg(binary)
+            .arg(&path)
+            .output()
+            .expect("bash runs");
+        let status = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            status.trim(),
+            "1",
+            "{redirect}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::remove_file(&path).ok();
+}

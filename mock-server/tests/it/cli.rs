@@ -359,3 +359,49 @@ fn any_flag_value_is_accepted_or_named_in_an_exit_2() {
         })
         .unwrap();
 }
+
+/// `session-mock | head -3`, as a shell runs it: the banner's reader
+/// leaves; the mock keeps serving.
+#[test]
+fn the_mock_keeps_serving_when_its_banner_has_no_reader() {
+    use std::os::unix::process::CommandExt;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut shell = std::process::Command::new("bash")
+        .args(["-c", r#""$0" --listen "127.0.0.1:$1" | true; sleep 30"#])
+        .arg(assert_cmd::cargo::cargo_bin!("session-mock"))
+        .arg(port.to_string())
+        .env_remove("SESSION_MOCK_LISTEN")
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("bash runs");
+    let health = || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream
+            .write_all(b"GET /__mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        Some(answer)
+    };
+    let mut answers = 0;
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if health().is_some_and(|a| a.starts_with("HTTP/1.1 200")) {
+            answers += 1;
+            // Still there well after the banner was written.
+            if answers == 10 {
+                break;
+            }
+        }
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["--", &format!("-{}", shell.id())])
+        .status();
+    let _ = shell.wait();
+    assert_eq!(answers, 10, "the mock stopped answering");
+}

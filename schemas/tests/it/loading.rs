@@ -286,3 +286,18 @@ fn the_session_life_is_described_by_the_manifest_and_checked_at_load() {
     assert_eq!(api.answer(api.expired).0, 401);
     assert!(matches!(api.expired, Answer::Scenario(_)));
 }
+
+#[test]
+fn each_contract_names_a_source_document_that_is_in_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for contract in Registry::builtin().contracts() {
+        let source = contract.source.as_deref().expect("a source");
+        assert!(source.starts_with("docs/sources/"), "{source}");
+        let text = std::fs::read_to_string(root.join(source)).expect("the source document");
+        assert!(
+            text.contains(&contract.path),
+            "{source} documents {}",
+            contract.path
+        );
+    }
+}

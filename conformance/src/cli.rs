@@ -233,9 +233,10 @@ pub struct ValidateArgs {
     /// The contract the response claims to follow.
     #[arg(long, short = 'c', value_parser = contract_names())]
     pub contract: String,
-    /// The HTTP status the response was served with.
-    #[arg(long, short = 's', default_value_t = 200)]
-    pub status: u16,
+    /// The HTTP status the response was served with. Read from the input
+    /// when it is `curl -si` output; otherwise 200 is assumed (and said).
+    #[arg(long, short = 's')]
+    pub status: Option<u16>,
     /// Reject properties the contract does not declare.
     #[arg(long)]
     pub strict: bool,
@@ -247,7 +248,9 @@ pub struct ValidateArgs {
     pub received_at: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// The response body: a JSON file, or `-` for standard input.
+    /// The response: a JSON body, or what `curl -si` printed (status line
+    /// and headers, then the body; the headers are judged too). A file, or
+    /// `-` for standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }

@@ -16,38 +16,78 @@ struct Report<'a> {
     file: String,
     contract: &'a str,
     status: u16,
+    /// Where the status came from: `response` (a `curl -si` status line),
+    /// `flag` (--status) or `assumed` (200, for a bare body).
+    status_from: &'static str,
     mode: Mode,
     /// Whether the rules about the present were judged.
     live_rules: bool,
     valid: bool,
     violations: Vec<Violation>,
+    /// Problems with the response's headers (status undocumented, a
+    /// contract header missing, not JSON), when the input carried them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    response: Vec<String>,
 }
 
 pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let contract = Registry::builtin().get(&args.contract)?;
-    let spec = contract.response(args.status)?;
     let clock = args
         .received_at
         .as_deref()
         .map(parse_received_at)
         .transpose()?;
-    let body = input::read_json(&args.file)?;
+    let saved = input::read_response(&args.file)?;
+    let (status, status_from) = match (saved.status, args.status) {
+        (Some(seen), Some(flag)) if seen != flag => {
+            return Err(CliError::Usage(format!(
+                "the saved response's status line says {seen} but --status says {flag}; drop --status to use the response's"
+            )));
+        }
+        (Some(seen), _) => (seen, "response"),
+        (None, Some(flag)) => (flag, "flag"),
+        (None, None) => (200, "assumed"),
+    };
     let mode = if args.strict {
         Mode::Strict
     } else {
         Mode::Lenient
     };
-    let mut violations = spec.validate(&body, mode);
-    violations.extend(contract.check_invariants(args.status, &body, clock.as_ref()));
+    let mut response = Vec::new();
+    let mut violations = Vec::new();
+    match contract.response(status) {
+        // A status given by hand that the contract does not document is a
+        // usage mistake; one the server answered with is a finding.
+        Err(error) if status_from != "response" => return Err(error.into()),
+        Err(_) => response.push(format!(
+            "status {status} is not documented by {}; documented: {}",
+            contract.name,
+            contract
+                .documented_statuses()
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Ok(spec) => {
+            violations = spec.validate(&saved.body, mode);
+            violations.extend(contract.check_invariants(status, &saved.body, clock.as_ref()));
+            if saved.status.is_some() {
+                response.extend(header_problems(contract, status, &saved));
+            }
+        }
+    }
 
     let report = Report {
         file: args.file.display().to_string(),
         contract: &contract.name,
-        status: args.status,
+        status,
+        status_from,
         mode,
         live_rules: clock.is_some(),
-        valid: violations.is_empty(),
+        valid: violations.is_empty() && response.is_empty(),
         violations,
+        response,
     };
     match args.output.format {
         Format::Json => {
@@ -64,6 +104,30 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError
     })
 }
 
+/// The contract's headers for `status`, and a JSON Content-Type.
+fn header_problems(
+    contract: &session_schemas::Contract,
+    status: u16,
+    saved: &input::Saved,
+) -> Vec<String> {
+    let mut problems: Vec<String> = contract
+        .headers_for(status)
+        .filter(|rule| saved.header(&rule.name).is_none())
+        .map(|rule| {
+            format!(
+                "header {}: missing (the contract sends `{}`)",
+                rule.name, rule.value
+            )
+        })
+        .collect();
+    match saved.header("content-type") {
+        Some(kind) if kind.to_ascii_lowercase().contains("json") => {}
+        Some(kind) => problems.push(format!("header Content-Type: `{kind}` is not JSON")),
+        None => problems.push("header Content-Type: missing".to_owned()),
+    }
+    problems
+}
+
 fn write_human(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let mode = match report.mode {
         Mode::Lenient => "lenient",
@@ -74,14 +138,19 @@ fn write_human(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> 
     } else {
         "; rules about the present not judged, see --received-at"
     };
+    let status_note = match report.status_from {
+        "response" => "; status and headers from the response",
+        "assumed" => "; status 200 assumed: pass --status, or save the response with curl -si",
+        _ => "",
+    };
     if report.valid {
         return writeln!(
             out,
-            "valid: {} conforms to {} {} ({mode} mode{time_note})",
+            "valid: {} conforms to {} {} ({mode} mode{status_note}{time_note})",
             report.file, report.contract, report.status
         );
     }
-    let count = report.violations.len();
+    let count = report.violations.len() + report.response.len();
     let noun = if count == 1 {
         "violation"
     } else {
@@ -89,9 +158,12 @@ fn write_human(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> 
     };
     writeln!(
         out,
-        "invalid: {} breaks {} {} with {count} {noun} ({mode} mode{time_note})",
+        "invalid: {} breaks {} {} with {count} {noun} ({mode} mode{status_note}{time_note})",
         report.file, report.contract, report.status
     )?;
+    for problem in &report.response {
+        writeln!(out, "  {problem}")?;
+    }
     for violation in &report.violations {
         writeln!(out, "  {violation}")?;
     }

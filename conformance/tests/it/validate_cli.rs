@@ -69,7 +69,7 @@ fn an_invalid_file_exits_1_listing_each_violation_with_path_and_rule() {
     let run = validate(&["--contract", "authjs", body.arg()]).code(1);
     let printed = stdout_of(&run).replace(body.arg(), "[file]");
     insta::assert_snapshot!(printed, @r#"
-    invalid: [file] breaks authjs 200 with 1 violation (lenient mode; rules about the present not judged, see --received-at)
+    invalid: [file] breaks authjs 200 with 1 violation (lenient mode; status 200 assumed: pass --status, or save the response with curl -si; rules about the present not judged, see --received-at)
       /user: "email" is a required property [required]
     "#);
 }
@@ -243,4 +243,78 @@ fn a_reader_that_leaves_early_gets_the_verdict_not_a_panic() {
         );
     }
     std::fs::remove_file(&path).ok();
+}
+
+/// `curl -si ... | session-conformance validate -c CONTRACT -`: the status
+/// line and headers come with the body, and are judged with it.
+#[test]
+fn curl_si_output_is_judged_with_its_status_and_headers() {
+    let judge = |input: &str, extra: &[&str]| {
+        let output = cargo_bin_cmd!("session-conformance")
+            .args(["validate", "-c", "session-api"])
+            .args(extra)
+            .arg("-")
+            .write_stdin(input.to_owned())
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let error = r#"{"error":"unauthorized","message":"Authentication required"}"#;
+    let answered = format!(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nwww-authenticate: Bearer\r\n\r\n{error}"
+    );
+    let (code, out, _) = judge(&answered, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("conforms to session-api 401")
+            && out.contains("status and headers from the response"),
+        "{out}"
+    );
+
+    // The same body bare would be judged as a 200, and says so.
+    let (code, out, _) = judge(error, &[]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("status 200 assumed"), "{out}");
+    assert_eq!(judge(error, &["--status", "401"]).0, Some(0));
+
+    // A missing contract header and a non-JSON type are violations.
+    let bare_headers = format!("HTTP/1.1 401 Unauthorized\ncontent-type: text/plain\n\n{error}");
+    let (code, out, _) = judge(&bare_headers, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("header WWW-Authenticate: missing (the contract sends `Bearer`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("header Content-Type: `text/plain` is not JSON"),
+        "{out}"
+    );
+
+    // 100 Continue first: the final answer counts.
+    let continued = format!("HTTP/1.1 100 Continue\r\n\r\n{answered}");
+    assert_eq!(judge(&continued, &[]).0, Some(0));
+
+    // An undocumented status the server answered with is a finding...
+    let teapot =
+        format!("HTTP/1.1 418 I'm a teapot\r\ncontent-type: application/json\r\n\r\n{error}");
+    let (code, out, _) = judge(&teapot, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("status 418 is not documented by session-api"),
+        "{out}"
+    );
+    // ...a --status that contradicts the response is a usage error...
+    let (code, _, err) = judge(&answered, &["--status", "200"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("status line says 401 but --status says 200"),
+        "{err}"
+    );
+    // ...and a head that never ends or a status line that is not one is refused.
+    assert_eq!(judge("HTTP/1.1 200 OK\r\ncontent-type: x", &[]).0, Some(2));
+    assert_eq!(judge("HTTP/1.1 OK\r\n\r\n{}", &[]).0, Some(2));
 }

@@ -156,8 +156,10 @@ fn parse_choices(state: &AppState, bytes: &Bytes) -> Result<Vec<(usize, Option<u
                     .iter()
                     .map(|m| m.mount.contract.name.as_str())
                     .collect();
+                let hint = session_schemas::suggest(name, mounted.iter().copied())
+                    .map_or_else(String::new, |m| format!("; did you mean `{m}`?"));
                 format!(
-                    "`{name}` is not a mounted contract; mounted: {}",
+                    "`{name}` is not a mounted contract{hint}; mounted: {}",
                     mounted.join(", ")
                 )
             })?;
@@ -170,8 +172,10 @@ fn parse_choices(state: &AppState, bytes: &Bytes) -> Result<Vec<(usize, Option<u
                     .iter()
                     .position(|s| s.answers_to(scenario))
                     .ok_or_else(|| {
+                        let hint = session_schemas::suggest(scenario, contract.scenario_labels())
+                            .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
                         format!(
-                            "`{scenario}` is not a scenario of {name}; scenarios: {}",
+                            "`{scenario}` is not a scenario of {name}{hint}; scenarios: {}",
                             contract.scenario_names().join(", ")
                         )
                     })?,

@@ -163,10 +163,12 @@ fn by_name(contract: &Contract, name: &str, source: &str) -> Result<Target, Unkn
         .position(|s| s.answers_to(name))
         .map(Target::Scenario)
         .ok_or_else(|| {
+            let hint = session_schemas::suggest(name, contract.scenario_labels())
+                .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
             unknown(
                 contract,
                 format!(
-                    "{source} names unknown scenario `{name}` for {}",
+                    "{source} names unknown scenario `{name}` for {}{hint}",
                     contract.name
                 ),
             )

@@ -556,10 +556,18 @@ impl Contract {
             .iter()
             .find(|s| s.answers_to(name))
             .ok_or_else(|| ContractError::UnknownScenario {
+                hint: crate::error::hint(name, self.scenario_labels()),
                 contract: self.name.clone(),
                 name: name.to_owned(),
                 known: self.scenario_names().join(", "),
             })
+    }
+
+    /// Every name a scenario answers to (names and aliases).
+    pub fn scenario_labels(&self) -> impl Iterator<Item = &str> {
+        self.scenarios.iter().flat_map(|s| {
+            std::iter::once(s.name.as_str()).chain(s.aliases.iter().map(String::as_str))
+        })
     }
 
     /// Scenario names with their aliases, for listings and error messages.

@@ -42,8 +42,13 @@ pub enum ContractError {
         message: String,
     },
     /// No contract of that name.
-    #[error("unknown contract `{name}`; known contracts: {known}")]
-    UnknownContract { name: String, known: String },
+    #[error("unknown contract `{name}`{hint}; known contracts: {known}")]
+    UnknownContract {
+        name: String,
+        /// `; did you mean `...`?` when one name is close, else empty.
+        hint: String,
+        known: String,
+    },
     /// The contract documents no such status.
     #[error("contract {contract} documents no status {status}; documented statuses: {documented}")]
     UndocumentedStatus {
@@ -52,10 +57,12 @@ pub enum ContractError {
         documented: String,
     },
     /// No scenario of that name (or alias).
-    #[error("contract {contract} has no scenario `{name}`; scenarios: {known}")]
+    #[error("contract {contract} has no scenario `{name}`{hint}; scenarios: {known}")]
     UnknownScenario {
         contract: String,
         name: String,
+        /// `; did you mean `...`?` when one name is close, else empty.
+        hint: String,
         known: String,
     },
     /// The generator met a schema construct it cannot produce values for.
@@ -83,4 +90,21 @@ impl ContractError {
             source,
         }
     }
+}
+
+/// The candidate closest to a mistyped `name`, if one is close enough to be
+/// what was meant (a letter or two off, letters swapped), for "did you mean".
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let allowed = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// `; did you mean `X`?`, or nothing.
+pub(crate) fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(name, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }

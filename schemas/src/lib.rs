@@ -27,7 +27,7 @@ pub use contract::{
     Answer, Auth, Contract, Example, Expiry, HeaderRule, Outcome, Protocol, ResponseSpec, Scenario,
     SessionFields,
 };
-pub use error::ContractError;
+pub use error::{ContractError, suggest};
 pub use generate::{BodyGenerator, is_uuid, uuid_v4};
 pub use invariants::{Clock, Invariant, Rule};
 pub use registry::{ContractSource, Registry};

@@ -83,6 +83,7 @@ impl Registry {
             .iter()
             .find(|c| c.name == name)
             .ok_or_else(|| ContractError::UnknownContract {
+                hint: crate::error::hint(name, self.contracts.iter().map(|c| c.name.as_str())),
                 name: name.to_owned(),
                 known: self.names().join(", "),
             })

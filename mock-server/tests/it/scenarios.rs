@@ -336,3 +336,30 @@ async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
         );
     }
 }
+
+#[tokio::test]
+async fn scenario_typos_at_runtime_and_per_request_get_a_did_you_mean() {
+    let mock = app(&[]);
+    let request = Request::put("/__mock/scenarios")
+        .body(Body::from(r#"{"session-api": "servererror"}"#))
+        .expect("request");
+    let answer = send(&mock, request).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let message = answer.body["message"].as_str().expect("message");
+    assert!(
+        message.contains("did you mean `server-error`?"),
+        "{message}"
+    );
+    let request = Request::put("/__mock/scenarios")
+        .body(Body::from(r#"{"sesion-api": "500"}"#))
+        .expect("request");
+    let message = send(&mock, request).await.body["message"].to_string();
+    assert!(message.contains("did you mean `session-api`?"), "{message}");
+    let answer = get(&mock, "/auth/session?__scenario=unauthorised", &[]).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let message = answer.body["message"].as_str().expect("message");
+    assert!(
+        message.contains("did you mean `unauthorized`?"),
+        "{message}"
+    );
+}

@@ -301,3 +301,35 @@ fn each_contract_names_a_source_document_that_is_in_the_repository() {
         );
     }
 }
+
+#[test]
+fn a_near_miss_name_gets_a_did_you_mean_and_a_far_one_does_not() {
+    let registry = Registry::builtin();
+    let error = registry.get("sesion-api").expect_err("typo").to_string();
+    assert!(error.contains("did you mean `session-api`?"), "{error}");
+    let error = registry.get("graphql").expect_err("unknown").to_string();
+    assert!(!error.contains("did you mean"), "{error}");
+    let api = registry.get("session-api").expect("api");
+    for (typo, meant) in [
+        ("unauthorised", "unauthorized"),
+        ("vaild", "valid"),
+        ("servererror", "server-error"),
+    ] {
+        let error = api.scenario(typo).expect_err("typo").to_string();
+        assert!(
+            error.contains(&format!("did you mean `{meant}`?")),
+            "{error}"
+        );
+    }
+    assert!(
+        !api.scenario("teapot")
+            .expect_err("unknown")
+            .to_string()
+            .contains("did you mean")
+    );
+    assert_eq!(
+        session_schemas::suggest("emtpy", ["valid", "empty"]),
+        Some("empty")
+    );
+    assert_eq!(session_schemas::suggest("x", ["valid", "empty"]), None);
+}

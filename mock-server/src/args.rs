@@ -21,9 +21,19 @@ pub struct MockArgs {
     #[arg(long, env = "SESSION_MOCK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Address to listen on. Loopback unless you mean to share the mock.
+    /// [default: 127.0.0.1:4010]
     #[arg(long, env = "SESSION_MOCK_LISTEN", value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Port on 127.0.0.1: `--port 8080` is `--listen 127.0.0.1:8080`.
+    #[arg(
+        long,
+        env = "SESSION_MOCK_PORT",
+        value_name = "PORT",
+        conflicts_with = "listen"
+    )]
+    pub port: Option<u16>,
     /// Default scenario: NAME for every contract, or CONTRACT=NAME (repeatable).
+    /// [default: valid]
     #[arg(
         long,
         env = "SESSION_MOCK_SCENARIO",
@@ -45,14 +55,15 @@ pub struct MockArgs {
     /// Leave these contracts out (repeatable).
     #[arg(long, value_name = "CONTRACT")]
     pub without: Vec<String>,
-    /// Where bodies come from.
+    /// Where bodies come from. [default: fixture]
     #[arg(long, env = "SESSION_MOCK_DATA", value_enum)]
     pub data: Option<DataMode>,
-    /// Seed for generated data and for --fail-rate.
+    /// Seed for generated data and for --fail-rate. [default: 0]
     #[arg(long, env = "SESSION_MOCK_SEED")]
     pub seed: Option<u64>,
     /// Answer like a real server, by the request's credential. `--auth` alone
     /// means `known`: configured credentials and tokens the mock issues.
+    /// [default: off]
     #[arg(long, env = "SESSION_MOCK_AUTH", value_enum, num_args = 0..=1, default_missing_value = "known")]
     pub auth: Option<AuthMode>,
     /// A bearer token the mock accepts (repeatable).
@@ -83,6 +94,7 @@ pub struct MockArgs {
     )]
     pub revoked: Vec<String>,
     /// Key that signs the tokens the mock issues (stable across restarts).
+    /// [default: a fixed development key]
     #[arg(
         long,
         env = "SESSION_MOCK_SIGNING_KEY",
@@ -96,17 +108,19 @@ pub struct MockArgs {
     /// Serve an override even if it breaks the schema.
     #[arg(long)]
     pub allow_invalid_override: bool,
-    /// Delay before every answer, e.g. 200ms.
+    /// Delay before every answer, e.g. 200ms. [default: 0ms]
     #[arg(long, env = "SESSION_MOCK_LATENCY", value_name = "DURATION")]
     pub latency: Option<String>,
-    /// Random extra delay, up to this much either way of --latency.
+    /// Random extra delay, up to this much either way of --latency. [default: 0ms]
     #[arg(long, env = "SESSION_MOCK_JITTER", value_name = "DURATION")]
     pub jitter: Option<String>,
     /// Share of requests turned into 500s (0 to 1), deterministic for a --seed.
+    /// [default: 0]
     #[arg(long, env = "SESSION_MOCK_FAIL_RATE", value_name = "RATE")]
     pub fail_rate: Option<f64>,
-    /// Origin allowed to call with credentials; `*` in the port matches any
-    /// port (repeatable). Default: http://localhost:* and http://127.0.0.1:*.
+    /// Another origin allowed to call with credentials, added to the
+    /// defaults http://localhost:* and http://127.0.0.1:*; `*` in the port
+    /// matches any port (repeatable).
     #[arg(
         long,
         env = "SESSION_MOCK_CORS_ORIGIN",
@@ -115,8 +129,12 @@ pub struct MockArgs {
     )]
     pub cors_origin: Vec<String>,
     /// How many recent requests GET /__mock/requests keeps (0 turns it off).
+    /// [default: 256]
     #[arg(long, env = "SESSION_MOCK_JOURNAL_SIZE", value_name = "N")]
     pub journal_size: Option<usize>,
+    /// Allow only the --cors-origin origins, not the localhost defaults.
+    #[arg(long)]
+    pub no_default_origins: bool,
     /// Turn off the admin API (/__mock/scenarios, /__mock/requests).
     #[arg(long)]
     pub no_admin: bool,
@@ -140,14 +158,14 @@ pub struct MockArgs {
     /// Save sessions and revocations to this file, and restore them at start.
     #[arg(long, env = "SESSION_MOCK_STATE", value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// Most live sessions held at once.
+    /// Most live sessions held at once. [default: 100000]
     #[arg(long, env = "SESSION_MOCK_MAX_SESSIONS", value_name = "N")]
     pub max_sessions: Option<usize>,
     /// Lifetime of a new session, e.g. 1h or 30d (default: each contract's
     /// fixture's, session-api 1h, authjs 30d).
     #[arg(long, env = "SESSION_MOCK_SESSION_LIFETIME", value_name = "DURATION")]
     pub session_lifetime: Option<String>,
-    /// Log level or filter (error, warn, info, debug, trace).
+    /// Log level or filter (error, warn, info, debug, trace). [default: info]
     #[arg(long, env = "SESSION_MOCK_LOG", value_name = "LEVEL")]
     pub log: Option<String>,
     /// Print the effective configuration as TOML and exit.

@@ -196,6 +196,7 @@ fn invalid(key: &str, value: impl Into<String>, message: impl Into<String>) -> C
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
     pub listen: Option<String>,
+    pub port: Option<u16>,
     pub data: Option<DataMode>,
     pub seed: Option<u64>,
     pub auth: Option<AuthMode>,
@@ -207,6 +208,8 @@ pub struct FileConfig {
     pub jitter: Option<String>,
     pub fail_rate: Option<f64>,
     pub cors_origins: Option<Vec<String>>,
+    /// `false`: only `cors-origins`, not the localhost defaults.
+    pub default_origins: Option<bool>,
     pub journal_size: Option<usize>,
     pub admin: Option<bool>,
     pub admin_open: Option<bool>,
@@ -257,10 +260,19 @@ impl MockConfig {
     /// Merges flags/environment over the file over the defaults, and checks the result.
     pub fn from_sources(args: &MockArgs, file: FileConfig) -> Result<Self, ConfigError> {
         let registry = Registry::builtin();
+        if file.listen.is_some() && file.port.is_some() {
+            return Err(invalid(
+                "port",
+                file.port.map(|p| p.to_string()).unwrap_or_default(),
+                "give `listen` or `port`, not both",
+            ));
+        }
         let listen_text = args
             .listen
             .clone()
+            .or_else(|| args.port.map(|p| format!("127.0.0.1:{p}")))
             .or(file.listen)
+            .or_else(|| file.port.map(|p| format!("127.0.0.1:{p}")))
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
             invalid(
@@ -279,9 +291,21 @@ impl MockConfig {
                 "must be between 0 and 1 (0.1 fails one request in ten)",
             ));
         }
-        let cors_origins = non_empty(args.cors_origin.clone())
+        // Given origins add to the localhost defaults unless told otherwise.
+        let keep_defaults = !args.no_default_origins && file.default_origins.unwrap_or(true);
+        let mut cors_origins: Vec<String> = if keep_defaults {
+            DEFAULT_CORS_ORIGINS.map(str::to_owned).to_vec()
+        } else {
+            Vec::new()
+        };
+        for origin in non_empty(args.cors_origin.clone())
             .or(file.cors_origins)
-            .unwrap_or_else(|| DEFAULT_CORS_ORIGINS.map(str::to_owned).to_vec());
+            .unwrap_or_default()
+        {
+            if !cors_origins.contains(&origin) {
+                cors_origins.push(origin);
+            }
+        }
         for origin in &cors_origins {
             crate::cors::check_pattern(origin)
                 .map_err(|message| invalid("cors-origin", origin, message))?;
@@ -524,6 +548,7 @@ impl MockConfig {
         };
         let file = FileConfig {
             listen: Some(self.listen.to_string()),
+            port: None,
             data: Some(self.data),
             seed: Some(self.seed),
             auth: Some(self.auth),
@@ -535,6 +560,7 @@ impl MockConfig {
             jitter: Some(duration::format(self.jitter)),
             fail_rate: Some(self.fail_rate),
             cors_origins: Some(self.cors_origins.clone()),
+            default_origins: Some(false),
             journal_size: Some(self.journal_size),
             admin: Some(self.admin),
             admin_open: Some(self.admin_open),

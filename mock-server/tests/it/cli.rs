@@ -305,6 +305,7 @@ fn any_flag_value_is_accepted_or_named_in_an_exit_2() {
         "state",
         "max-sessions",
         "session-lifetime",
+        "port",
     ]);
     let value = prop_oneof![
         "-?[0-9]{1,22}(\\.[0-9]{0,3})?(ms|s|m|h|)",
@@ -405,4 +406,55 @@ fn the_mock_keeps_serving_when_its_banner_has_no_reader() {
         .status();
     let _ = shell.wait();
     assert_eq!(answers, 10, "the mock stopped answering");
+}
+
+#[test]
+fn port_is_short_for_listen_on_loopback_and_cors_origins_add_to_the_defaults() {
+    let printed = |words: &[&str]| {
+        let output = cargo_bin_cmd!("session-mock")
+            .args(words)
+            .arg("--print-config")
+            .env_remove("SESSION_MOCK_LISTEN")
+            .env_remove("SESSION_MOCK_PORT")
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = printed(&["--port", "8081"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("listen = \"127.0.0.1:8081\""), "{out}");
+    let (code, _, err) = printed(&["--port", "8081", "--listen", "127.0.0.1:1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--port") && err.contains("--listen"), "{err}");
+    let (_, out, _) = printed(&["--cors-origin", "https://app.example.com"]);
+    for origin in [
+        "http://localhost:*",
+        "http://127.0.0.1:*",
+        "https://app.example.com",
+    ] {
+        assert!(out.contains(&format!("\"{origin}\"")), "{origin} in {out}");
+    }
+    let (_, out, _) = printed(&[
+        "--cors-origin",
+        "https://app.example.com",
+        "--no-default-origins",
+    ]);
+    assert!(!out.contains("localhost"), "{out}");
+    assert!(out.contains("https://app.example.com"), "{out}");
+    let help = cargo_bin_cmd!("session-mock")
+        .arg("--help")
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("[default: 127.0.0.1:4010]") || help.contains("[default:\n"),
+        "{help}"
+    );
+    for default in ["[default: valid]", "[default: fixture]", "[default: 256]"] {
+        assert!(help.contains(default), "{default} in --help");
+    }
 }

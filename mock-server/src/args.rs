@@ -50,10 +50,20 @@ pub struct MockArgs {
     )]
     pub path: Vec<String>,
     /// Serve only these contracts (repeatable).
-    #[arg(long, value_name = "CONTRACT")]
+    #[arg(
+        long,
+        env = "SESSION_MOCK_ONLY",
+        value_delimiter = ',',
+        value_name = "CONTRACT"
+    )]
     pub only: Vec<String>,
     /// Leave these contracts out (repeatable).
-    #[arg(long, value_name = "CONTRACT")]
+    #[arg(
+        long,
+        env = "SESSION_MOCK_WITHOUT",
+        value_delimiter = ',',
+        value_name = "CONTRACT"
+    )]
     pub without: Vec<String>,
     /// Where bodies come from. [default: fixture]
     #[arg(long, env = "SESSION_MOCK_DATA", value_enum)]
@@ -69,7 +79,7 @@ pub struct MockArgs {
     /// A bearer token the mock accepts (repeatable).
     #[arg(
         long,
-        env = "SESSION_MOCK_TOKENS",
+        env = "SESSION_MOCK_TOKEN",
         value_delimiter = ',',
         hide_env_values = true,
         value_name = "TOKEN"
@@ -78,7 +88,7 @@ pub struct MockArgs {
     /// A session-cookie value the mock accepts (repeatable).
     #[arg(
         long,
-        env = "SESSION_MOCK_COOKIES",
+        env = "SESSION_MOCK_COOKIE",
         value_delimiter = ',',
         hide_env_values = true,
         value_name = "VALUE"
@@ -103,10 +113,14 @@ pub struct MockArgs {
     )]
     pub signing_key: Option<String>,
     /// JSON merged into the valid body: CONTRACT=JSON or CONTRACT=@FILE (repeatable).
-    #[arg(long = "override", value_name = "CONTRACT=JSON")]
+    #[arg(
+        long = "override",
+        env = "SESSION_MOCK_OVERRIDE",
+        value_name = "CONTRACT=JSON"
+    )]
     pub overrides: Vec<String>,
     /// Serve an override even if it breaks the schema.
-    #[arg(long)]
+    #[arg(long, env = "SESSION_MOCK_ALLOW_INVALID_OVERRIDE")]
     pub allow_invalid_override: bool,
     /// Delay before every answer, e.g. 200ms. [default: 0ms]
     #[arg(long, env = "SESSION_MOCK_LATENCY", value_name = "DURATION")]
@@ -133,19 +147,19 @@ pub struct MockArgs {
     #[arg(long, env = "SESSION_MOCK_JOURNAL_SIZE", value_name = "N")]
     pub journal_size: Option<usize>,
     /// Allow only the --cors-origin origins, not the localhost defaults.
-    #[arg(long)]
+    #[arg(long, env = "SESSION_MOCK_NO_DEFAULT_ORIGINS")]
     pub no_default_origins: bool,
     /// Turn off the admin API (/__mock/scenarios, /__mock/requests).
-    #[arg(long)]
+    #[arg(long, env = "SESSION_MOCK_NO_ADMIN")]
     pub no_admin: bool,
     /// Serve the admin API to non-loopback peers too.
-    #[arg(long)]
+    #[arg(long, env = "SESSION_MOCK_ADMIN_OPEN")]
     pub admin_open: bool,
     /// Who may sign in, USERNAME:PASSWORD (repeatable). Without any, `dev:dev`.
     /// Profile fields come from `[[user]]` tables in the config file.
     #[arg(
         long,
-        env = "SESSION_MOCK_USERS",
+        env = "SESSION_MOCK_USER",
         value_delimiter = ',',
         hide_env_values = true,
         value_name = "USER:PASSWORD"

@@ -200,13 +200,16 @@ pub struct FileConfig {
     pub data: Option<DataMode>,
     pub seed: Option<u64>,
     pub auth: Option<AuthMode>,
+    #[serde(alias = "token")]
     pub tokens: Option<Vec<String>>,
+    #[serde(alias = "cookie")]
     pub cookies: Option<Vec<String>>,
     pub revoked: Option<Vec<String>>,
     pub signing_key: Option<String>,
     pub latency: Option<String>,
     pub jitter: Option<String>,
     pub fail_rate: Option<f64>,
+    #[serde(alias = "cors-origin")]
     pub cors_origins: Option<Vec<String>>,
     /// `false`: only `cors-origins`, not the localhost defaults.
     pub default_origins: Option<bool>,

@@ -458,3 +458,61 @@ fn port_is_short_for_listen_on_loopback_and_cors_origins_add_to_the_defaults() {
         assert!(help.contains(default), "{default} in --help");
     }
 }
+
+/// Every flag reads `SESSION_MOCK_<FLAG>` and is a config-file key spelled
+/// like the flag, except the ones the README names (and this list holds).
+#[test]
+fn every_flag_has_its_variable_and_its_config_key() {
+    use clap::CommandFactory;
+    // Flags whose file form is elsewhere, as the README says.
+    let elsewhere = [
+        ("scenario", "[contracts.NAME] scenario"),
+        ("path", "[contracts.NAME] path"),
+        ("override", "[contracts.NAME] override"),
+        ("only", "[contracts.NAME] enabled"),
+        ("without", "[contracts.NAME] enabled"),
+        ("user", "[[user]] tables"),
+        ("no-admin", "admin = false"),
+        ("no-default-origins", "default-origins = false"),
+        ("config", "none: `--print-config` shows"),
+        ("print-config", "none: `--print-config` shows"),
+    ];
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README");
+    let mut checked = 0;
+    for arg in session_mock::args::MockArgs::command().get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if ["help", "version"].contains(&long) {
+            continue;
+        }
+        let variable = format!("SESSION_MOCK_{}", long.to_uppercase().replace('-', "_"));
+        if long == "print-config" {
+            assert!(arg.get_env().is_none());
+        } else {
+            assert_eq!(
+                arg.get_env().and_then(|e| e.to_str()),
+                Some(variable.as_str()),
+                "--{long}"
+            );
+        }
+        match elsewhere.iter().find(|(flag, _)| *flag == long) {
+            Some((_, place)) => assert!(
+                readme.contains(&format!("`--{long}`")) && readme.contains(place),
+                "the README says where --{long} goes in the file ({place})"
+            ),
+            None => {
+                // The key is known: any error is about its value, not its name.
+                let parsed =
+                    toml::from_str::<session_mock::config::FileConfig>(&format!("{long} = 1"));
+                if let Err(error) = parsed {
+                    assert!(
+                        !error.to_string().contains("unknown field"),
+                        "{long}: {error}"
+                    );
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} flags");
+}

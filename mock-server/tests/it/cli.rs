@@ -516,3 +516,39 @@ fn every_flag_has_its_variable_and_its_config_key() {
     }
     assert!(checked >= 30, "{checked} flags");
 }
+
+/// `mock.example.toml` at the repository's root holds every key, and loads.
+#[test]
+fn the_example_config_loads_and_names_every_file_key() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock.example.toml");
+    let file = session_mock::config::FileConfig::load(std::path::Path::new(path)).expect("loads");
+    let config = session_mock::config::MockConfig::from_sources(
+        &session_mock::args::MockArgs::default(),
+        file,
+    )
+    .expect("valid");
+    assert_eq!(config.users.len(), 2);
+    assert_eq!(config.mounts.len(), 2);
+    assert!(session_mock::app(config).is_ok());
+    // Every key the effective configuration prints is in the example
+    // (commented out where it has no useful default).
+    let text = std::fs::read_to_string(path).expect("read");
+    let printed = crate::util::config(&[
+        "--clock",
+        "2026-01-01T00:00:00Z",
+        "--state",
+        "x.json",
+        "--session-lifetime",
+        "1h",
+    ])
+    .to_toml();
+    for line in printed.lines() {
+        let Some((key, _)) = line.split_once(" = ") else {
+            continue;
+        };
+        assert!(
+            text.contains(&format!("{key} = ")),
+            "{key} missing from mock.example.toml"
+        );
+    }
+}

@@ -172,6 +172,11 @@ pub struct RunArgs {
     /// Warnings count as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Run without a valid credential on purpose: only cases without one
+    /// are sent. Otherwise a missing credential stops the run (exit 2), so
+    /// an unset secret in CI never passes; `--checks response` needs none.
+    #[arg(long)]
+    pub no_credential: bool,
     /// Reject properties the contract does not declare.
     #[arg(long)]
     pub strict_schema: bool,

@@ -127,6 +127,21 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         .map(|r| report_file(r))
         .collect::<Result<Vec<_>, _>>()?;
     let (targets, mut rerun) = targets(&args.target, "check", env)?;
+    if settings.checks.needs_oracle() && !args.run.no_credential {
+        if let Some(target) = targets.iter().find(|t| t.credential.is_none()) {
+            let (var, flag) = match target.carrier {
+                crate::target::Carrier::Bearer => ("SESSION_TOKEN", "--token"),
+                crate::target::Carrier::Cookie { .. } => ("SESSION_COOKIE", "--cookie"),
+            };
+            return Err(CliError::Usage(format!(
+                "target {}: no valid credential: {var} is not set (nor {flag}). Without one only \
+                 unauthenticated cases run, and an unset secret in CI would look like a pass. \
+                 Set {var}, pass --no-credential to run without one on purpose, or run only the \
+                 checks that need none with --checks response",
+                target.name
+            )));
+        }
+    }
     rerun.push_str(&format!(
         " --cases {} --seed {}",
         settings.cases, settings.seed
@@ -137,6 +152,7 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
     for (flag, on) in [
         ("--strict", settings.strict),
         ("--strict-schema", args.run.strict_schema),
+        ("--no-credential", args.run.no_credential),
     ] {
         if on {
             rerun.push(' ');

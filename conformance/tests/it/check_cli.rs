@@ -287,3 +287,36 @@ fn self_test_passes() {
         .code(0)
         .stdout(predicate::str::contains("self-test: 14 of 14 claims hold"));
 }
+
+/// An unset secret in CI must not look like a pass: without a valid
+/// credential `check` stops before any request, naming the variable, unless
+/// told to run without one or asked only for checks that need none.
+#[test]
+fn a_missing_credential_exits_2_unless_the_run_says_it_needs_none() {
+    let mock = Served::start(AuthMode::Known);
+    for (contract, var) in [
+        ("session-api", "SESSION_TOKEN"),
+        ("authjs", "SESSION_COOKIE"),
+    ] {
+        let output = check(&mock.base_url())
+            .args(["--contract", contract])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("{var} is not set")), "{stderr}");
+        assert!(stderr.contains("--no-credential"), "{stderr}");
+        assert!(output.stdout.is_empty(), "nothing ran");
+    }
+    check(&mock.base_url())
+        .args(["--contract", "session-api", "--no-credential"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no valid credential given"))
+        .stdout(predicate::str::contains("--no-credential"));
+    check(&mock.base_url())
+        .args(["--contract", "session-api", "--checks", "response"])
+        .assert()
+        .code(0);
+}

@@ -111,6 +111,10 @@ pub struct SnapshotArgs {
     /// Fail when a snapshot is missing instead of recording it (for CI).
     #[arg(long, conflicts_with = "update")]
     pub locked: bool,
+    /// Record without a valid credential on purpose (the valid class is
+    /// skipped). Otherwise a missing credential stops the run (exit 2).
+    #[arg(long)]
+    pub no_credential: bool,
     /// Requests per outcome class; their shapes are merged, so a field
     /// present in only some answers is recorded as optional (`name?`).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]

@@ -128,19 +128,7 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         .collect::<Result<Vec<_>, _>>()?;
     let (targets, mut rerun) = targets(&args.target, "check", env)?;
     if settings.checks.needs_oracle() && !args.run.no_credential {
-        if let Some(target) = targets.iter().find(|t| t.credential.is_none()) {
-            let (var, flag) = match target.carrier {
-                crate::target::Carrier::Bearer => ("SESSION_TOKEN", "--token"),
-                crate::target::Carrier::Cookie { .. } => ("SESSION_COOKIE", "--cookie"),
-            };
-            return Err(CliError::Usage(format!(
-                "target {}: no valid credential: {var} is not set (nor {flag}). Without one only \
-                 unauthenticated cases run, and an unset secret in CI would look like a pass. \
-                 Set {var}, pass --no-credential to run without one on purpose, or run only the \
-                 checks that need none with --checks response",
-                target.name
-            )));
-        }
+        require_credentials(&targets)?;
     }
     rerun.push_str(&format!(
         " --cases {} --seed {}",
@@ -165,6 +153,25 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         reports,
         rerun,
     })
+}
+
+/// Stops a run whose target has no valid credential, naming the variable:
+/// an unset secret in CI must not look like a pass.
+pub(crate) fn require_credentials(targets: &[Target]) -> Result<(), CliError> {
+    let Some(target) = targets.iter().find(|t| t.credential.is_none()) else {
+        return Ok(());
+    };
+    let (var, flag) = match target.carrier {
+        crate::target::Carrier::Bearer => ("SESSION_TOKEN", "--token"),
+        crate::target::Carrier::Cookie { .. } => ("SESSION_COOKIE", "--cookie"),
+    };
+    Err(CliError::Usage(format!(
+        "target {}: no valid credential: {var} is not set (nor {flag}). Without one only \
+         unauthenticated cases run, and an unset secret in CI would look like a pass. \
+         Set {var}, pass --no-credential to run without one on purpose, or run only the \
+         checks that need none with --checks response",
+        target.name
+    )))
 }
 
 /// The targets the flags or the targets file name, and the command line

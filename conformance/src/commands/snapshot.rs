@@ -94,6 +94,9 @@ pub struct ClassResult {
 pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let (targets, again) =
         super::check::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
+    if !args.no_credential {
+        super::check::require_credentials(&targets)?;
+    }
     let limits = Limits {
         timeout: super::check::timeout(&args.timeout)?,
         max_body: super::check::size(&args.max_body)?,

@@ -309,3 +309,37 @@ fn the_reference_implementation_passes_check() {
     }
     drop(runtime);
 }
+
+#[test]
+fn a_missing_credential_stops_snapshot_unless_recording_without_one_on_purpose() {
+    let mock = Served::mock(|_| {});
+    let dir = temp_dir("no-credential");
+    let url = mock.url();
+    let dir_text = dir.display().to_string();
+    let base = [
+        "snapshot",
+        "-c",
+        "session-api",
+        "--base-url",
+        &url,
+        "--dir",
+        &dir_text,
+        "--color",
+        "never",
+    ];
+    let (outcome, _) = cli(&base);
+    let error = outcome.expect_err("refused");
+    assert!(error.contains("SESSION_TOKEN is not set"), "{error}");
+    assert!(!dir.exists() || read_dir(&dir).is_empty(), "nothing recorded");
+    let mut on_purpose = base.to_vec();
+    on_purpose.push("--no-credential");
+    let (outcome, printed) = cli(&on_purpose);
+    assert_eq!(outcome, Ok(Outcome::Conformant), "{printed}");
+    let names: Vec<String> = read_dir(&dir).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        names.iter().any(|n| n.contains("unauthenticated")),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains("__valid")), "{names:?}");
+    drop(mock);
+}

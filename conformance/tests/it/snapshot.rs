@@ -330,7 +330,10 @@ fn a_missing_credential_stops_snapshot_unless_recording_without_one_on_purpose()
     let (outcome, _) = cli(&base);
     let error = outcome.expect_err("refused");
     assert!(error.contains("SESSION_TOKEN is not set"), "{error}");
-    assert!(!dir.exists() || read_dir(&dir).is_empty(), "nothing recorded");
+    assert!(
+        !dir.exists() || read_dir(&dir).is_empty(),
+        "nothing recorded"
+    );
     let mut on_purpose = base.to_vec();
     on_purpose.push("--no-credential");
     let (outcome, printed) = cli(&on_purpose);

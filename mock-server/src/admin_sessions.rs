@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
-use session_schemas::{Auth, Mode, Outcome};
+use session_schemas::Auth;
 use time::OffsetDateTime;
 
 use crate::admin::MAX_ADMIN_BODY;
@@ -106,11 +106,7 @@ fn time_text(seconds: i64) -> Value {
 /// A session as the admin API shows it: its state as of the mock's clock.
 fn view(inner: &Inner, session: &Session) -> Value {
     let now = inner.clock.now().unix_timestamp();
-    let state = if session.state == SessionState::Active && now >= session.expires_at {
-        SessionState::Expired
-    } else {
-        session.state
-    };
+    let state = session.state_at(now);
     let mut shown = json!({
         "id": session.id,
         "contract": session.contract,
@@ -158,30 +154,6 @@ fn mount_for<'a>(inner: &'a Inner, name: Option<&str>) -> Result<&'a MountState,
             .find(|m| m.mount.contract.protocol.is_none())
             .or_else(|| inner.mounts.first())
             .ok_or_else(|| bad_request("no contract is mounted")),
-    }
-}
-
-/// The body the session gets now, and whether it fits the contract.
-fn body_for(mount: &MountState, inner: &Inner, session: &Session) -> Result<Value, Vec<String>> {
-    let contract = mount.mount.contract;
-    let bytes = mount.bodies.session(
-        mount.authenticated,
-        inner.clock.now(),
-        session,
-        &contract.session_fields,
-    );
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let violations = contract
-        .validate(
-            contract.outcome(Outcome::Authenticated).status,
-            &body,
-            Mode::Lenient,
-        )
-        .unwrap_or_default();
-    if violations.is_empty() {
-        Ok(body)
-    } else {
-        Err(violations.iter().map(ToString::to_string).collect())
     }
 }
 
@@ -306,7 +278,7 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         now,
         lifetime,
     );
-    if let Err(violations) = body_for(mount, inner, &trial) {
+    if let Err(violations) = mount.session_body(inner.clock.now(), &trial) {
         return bad_request(format!(
             "a {} session with these user fields breaks the schema: {}",
             contract.name,
@@ -349,7 +321,9 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         "path": mount.mount.path,
     });
     if session.state == SessionState::Active {
-        answer["body"] = body_for(mount, inner, &session).unwrap_or(Value::Null);
+        answer["body"] = mount
+            .session_body(inner.clock.now(), &session)
+            .unwrap_or(Value::Null);
     }
     (StatusCode::CREATED, axum::Json(answer)).into_response()
 }
@@ -468,7 +442,7 @@ async fn change(
         if let Err(message) = crate::lifecycle::check_profile(&trial.profile) {
             return bad_request(message).into_response();
         }
-        if let Err(violations) = body_for(mount, inner, &trial) {
+        if let Err(violations) = mount.session_body(inner.clock.now(), &trial) {
             return bad_request(format!(
                 "these user fields break the schema: {}",
                 violations.join("; ")

@@ -39,14 +39,36 @@ pub(crate) struct MountState {
     /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
     runtime: AtomicUsize,
     pub(crate) bodies: MountBodies,
-    /// Index of the authenticated scenario.
-    pub(crate) authenticated: usize,
     scenario_headers: Vec<HeaderMap>,
     example_headers: Vec<HeaderMap>,
     fault_scenario: Option<usize>,
 }
 
 impl MountState {
+    /// The body a held session gets at `now`, or every way it breaks the
+    /// contract (a profile or update that does not fit).
+    pub(crate) fn session_body(
+        &self,
+        now: OffsetDateTime,
+        session: &crate::store::Session,
+    ) -> Result<serde_json::Value, Vec<String>> {
+        let contract = self.mount.contract;
+        let body: serde_json::Value =
+            serde_json::from_slice(&self.bodies.session(now, session)).unwrap_or_default();
+        let violations = contract
+            .validate(
+                contract.outcome(Outcome::Authenticated).status,
+                &body,
+                session_schemas::Mode::Lenient,
+            )
+            .unwrap_or_default();
+        if violations.is_empty() {
+            Ok(body)
+        } else {
+            Err(violations.iter().map(ToString::to_string).collect())
+        }
+    }
+
     pub(crate) fn runtime(&self) -> Option<usize> {
         Some(self.runtime.load(Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
     }
@@ -139,13 +161,11 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             .map(|e| response_headers(mount, e.status, &e.name, false))
             .collect();
         let fault_scenario = contract.scenarios.iter().position(|s| s.status == 500);
-        let authenticated = scenario_index(contract, Outcome::Authenticated);
         mounts.push(MountState {
             mount: mount.clone(),
             default,
             runtime: AtomicUsize::new(NO_RUNTIME_CHOICE),
             bodies,
-            authenticated,
             scenario_headers,
             example_headers,
             fault_scenario,
@@ -202,12 +222,7 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             endpoint = endpoint.post(move |state: State<AppState>, request: Request| {
                 authjs::update(state, index, request)
             });
-            let base = mount
-                .mount
-                .path
-                .rsplit_once('/')
-                .map_or("", |(base, _)| base);
-            router = router.merge(authjs::routes(index, base));
+            router = router.merge(authjs::routes(index, mount.mount.base()));
         }
         let endpoint = endpoint.fallback(move |method: Method| method_not_allowed(method, allowed));
         router = router.route(&mount.mount.path, endpoint);
@@ -306,15 +321,6 @@ fn response_headers(mount: &Mount, status: u16, scenario: &str, off_contract: bo
     headers
 }
 
-fn scenario_index(contract: &Contract, outcome: Outcome) -> usize {
-    let name = &contract.outcome(outcome).name;
-    contract
-        .scenarios
-        .iter()
-        .position(|s| &s.name == name)
-        .unwrap_or(0)
-}
-
 fn target(answer: Answer) -> Target {
     match answer {
         Answer::Scenario(i) => Target::Scenario(i),
@@ -353,11 +359,12 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         None => (inner.config.auth != AuthMode::Off)
             .then(|| inner.keyring.judge(&contract.auth, &credential)),
     };
+    let authenticated = contract.outcome_index(Outcome::Authenticated);
     let by_credential = match &held {
-        Some(Held::Live(_)) => Some(Target::Scenario(mount.authenticated)),
-        Some(Held::Ended(_)) => Some(Target::Scenario(scenario_index(contract, Outcome::Revoked))),
+        Some(Held::Live(_)) => Some(Target::Scenario(authenticated)),
+        Some(Held::Ended(_)) => Some(Target::Scenario(contract.outcome_index(Outcome::Revoked))),
         Some(Held::Expired(_)) => Some(target(contract.expired)),
-        None => judged.map(|(outcome, _)| Target::Scenario(scenario_index(contract, outcome))),
+        None => judged.map(|(outcome, _)| Target::Scenario(contract.outcome_index(outcome))),
     };
     let view = RequestView {
         query: parts.uri.query(),
@@ -374,7 +381,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
     ) {
         Ok(choice) => choice,
         Err(unknown) => {
-            record(inner, &parts, mount, &credential, None, None, 400, false);
+            record_event(inner, &parts, &contract.name, &credential, 400, None, None);
             return (StatusCode::BAD_REQUEST, axum::Json(unknown)).into_response();
         }
     };
@@ -395,7 +402,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         Target::Scenario(i) => {
             let scenario = &contract.scenarios[i];
             let body = match &held {
-                Some(Held::Live(session)) if i == mount.authenticated => {
+                Some(Held::Live(session)) if i == authenticated => {
                     let session = inner
                         .sessions
                         .touch(&session.id, now.unix_timestamp(), contract.expiry)
@@ -404,15 +411,11 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
                         set_cookie = authjs::refreshed_cookie(inner, mount, &parts, &session);
                     }
                     session_id = Some(session.id.clone());
-                    mount
-                        .bodies
-                        .session(i, now, &session, &contract.session_fields)
+                    mount.bodies.session(now, &session)
                 }
                 _ => {
                     let identity = judged.and_then(|(outcome, identity)| {
-                        identity.filter(|_| {
-                            outcome == Outcome::Authenticated && i == mount.authenticated
-                        })
+                        identity.filter(|_| outcome == Outcome::Authenticated && i == authenticated)
                     });
                     mount.bodies.scenario(
                         i,
@@ -497,7 +500,8 @@ fn entry(
     }
 }
 
-/// Journals a lifecycle event (sign-in, sign-out, revoke, expiry...) and logs it.
+/// Journals a request that is not a scenario's answer (a refusal, a
+/// protocol or admin call), with its lifecycle event if any, logged too.
 pub(crate) fn record_event(
     inner: &Inner,
     parts: &axum::http::request::Parts,
@@ -523,27 +527,6 @@ pub(crate) fn record_event(
         session: session.map(str::to_owned),
         ..entry(inner, parts, contract, credential, status)
     });
-}
-
-#[allow(clippy::too_many_arguments)]
-fn record(
-    inner: &Inner,
-    parts: &axum::http::request::Parts,
-    mount: &MountState,
-    credential: &Credential,
-    scenario: Option<&str>,
-    reason: Option<Reason>,
-    status: u16,
-    off_contract: bool,
-) {
-    let Some(journal) = &inner.journal else {
-        return;
-    };
-    let mut entry = entry(inner, parts, &mount.mount.contract.name, credential, status);
-    entry.scenario = scenario.map(str::to_owned);
-    entry.reason = reason;
-    entry.off_contract = off_contract;
-    journal.record(entry);
 }
 
 /// A number in [0, 1) from the seed and the request number: a fixed sequence per seed.

@@ -52,6 +52,14 @@ pub struct Mount {
     pub overrides: Option<Value>,
 }
 
+impl Mount {
+    /// The path the session route sits under (`/api/auth` for
+    /// `/api/auth/session`), where a sign-in protocol's routes go.
+    pub fn base(&self) -> &str {
+        self.path.rsplit_once('/').map_or("", |(base, _)| base)
+    }
+}
+
 /// Someone who may sign in, and the profile fields their sessions show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {

@@ -144,7 +144,7 @@ impl Sessions {
             now,
             lifetime,
         );
-        let token = self.token_for(&session);
+        let token = self.credential(&session);
         if state != State::Active {
             end(&mut session, state, now);
         }
@@ -153,7 +153,9 @@ impl Sessions {
         Ok((session, token))
     }
 
-    fn token_for(&self, session: &Session) -> String {
+    /// A credential for `session`, carrying its current expiry. Auth.js
+    /// re-signs its session token on every read; so does the mock.
+    pub fn credential(&self, session: &Session) -> String {
         let claims = Claims {
             c: session.contract.clone(),
             s: session.id.clone(),
@@ -167,12 +169,6 @@ impl Sessions {
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signature = self.keyring.seal(SEAL, payload.as_bytes());
         format!("{TOKEN_PREFIX}{payload}.{signature}")
-    }
-
-    /// A fresh credential for a live session, carrying its current expiry
-    /// (Auth.js re-signs its session token on every read).
-    pub fn reissue(&self, session: &Session) -> String {
-        self.token_for(session)
     }
 
     fn claims(&self, token: &str) -> Option<Arc<Claims>> {
@@ -289,11 +285,13 @@ impl Sessions {
     pub fn revoke_all(&self, now: i64) -> usize {
         let mut count = 0;
         for session in self.store.list() {
-            if session.state == State::Active {
-                self.store
-                    .modify(&session.id, &mut |s| end(s, State::Revoked, now));
-                count += 1;
-            }
+            // Ended in between by someone else: left as it is, not counted.
+            self.store.modify(&session.id, &mut |s| {
+                if s.state == State::Active {
+                    end(s, State::Revoked, now);
+                    count += 1;
+                }
+            });
         }
         self.save();
         count

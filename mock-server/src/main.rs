@@ -180,7 +180,7 @@ fn print_sessions(out: &mut String, config: &MockConfig, base: &str) {
         let contract = mount.contract;
         match contract.protocol {
             Some(Protocol::AuthJs) => {
-                let auth_base = mount.path.rsplit_once('/').map_or("", |(b, _)| b);
+                let auth_base = mount.base();
                 say!(
                     out,
                     "  {:<12} sign in at {base}{auth_base}/signin (Auth.js: csrf, providers, callback/credentials, signout)",

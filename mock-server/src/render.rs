@@ -34,11 +34,10 @@ struct ScenarioBody {
     recorded_at: Option<OffsetDateTime>,
     /// Serialized once: frozen mode, or a body without timestamps to move.
     fixed: Option<Bytes>,
-    /// `(unix second, bytes)` of the last retimed rendering.
-    cache: RwLock<(i64, Bytes)>,
-    /// `(unix second, body)` of the last retimed value, for sessions to
-    /// write their own values into without re-reading every timestamp.
-    retimed: RwLock<(i64, Arc<Value>)>,
+    /// `(unix second, value, bytes)` of the last retimed rendering: plain
+    /// answers serve the bytes, identities and sessions write their own
+    /// values into the value.
+    cache: RwLock<(i64, Arc<Value>, Bytes)>,
     /// The same, per identity, in auth-aware mode: a load test with one
     /// credential renders once a second, not once a request.
     identities: Memo<[u8; 32], (i64, Bytes)>,
@@ -53,6 +52,10 @@ struct ScenarioBody {
 pub struct MountBodies {
     data: DataMode,
     scenarios: Vec<ScenarioBody>,
+    /// Index of the authenticated scenario, which sessions are rendered from.
+    authenticated: usize,
+    /// Where a session's values go.
+    fields: SessionFields,
     examples: Vec<Bytes>,
     /// When the generators' timestamps were placed.
     generated_at: OffsetDateTime,
@@ -111,8 +114,7 @@ impl MountBodies {
                 base,
                 recorded_at: scenario.recorded_at,
                 fixed,
-                cache: RwLock::new((i64::MIN, Bytes::new())),
-                retimed: RwLock::new((i64::MIN, Arc::new(Value::Null))),
+                cache: RwLock::new((i64::MIN, Arc::new(Value::Null), Bytes::new())),
                 identities: Memo::new(IDENTITY_CACHE),
                 generator: generator.map(Mutex::new),
                 stable: Memo::new(IDENTITY_CACHE),
@@ -127,6 +129,8 @@ impl MountBodies {
         Ok(Self {
             data,
             scenarios,
+            authenticated: contract.outcome_index(Outcome::Authenticated),
+            fields: contract.session_fields.clone(),
             examples,
             generated_at: now,
         })
@@ -176,23 +180,31 @@ impl MountBodies {
             {
                 return bytes;
             }
-            let bytes = finish(self.retimed(body, now), identity);
+            let bytes = finish(Value::clone(&self.retimed_at(body, now).0), identity);
             body.identities.insert(id.0, (second, bytes.clone()));
             return bytes;
         }
         if let Some(fixed) = &body.fixed {
             return fixed.clone();
         }
+        self.retimed_at(body, now).1
+    }
+
+    /// The body retimed to `now`'s second, as a value and as bytes, made at
+    /// most once a second.
+    fn retimed_at(&self, body: &ScenarioBody, now: OffsetDateTime) -> (Arc<Value>, Bytes) {
         let second = now.unix_timestamp();
         {
             let cache = body.cache.read().unwrap_or_else(PoisonError::into_inner);
             if cache.0 == second {
-                return cache.1.clone();
+                return (Arc::clone(&cache.1), cache.2.clone());
             }
         }
-        let bytes = Bytes::from(serde_json::to_vec(&self.retimed(body, now)).unwrap_or_default());
-        *body.cache.write().unwrap_or_else(PoisonError::into_inner) = (second, bytes.clone());
-        bytes
+        let value = Arc::new(self.retimed(body, now));
+        let bytes = Bytes::from(serde_json::to_vec(&*value).unwrap_or_default());
+        *body.cache.write().unwrap_or_else(PoisonError::into_inner) =
+            (second, Arc::clone(&value), bytes.clone());
+        (value, bytes)
     }
 
     /// The generated body for one identity or session: the first draw of a
@@ -225,36 +237,19 @@ impl MountBodies {
         value
     }
 
-    /// The authenticated scenario's body (`index`) for a session the mock
-    /// holds, with the session's values where the contract says.
-    pub fn session(
-        &self,
-        index: usize,
-        now: OffsetDateTime,
-        session: &Session,
-        fields: &SessionFields,
-    ) -> Bytes {
-        let Some(body) = self.scenarios.get(index) else {
+    /// The authenticated scenario's body for a session the mock holds,
+    /// with the session's values where the contract says.
+    pub fn session(&self, now: OffsetDateTime, session: &Session) -> Bytes {
+        let Some(body) = self.scenarios.get(self.authenticated) else {
             return Bytes::new();
         };
         let mut value = if self.data == DataMode::Generated && body.generator.is_some() {
             let key = session_key(&session.id);
             self.stable_generated(body, &key, now)
         } else {
-            let second = now.unix_timestamp();
-            let cached = {
-                let cache = body.retimed.read().unwrap_or_else(PoisonError::into_inner);
-                (cache.0 == second).then(|| Arc::clone(&cache.1))
-            };
-            let base = cached.unwrap_or_else(|| {
-                let fresh = Arc::new(self.retimed(body, now));
-                *body.retimed.write().unwrap_or_else(PoisonError::into_inner) =
-                    (second, Arc::clone(&fresh));
-                fresh
-            });
-            Value::clone(&base)
+            Value::clone(&self.retimed_at(body, now).0)
         };
-        apply_session(&mut value, fields, session);
+        apply_session(&mut value, &self.fields, session);
         Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
     }
 

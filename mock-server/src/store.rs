@@ -118,8 +118,18 @@ impl Session {
         )
     }
 
+    /// The state as of `now`: an active session past its expiry is expired,
+    /// whether or not anyone has noticed yet.
+    pub fn state_at(&self, now: i64) -> State {
+        if self.state == State::Active && now >= self.expires_at {
+            State::Expired
+        } else {
+            self.state
+        }
+    }
+
     pub fn is_live(&self, now: i64) -> bool {
-        self.state == State::Active && now < self.expires_at
+        self.state_at(now) == State::Active
     }
 }
 
@@ -141,7 +151,6 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session>;
     /// Every session, oldest first.
     fn list(&self) -> Vec<Session>;
-    fn live(&self) -> usize;
 }
 
 /// The default store: a map in memory.
@@ -229,15 +238,6 @@ impl SessionStore for MemoryStore {
             .collect();
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         all
-    }
-
-    fn live(&self) -> usize {
-        self.sessions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .filter(|cell| lock(cell).state == State::Active)
-            .count()
     }
 }
 

@@ -586,12 +586,15 @@ impl Contract {
 
     /// The scenario a correct server answers for this class of credential.
     pub fn outcome(&self, outcome: Outcome) -> &Scenario {
-        let index = self
-            .outcomes
+        &self.scenarios[self.outcome_index(outcome)]
+    }
+
+    /// The index in `scenarios` of the outcome's scenario.
+    pub fn outcome_index(&self, outcome: Outcome) -> usize {
+        self.outcomes
             .iter()
             .find(|(o, _)| *o == outcome)
-            .map_or(0, |(_, i)| *i);
-        &self.scenarios[index]
+            .map_or(0, |(_, i)| *i)
     }
 
     /// The status and body of a named answer.

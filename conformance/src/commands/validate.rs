@@ -16,9 +16,7 @@ struct Report<'a> {
     file: String,
     contract: &'a str,
     status: u16,
-    /// Where the status came from: `response` (a `curl -si` status line),
-    /// `flag` (--status) or `assumed` (200, for a bare body).
-    status_from: &'static str,
+    status_from: StatusFrom,
     mode: Mode,
     /// Whether the rules about the present were judged.
     live_rules: bool,
@@ -28,6 +26,18 @@ struct Report<'a> {
     /// contract header missing, not JSON), when the input carried them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     response: Vec<String>,
+}
+
+/// Where the judged status came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum StatusFrom {
+    /// The status line of `curl -si` output.
+    Response,
+    /// `--status`.
+    Flag,
+    /// 200, for a bare body without `--status`.
+    Assumed,
 }
 
 pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -44,9 +54,9 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError
                 "the saved response's status line says {seen} but --status says {flag}; drop --status to use the response's"
             )));
         }
-        (Some(seen), _) => (seen, "response"),
-        (None, Some(flag)) => (flag, "flag"),
-        (None, None) => (200, "assumed"),
+        (Some(seen), _) => (seen, StatusFrom::Response),
+        (None, Some(flag)) => (flag, StatusFrom::Flag),
+        (None, None) => (200, StatusFrom::Assumed),
     };
     let mode = if args.strict {
         Mode::Strict
@@ -58,7 +68,7 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError
     match contract.response(status) {
         // A status given by hand that the contract does not document is a
         // usage mistake; one the server answered with is a finding.
-        Err(error) if status_from != "response" => return Err(error.into()),
+        Err(error) if status_from != StatusFrom::Response => return Err(error.into()),
         Err(_) => response.push(format!(
             "status {status} is not documented by {}; documented: {}",
             contract.name,
@@ -139,9 +149,11 @@ fn write_human(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> 
         "; rules about the present not judged, see --received-at"
     };
     let status_note = match report.status_from {
-        "response" => "; status and headers from the response",
-        "assumed" => "; status 200 assumed: pass --status, or save the response with curl -si",
-        _ => "",
+        StatusFrom::Response => "; status and headers from the response",
+        StatusFrom::Assumed => {
+            "; status 200 assumed: pass --status, or save the response with curl -si"
+        }
+        StatusFrom::Flag => "",
     };
     if report.valid {
         return writeln!(

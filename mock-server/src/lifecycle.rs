@@ -111,6 +111,15 @@ impl Sessions {
                 // Loaded sessions are not refused: the file was written under a limit.
                 let _ = store.insert(session, i64::MIN);
             }
+            // Written once now, so a path that cannot be written (no such
+            // directory, no permission) stops the start instead of every
+            // later save failing quietly.
+            store::save_state(path, store.list()).map_err(|source| {
+                store::StateFileError::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
         }
         Ok(Self {
             store: Box::new(store),

@@ -258,6 +258,11 @@ pub enum StateFileError {
         column: usize,
         message: String,
     },
+    #[error("cannot write the state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -404,6 +404,15 @@ async fn sessions_and_revocations_survive_a_restart() {
     let (_server, http) = serve(&["--auth", "--signing-key", "another-signing-key"]).await;
     assert_eq!(read(&http, &live).await.0, 401);
 
+    let unwritable = crate::util::config(&["--state", "/no/such/dir/state.json"]);
+    let error = session_mock::app(unwritable)
+        .expect_err("unwritable")
+        .to_string();
+    assert!(
+        error.contains("cannot write the state file /no/such/dir/state.json"),
+        "{error}"
+    );
+
     std::fs::write(&state, "{ not json").expect("write");
     let error = session_mock::app(crate::util::config(&words))
         .expect_err("bad state file")

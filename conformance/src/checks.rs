@@ -1,6 +1,8 @@
-//! The checks: each named, in a group, with a severity; each judges one
-//! response (or, for stability, the answers to one credential) and says
-//! pass, fail or not applicable. Everything contract-specific comes from the
+//! The checks. Each is one entry of [`TABLE`]: its name, group, severity,
+//! what it means and the one function that judges it. A response check
+//! judges one answer; `stability` judges the valid credential's answers
+//! together; a lifecycle check judges what the runner saw while signing in
+//! and out ([`Journey`]). Everything contract-specific comes from the
 //! contract model; nothing here knows a field name.
 
 use std::collections::BTreeSet;
@@ -14,11 +16,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::case::RequestCase;
-use crate::exec::{Observation, Reply};
+use crate::exec::{Failure, Observation, Reply};
+use crate::lifecycle::{Journey, Replay};
 use crate::secret::Redactor;
 use crate::target::Target;
 
-/// A check's name, as `--checks` and the reports spell it.
+/// A check's name, as `--checks` and the reports spell it. The order is
+/// [`TABLE`]'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
@@ -37,6 +41,10 @@ pub enum CheckId {
     WwwAuthenticate,
     ResponseTime,
     BodyLeak,
+    SignOutEndsSession,
+    CsrfProtected,
+    FreshCredential,
+    ExpiredCredential,
 }
 
 /// Checks that belong together, for `--checks`.
@@ -50,14 +58,19 @@ pub enum Group {
     Oracle,
     /// Good practice the documents do not spell out.
     Hygiene,
+    /// The session's life: sign-in, sign-out, expiry. Run once per target.
+    Lifecycle,
 }
 
 impl Group {
+    pub const ALL: [Group; 4] = [Self::Response, Self::Oracle, Self::Hygiene, Self::Lifecycle];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Response => "response",
             Self::Oracle => "oracle",
             Self::Hygiene => "hygiene",
+            Self::Lifecycle => "lifecycle",
         }
     }
 }
@@ -69,8 +82,237 @@ pub enum Severity {
     Warning,
 }
 
+/// How a check is judged.
+#[derive(Clone, Copy)]
+pub enum How {
+    /// One answer at a time.
+    Response(fn(&Judge<'_>, &Subject<'_>) -> Verdict),
+    /// The valid credential's answers together ([`Judge::stability`]).
+    Across,
+    /// Once per target, from what signing in and out showed.
+    Lifecycle(fn(&Judge<'_>, &Journey) -> Verdict),
+}
+
+impl fmt::Debug for How {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Response(_) => "Response",
+            Self::Across => "Across",
+            Self::Lifecycle(_) => "Lifecycle",
+        })
+    }
+}
+
+/// One check: everything about it in one place.
+#[derive(Debug)]
+pub struct Check {
+    pub id: CheckId,
+    pub name: &'static str,
+    pub group: Group,
+    pub severity: Severity,
+    /// A failure lets someone in who should not be, or keeps them in.
+    pub security: bool,
+    pub description: &'static str,
+    /// Why a failure matters, and the guidance it follows; reports show it.
+    pub why: Option<&'static str>,
+    pub how: How,
+}
+
+const fn check(
+    id: CheckId,
+    name: &'static str,
+    group: Group,
+    description: &'static str,
+    how: How,
+) -> Check {
+    Check {
+        id,
+        name,
+        group,
+        severity: match group {
+            Group::Hygiene => Severity::Warning,
+            _ => Severity::Error,
+        },
+        security: false,
+        description,
+        why: None,
+        how,
+    }
+}
+
+const fn security(mut check: Check, why: &'static str) -> Check {
+    check.security = true;
+    check.why = Some(why);
+    check
+}
+
+const fn warning(mut check: Check) -> Check {
+    check.severity = Severity::Warning;
+    check
+}
+
+/// Every check, in [`CheckId`] order.
+pub static TABLE: [Check; 19] = [
+    check(
+        CheckId::Transport,
+        "transport",
+        Group::Response,
+        "a complete response arrives within the timeout",
+        How::Response(transport),
+    ),
+    check(
+        CheckId::BodySize,
+        "body-size",
+        Group::Response,
+        "the body is within --max-body",
+        How::Response(body_size),
+    ),
+    check(
+        CheckId::StatusDocumented,
+        "status-documented",
+        Group::Response,
+        "the status is one the contract documents",
+        How::Response(status_documented),
+    ),
+    check(
+        CheckId::ContentType,
+        "content-type",
+        Group::Response,
+        "the body is declared as JSON",
+        How::Response(content_type),
+    ),
+    check(
+        CheckId::BodyParses,
+        "body-parses",
+        Group::Response,
+        "the body is JSON",
+        How::Response(body_parses),
+    ),
+    check(
+        CheckId::BodySchema,
+        "body-schema",
+        Group::Response,
+        "the body is valid for its status",
+        How::Response(body_schema),
+    ),
+    check(
+        CheckId::Invariants,
+        "invariants",
+        Group::Response,
+        "the body keeps the contract's rules (timestamp order, an active session not expired)",
+        How::Response(invariants),
+    ),
+    check(
+        CheckId::ExpectedOutcome,
+        "expected-outcome",
+        Group::Oracle,
+        "the answer is the one the contract promises for the credential sent",
+        How::Response(expected_outcome),
+    ),
+    check(
+        CheckId::NoServerError,
+        "no-server-error",
+        Group::Oracle,
+        "client-side garbage never gets a 5xx",
+        How::Response(no_server_error),
+    ),
+    security(
+        check(
+            CheckId::AuthBypass,
+            "auth-bypass",
+            Group::Oracle,
+            "no credential, or a bad one, never gets an authenticated session",
+            How::Response(auth_bypass),
+        ),
+        "anyone without a valid credential, or with a forged one, is let in as a signed-in user",
+    ),
+    check(
+        CheckId::Stability,
+        "stability",
+        Group::Oracle,
+        "the same credential keeps the same session, and its timestamps never go backwards",
+        How::Across,
+    ),
+    check(
+        CheckId::CacheControl,
+        "cache-control",
+        Group::Hygiene,
+        "an authenticated answer is marked no-store or private",
+        How::Response(cache_control),
+    ),
+    check(
+        CheckId::WwwAuthenticate,
+        "www-authenticate",
+        Group::Hygiene,
+        "a 401 says how to authenticate (WWW-Authenticate)",
+        How::Response(www_authenticate),
+    ),
+    check(
+        CheckId::ResponseTime,
+        "response-time",
+        Group::Hygiene,
+        "the answer comes within --max-response-time",
+        How::Response(response_time),
+    ),
+    check(
+        CheckId::BodyLeak,
+        "body-leak",
+        Group::Hygiene,
+        "no body echoes the credential or shows a stack trace",
+        How::Response(body_leak),
+    ),
+    warning(security(
+        check(
+            CheckId::SignOutEndsSession,
+            "sign-out-ends-session",
+            Group::Lifecycle,
+            "after sign-out, the old credential replayed gets no session",
+            How::Lifecycle(sign_out_ends_session),
+        ),
+        "a credential stolen before sign-out (from a shared computer, a log, a proxy) keeps \
+         working after the user signed out. OWASP ASVS V3.3.1: logout and expiration \
+         invalidate the session token, so the back button or a replayed token does not \
+         resume an authenticated session. JWT session designs fail this knowingly; it is a \
+         warning unless --strict",
+    )),
+    security(
+        check(
+            CheckId::CsrfProtected,
+            "csrf-protected",
+            Group::Lifecycle,
+            "a sign-in or sign-out POST without the CSRF token changes nothing",
+            How::Lifecycle(csrf_protected),
+        ),
+        "another site can sign a visitor in to an attacker's account, or sign them out \
+         (OWASP ASVS V4.2.2, cross-site request forgery; Auth.js's double-submit CSRF token)",
+    ),
+    security(
+        check(
+            CheckId::FreshCredential,
+            "fresh-credential",
+            Group::Lifecycle,
+            "each sign-in issues a new credential, never one that existed before it",
+            How::Lifecycle(fresh_credential),
+        ),
+        "a credential that survives sign-in lets whoever planted or saw it before ride the new \
+         session (session fixation; OWASP ASVS V3.2.1: a new session token on authentication)",
+    ),
+    security(
+        check(
+            CheckId::ExpiredCredential,
+            "expired-credential",
+            Group::Lifecycle,
+            "an expired credential gets the unauthenticated outcome",
+            How::Lifecycle(expired_credential),
+        ),
+        "a credential that outlives its expiry keeps a session open past the time the \
+         application chose to end it (OWASP ASVS V3.3.1: logout and expiration invalidate \
+         the session token)",
+    ),
+];
+
 impl CheckId {
-    pub const ALL: [CheckId; 15] = [
+    pub const ALL: [CheckId; 19] = [
         Self::Transport,
         Self::BodySize,
         Self::StatusDocumented,
@@ -86,82 +328,35 @@ impl CheckId {
         Self::WwwAuthenticate,
         Self::ResponseTime,
         Self::BodyLeak,
+        Self::SignOutEndsSession,
+        Self::CsrfProtected,
+        Self::FreshCredential,
+        Self::ExpiredCredential,
     ];
 
+    /// The check's entry in [`TABLE`].
+    pub fn spec(self) -> &'static Check {
+        &TABLE[self as usize]
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Transport => "transport",
-            Self::BodySize => "body-size",
-            Self::StatusDocumented => "status-documented",
-            Self::ContentType => "content-type",
-            Self::BodyParses => "body-parses",
-            Self::BodySchema => "body-schema",
-            Self::Invariants => "invariants",
-            Self::ExpectedOutcome => "expected-outcome",
-            Self::NoServerError => "no-server-error",
-            Self::AuthBypass => "auth-bypass",
-            Self::Stability => "stability",
-            Self::CacheControl => "cache-control",
-            Self::WwwAuthenticate => "www-authenticate",
-            Self::ResponseTime => "response-time",
-            Self::BodyLeak => "body-leak",
-        }
+        self.spec().name
     }
 
     pub fn description(self) -> &'static str {
-        match self {
-            Self::Transport => "a complete response arrives within the timeout",
-            Self::BodySize => "the body is within --max-body",
-            Self::StatusDocumented => "the status is one the contract documents",
-            Self::ContentType => "the body is declared as JSON",
-            Self::BodyParses => "the body is JSON",
-            Self::BodySchema => "the body is valid for its status",
-            Self::Invariants => {
-                "the body keeps the contract's rules (timestamp order, an active session not expired)"
-            }
-            Self::ExpectedOutcome => {
-                "the answer is the one the contract promises for the credential sent"
-            }
-            Self::NoServerError => "client-side garbage never gets a 5xx",
-            Self::AuthBypass => "no credential, or a bad one, never gets an authenticated session",
-            Self::Stability => {
-                "the same credential keeps the same session, and its timestamps never go backwards"
-            }
-            Self::CacheControl => "an authenticated answer is marked no-store or private",
-            Self::WwwAuthenticate => "a 401 says how to authenticate (WWW-Authenticate)",
-            Self::ResponseTime => "the answer comes within --max-response-time",
-            Self::BodyLeak => "no body echoes the credential or shows a stack trace",
-        }
+        self.spec().description
     }
 
     pub fn group(self) -> Group {
-        match self {
-            Self::Transport
-            | Self::BodySize
-            | Self::StatusDocumented
-            | Self::ContentType
-            | Self::BodyParses
-            | Self::BodySchema
-            | Self::Invariants => Group::Response,
-            Self::ExpectedOutcome | Self::NoServerError | Self::AuthBypass | Self::Stability => {
-                Group::Oracle
-            }
-            Self::CacheControl | Self::WwwAuthenticate | Self::ResponseTime | Self::BodyLeak => {
-                Group::Hygiene
-            }
-        }
+        self.spec().group
     }
 
     pub fn severity(self) -> Severity {
-        match self.group() {
-            Group::Hygiene => Severity::Warning,
-            Group::Response | Group::Oracle => Severity::Error,
-        }
+        self.spec().severity
     }
 
-    /// A failure of this check lets someone in who should not be.
     pub fn security(self) -> bool {
-        self == Self::AuthBypass
+        self.spec().security
     }
 }
 
@@ -193,22 +388,23 @@ impl CheckSet {
                 Some(rest) => (true, rest),
                 None => (false, item),
             };
-            let members: Vec<CheckId> = match name {
-                "all" => CheckId::ALL.to_vec(),
-                "response" => Self::group(Group::Response),
-                "oracle" => Self::group(Group::Oracle),
-                "hygiene" => Self::group(Group::Hygiene),
-                _ => vec![
+            let members: Vec<CheckId> = if name == "all" {
+                CheckId::ALL.to_vec()
+            } else if let Some(group) = Group::ALL.into_iter().find(|g| g.name() == name) {
+                Self::group(group)
+            } else {
+                vec![
                     CheckId::ALL
                         .into_iter()
                         .find(|c| c.name() == name)
                         .ok_or_else(|| {
                             format!(
-                                "unknown check `{name}`; known: all, response, oracle, hygiene, {}",
+                                "unknown check `{name}`; known: all, {}, {}",
+                                Group::ALL.map(Group::name).join(", "),
                                 CheckId::ALL.map(CheckId::name).join(", ")
                             )
                         })?,
-                ],
+                ]
             };
             for member in members {
                 if remove {
@@ -244,22 +440,46 @@ impl CheckSet {
     pub fn needs_oracle(&self) -> bool {
         self.0.iter().any(|c| c.group() == Group::Oracle)
     }
+
+    /// Whether any lifecycle check is selected.
+    pub fn has_lifecycle(&self) -> bool {
+        self.0.iter().any(|c| c.group() == Group::Lifecycle)
+    }
 }
 
-/// A failed check on one response: what went wrong, with the details.
+/// A failed check: what went wrong, with the details, and what makes it
+/// this failure rather than another of the same check (`key`): failures
+/// with the same key are one distinct failure, counted once in reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
+    #[serde(skip)]
+    pub key: String,
 }
 
 impl Finding {
-    fn new(message: impl Into<String>) -> Self {
+    /// A finding whose message names what broke (the message is the key).
+    pub fn new(message: impl Into<String>) -> Self {
+        let message = message.into();
         Self {
-            message: message.into(),
+            key: message.clone(),
+            message,
             details: Vec::new(),
         }
+    }
+
+    /// The same finding, known by `key` rather than by its message (for
+    /// messages that carry a per-case value such as a time).
+    pub fn keyed(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    pub fn with_details(mut self, details: Vec<String>) -> Self {
+        self.details = details;
+        self
     }
 }
 
@@ -270,6 +490,20 @@ pub enum Verdict {
     Fail(Finding),
     /// The check does not apply to this response.
     Skip,
+}
+
+impl Verdict {
+    fn pass_if(ok: bool, finding: impl FnOnce() -> Finding) -> Self {
+        if ok {
+            Self::Pass
+        } else {
+            Self::Fail(finding())
+        }
+    }
+
+    fn fail(message: impl Into<String>) -> Self {
+        Self::Fail(Finding::new(message))
+    }
 }
 
 /// What the checks need besides the response.
@@ -284,17 +518,24 @@ pub struct Judge<'a> {
     pub max_body: usize,
 }
 
-/// A response with its body parsed once for all checks.
-struct Parsed<'r> {
-    reply: &'r Reply,
-    /// The body parsed, once for every check; `None` when it was cut at the bound.
-    parsed: Option<Result<Value, serde_json::Error>>,
-    claims_session: bool,
+/// One answer as every response check sees it: the body parsed once.
+#[derive(Debug)]
+pub struct Subject<'r> {
+    pub case: &'r RequestCase,
+    pub observation: &'r Observation,
+    pub reply: &'r Reply,
+    /// The body parsed; `None` when it was cut at the bound.
+    pub parsed: Option<Result<Value, serde_json::Error>>,
+    pub claims_session: bool,
 }
 
-impl Parsed<'_> {
+impl Subject<'_> {
     fn json(&self) -> Option<&Value> {
         self.parsed.as_ref().and_then(|p| p.as_ref().ok())
+    }
+
+    fn status(&self) -> u16 {
+        self.reply.status
     }
 }
 
@@ -318,15 +559,20 @@ const STACK_TRACE_MARKS: [&str; 8] = [
 ];
 
 impl Judge<'_> {
-    /// Every selected per-response check's verdict on one observation.
+    /// Every selected response check's verdict on one observation.
     pub fn judge(&self, case: &RequestCase, observation: &Observation) -> Judgement {
-        let selected = self.checks.iter().filter(|c| *c != CheckId::Stability);
+        let selected = self.checks.iter().filter_map(|c| match c.spec().how {
+            How::Response(judge) => Some((c, judge)),
+            How::Across | How::Lifecycle(_) => None,
+        });
         let reply = match &observation.result {
             Err(failure) => {
                 let verdicts = selected
-                    .map(|c| {
+                    .map(|(c, _)| {
                         let v = if c == CheckId::Transport {
-                            Verdict::Fail(Finding::new(failure.to_string()))
+                            Verdict::Fail(
+                                Finding::new(failure.to_string()).keyed(failure_kind(failure)),
+                            )
                         } else {
                             Verdict::Skip
                         };
@@ -341,7 +587,9 @@ impl Judge<'_> {
             Ok(reply) => reply,
         };
         let parsed = (!reply.truncated).then(|| serde_json::from_slice::<Value>(&reply.body));
-        let mut parsed = Parsed {
+        let mut subject = Subject {
+            case,
+            observation,
             reply,
             claims_session: parsed
                 .as_ref()
@@ -350,270 +598,24 @@ impl Judge<'_> {
             parsed,
         };
         let verdicts = selected
-            .map(|c| (c, self.judge_one(c, case, observation, &parsed)))
+            .map(|(c, judge)| (c, judge(self, &subject)))
             .collect();
-        let session = match parsed.parsed.take() {
-            Some(Ok(body)) if parsed.claims_session => Some(body),
+        let session = match subject.parsed.take() {
+            Some(Ok(body)) if subject.claims_session => Some(body),
             _ => None,
         };
         Judgement { verdicts, session }
     }
 
-    fn judge_one(
-        &self,
-        check: CheckId,
-        case: &RequestCase,
-        observation: &Observation,
-        parsed: &Parsed<'_>,
-    ) -> Verdict {
-        let contract = self.target.contract;
-        let reply = parsed.reply;
-        let status = reply.status;
-        let fail = |message: String| Verdict::Fail(Finding::new(message));
-        let pass_if = |ok: bool, message: &dyn Fn() -> String| {
-            if ok { Verdict::Pass } else { fail(message()) }
-        };
-        match check {
-            CheckId::Transport => Verdict::Pass,
-            CheckId::BodySize => pass_if(!reply.truncated, &|| {
-                format!(
-                    "the body goes on past {} bytes; reading stopped there",
-                    self.max_body
-                )
-            }),
-            CheckId::StatusDocumented => pass_if(contract.is_documented(status), &|| {
-                let documented = contract
-                    .documented_statuses()
-                    .iter()
-                    .map(u16::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let location = header(reply, "location")
-                    .map(|l| format!(" (redirect to {}, not followed)", self.redactor.redact(l)))
-                    .unwrap_or_default();
-                format!(
-                    "status {status}{location} is not documented for `{}` (documented: {documented})",
-                    contract.name
-                )
-            }),
-            CheckId::ContentType => {
-                // An undocumented status has no body to judge: status-documented
-                // reports it, once.
-                if reply.body.is_empty() || !contract.is_documented(status) {
-                    return Verdict::Skip;
-                }
-                match header(reply, "content-type") {
-                    None => fail("no Content-Type header on a JSON body".to_owned()),
-                    Some(value) => {
-                        let media = value
-                            .split(';')
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_ascii_lowercase();
-                        pass_if(
-                            media == "application/json" || media.ends_with("+json"),
-                            &|| {
-                                format!(
-                                    "Content-Type is `{}`, not application/json",
-                                    self.redactor.redact(value)
-                                )
-                            },
-                        )
-                    }
-                }
-            }
-            CheckId::BodyParses => {
-                if reply.truncated || !contract.is_documented(status) {
-                    return Verdict::Skip;
-                }
-                match &parsed.parsed {
-                    None | Some(Ok(_)) => Verdict::Pass,
-                    Some(Err(e)) => Verdict::Fail(Finding {
-                        message: match header(reply, "content-encoding")
-                            .filter(|c| !c.eq_ignore_ascii_case("identity"))
-                        {
-                            // The runner sends no Accept-Encoding and never
-                            // decodes: an encoded body is judged as sent.
-                            Some(coding) => format!(
-                                "the body is not JSON: it is `{coding}`-encoded, though the request accepted no content coding"
-                            ),
-                            None => format!("the body is not JSON: {e}"),
-                        },
-                        details: vec![format!("body: {}", self.excerpt(&reply.body))],
-                    }),
-                }
-            }
-            CheckId::BodySchema => {
-                let (Some(body), true) = (parsed.json(), contract.is_documented(status)) else {
-                    return Verdict::Skip;
-                };
-                let violations = contract
-                    .validate(status, body, self.schema_mode)
-                    .unwrap_or_default();
-                if violations.is_empty() {
-                    return Verdict::Pass;
-                }
-                let details: Vec<String> = violations
-                    .iter()
-                    .flat_map(|v| v.flatten())
-                    .filter(|v| v.causes.is_empty())
-                    .map(|v| {
-                        self.redactor.redact(&format!(
-                            "{}: {} ({})",
-                            v.display_path(),
-                            v.message,
-                            v.rule
-                        ))
-                    })
-                    .collect();
-                Verdict::Fail(Finding {
-                    message: format!(
-                        "the {status} body breaks the schema in {} place{}",
-                        details.len(),
-                        if details.len() == 1 { "" } else { "s" }
-                    ),
-                    details,
-                })
-            }
-            CheckId::Invariants => {
-                let (Some(body), true) = (parsed.json(), contract.is_documented(status)) else {
-                    return Verdict::Skip;
-                };
-                if contract.invariants.iter().all(|i| i.status != status) {
-                    return Verdict::Skip;
-                }
-                let clock = Clock::new(
-                    observation.received_at,
-                    time::Duration::try_from(self.clock_skew).unwrap_or(time::Duration::ZERO),
-                );
-                let violations = contract.check_invariants(status, body, Some(&clock));
-                if violations.is_empty() {
-                    return Verdict::Pass;
-                }
-                Verdict::Fail(Finding {
-                    message: format!(
-                        "the body breaks {}",
-                        violations
-                            .iter()
-                            .map(|v| format!("`{}`", v.rule))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    details: violations
-                        .iter()
-                        .map(|v| format!("{}: {}", v.display_path(), v.message))
-                        .collect(),
-                })
-            }
-            CheckId::ExpectedOutcome => {
-                let expected = case.expected();
-                if status >= 500 && case.is_client_garbage() {
-                    return Verdict::Skip; // judged by no-server-error
-                }
-                if expected != Outcome::Authenticated && parsed.claims_session {
-                    return Verdict::Skip; // judged by auth-bypass
-                }
-                let scenario = contract.outcome(expected);
-                let wants_session = expected == Outcome::Authenticated;
-                pass_if(
-                    status == scenario.status && parsed.claims_session == wants_session,
-                    &|| {
-                        format!(
-                            "should get {} (`{}`: {}); got {status}{}",
-                            scenario.status,
-                            scenario.name,
-                            outcome_words(expected),
-                            if parsed.claims_session {
-                                " with a session"
-                            } else if status == scenario.status {
-                                " without a session"
-                            } else {
-                                ""
-                            }
-                        )
-                    },
-                )
-            }
-            CheckId::NoServerError => {
-                if !case.is_client_garbage() {
-                    return Verdict::Skip;
-                }
-                pass_if(status < 500, &|| {
-                    format!("got {status}: a server error for a client's bad or missing credential")
-                })
-            }
-            CheckId::AuthBypass => {
-                if case.expected() == Outcome::Authenticated {
-                    return Verdict::Skip;
-                }
-                pass_if(!parsed.claims_session, &|| {
-                    format!(
-                        "SECURITY: got an authenticated session ({status}) where the contract promises {}",
-                        outcome_words(case.expected())
-                    )
-                })
-            }
-            CheckId::CacheControl => {
-                if !parsed.claims_session {
-                    return Verdict::Skip;
-                }
-                let value = header(reply, "cache-control")
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                let directives: Vec<&str> = value.split(',').map(str::trim).collect();
-                pass_if(
-                    directives.contains(&"no-store") || directives.contains(&"private"),
-                    &|| {
-                        if value.is_empty() {
-                            "an authenticated answer has no Cache-Control; a shared cache may serve it to someone else".to_owned()
-                        } else {
-                            format!(
-                                "an authenticated answer has Cache-Control `{value}`, without no-store or private"
-                            )
-                        }
-                    },
-                )
-            }
-            CheckId::WwwAuthenticate => {
-                if status != 401 {
-                    return Verdict::Skip;
-                }
-                pass_if(header(reply, "www-authenticate").is_some(), &|| {
-                    "a 401 without WWW-Authenticate".to_owned()
-                })
-            }
-            CheckId::ResponseTime => {
-                let elapsed = observation.elapsed();
-                pass_if(elapsed <= self.max_response_time, &|| {
-                    format!(
-                        "took {:.0?}, over --max-response-time {:.0?}",
-                        elapsed, self.max_response_time
-                    )
-                })
-            }
-            CheckId::BodyLeak => {
-                let text = String::from_utf8_lossy(&reply.body);
-                let echoes_garbage = case
-                    .garbage_tokens()
-                    .iter()
-                    .any(|t| t.len() >= 8 && text.contains(*t));
-                if echoes_garbage || self.redactor.echoes(&text) {
-                    return Verdict::Fail(Finding {
-                        message: "the body echoes the credential".to_owned(),
-                        details: vec![format!("body: {}", self.excerpt(&reply.body))],
-                    });
-                }
-                match STACK_TRACE_MARKS.iter().find(|m| text.contains(**m)) {
-                    Some(mark) => Verdict::Fail(Finding {
-                        message: format!("the body looks like a stack trace ({:?})", mark.trim()),
-                        details: vec![format!("body: {}", self.excerpt(&reply.body))],
-                    }),
-                    None => Verdict::Pass,
-                }
-            }
-            CheckId::Stability => Verdict::Skip,
-        }
+    /// Every selected lifecycle check's verdict on one journey.
+    pub fn judge_journey(&self, journey: &Journey) -> Vec<(CheckId, Verdict)> {
+        self.checks
+            .iter()
+            .filter_map(|c| match c.spec().how {
+                How::Lifecycle(judge) => Some((c, judge(self, journey))),
+                How::Response(_) | How::Across => None,
+            })
+            .collect()
     }
 
     /// The start of a body, redacted, for a report.
@@ -668,6 +670,7 @@ impl Judge<'_> {
         for position in sent {
             let (_, observation, body) = &answers[position];
             let mut problems = Vec::new();
+            let mut keys = Vec::new();
             for (slot, pointer) in contract.identity.iter().enumerate() {
                 let Some(value) = body.pointer(pointer) else {
                     continue;
@@ -675,11 +678,14 @@ impl Judge<'_> {
                 match first[slot] {
                     None => first[slot] = Some(value),
                     Some(seen) if seen == value => {}
-                    Some(seen) => problems.push(format!(
-                        "{pointer} changed for the same credential: {} then {}",
-                        self.redactor.redact(&seen.to_string()),
-                        self.redactor.redact(&value.to_string())
-                    )),
+                    Some(seen) => {
+                        keys.push(format!("{pointer} changed"));
+                        problems.push(format!(
+                            "{pointer} changed for the same credential: {} then {}",
+                            self.redactor.redact(&seen.to_string()),
+                            self.redactor.redact(&value.to_string())
+                        ));
+                    }
                 }
             }
             // An answer completes after its own request was sent, so the
@@ -690,6 +696,7 @@ impl Judge<'_> {
                     (stamps[position][slot], prefix_max[slot][before])
                     && now < latest
                 {
+                    keys.push(format!("{pointer} went backwards"));
                     problems.push(format!(
                         "{pointer} went backwards: {} after an earlier answer's {}",
                         format_time(now),
@@ -700,15 +707,447 @@ impl Judge<'_> {
             let verdict = if problems.is_empty() {
                 Verdict::Pass
             } else {
-                Verdict::Fail(Finding {
-                    message: problems[0].clone(),
-                    details: problems,
-                })
+                Verdict::Fail(
+                    Finding::new(problems[0].clone())
+                        .keyed(keys.join("; "))
+                        .with_details(problems),
+                )
             };
             verdicts.push((position, verdict));
         }
         verdicts
     }
+}
+
+fn failure_kind(failure: &Failure) -> String {
+    match failure {
+        Failure::Timeout { phase, .. } => format!("timeout ({phase})"),
+        Failure::Refused(_) => "connection refused".to_owned(),
+        Failure::Connection(_) => "connection broken".to_owned(),
+        Failure::Request(_) => "request not built".to_owned(),
+    }
+}
+
+fn transport(_: &Judge<'_>, _: &Subject<'_>) -> Verdict {
+    Verdict::Pass // a reply arrived; failures are judged in `Judge::judge`
+}
+
+fn body_size(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    Verdict::pass_if(!s.reply.truncated, || {
+        Finding::new(format!(
+            "the body goes on past {} bytes; reading stopped there",
+            judge.max_body
+        ))
+    })
+}
+
+fn status_documented(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let contract = judge.target.contract;
+    let status = s.status();
+    Verdict::pass_if(contract.is_documented(status), || {
+        let documented = contract
+            .documented_statuses()
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let location = header(s.reply, "location")
+            .map(|l| format!(" (redirect to {}, not followed)", judge.redactor.redact(l)))
+            .unwrap_or_default();
+        Finding::new(format!(
+            "status {status}{location} is not documented for `{}` (documented: {documented})",
+            contract.name
+        ))
+        .keyed(format!("status {status}"))
+    })
+}
+
+fn content_type(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    // An undocumented status has no body to judge: status-documented reports it, once.
+    if s.reply.body.is_empty() || !judge.target.contract.is_documented(s.status()) {
+        return Verdict::Skip;
+    }
+    match header(s.reply, "content-type") {
+        None => Verdict::fail("no Content-Type header on a JSON body"),
+        Some(value) => {
+            let media = value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            Verdict::pass_if(
+                media == "application/json" || media.ends_with("+json"),
+                || {
+                    Finding::new(format!(
+                        "Content-Type is `{}`, not application/json",
+                        judge.redactor.redact(value)
+                    ))
+                    .keyed(media.clone())
+                },
+            )
+        }
+    }
+}
+
+fn body_parses(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    if s.reply.truncated || !judge.target.contract.is_documented(s.status()) {
+        return Verdict::Skip;
+    }
+    let Some(Err(error)) = &s.parsed else {
+        return Verdict::Pass;
+    };
+    // The runner sends no Accept-Encoding and never decodes: an encoded
+    // body is judged as sent.
+    let finding = match header(s.reply, "content-encoding")
+        .filter(|c| !c.eq_ignore_ascii_case("identity"))
+    {
+        Some(coding) => Finding::new(format!(
+            "the body is not JSON: it is `{coding}`-encoded, though the request accepted no content coding"
+        )),
+        None => Finding::new(format!("the body is not JSON: {error}"))
+            .keyed(format!("{} body not JSON", s.status())),
+    };
+    Verdict::Fail(finding.with_details(vec![format!("body: {}", judge.excerpt(&s.reply.body))]))
+}
+
+fn body_schema(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let contract = judge.target.contract;
+    let status = s.status();
+    let (Some(body), true) = (s.json(), contract.is_documented(status)) else {
+        return Verdict::Skip;
+    };
+    let violations = contract
+        .validate(status, body, judge.schema_mode)
+        .unwrap_or_default();
+    let leaves: Vec<_> = violations
+        .iter()
+        .flat_map(|v| v.flatten())
+        .filter(|v| v.causes.is_empty())
+        .collect();
+    if leaves.is_empty() {
+        return Verdict::Pass;
+    }
+    let details: Vec<String> = leaves
+        .iter()
+        .map(|v| {
+            judge
+                .redactor
+                .redact(&format!("{}: {} ({})", v.display_path(), v.message, v.rule))
+        })
+        .collect();
+    // What broke, without the values: where, and which rule (a `required`
+    // or unknown property names the property, which is part of what broke).
+    let mut key: Vec<String> = leaves
+        .iter()
+        .map(|v| match v.rule.as_str() {
+            "required" | "additionalProperties" | "unevaluatedProperties" => {
+                format!("{} {}: {}", v.display_path(), v.rule, v.message)
+            }
+            _ => format!("{} {}", v.display_path(), v.rule),
+        })
+        .collect();
+    key.sort();
+    key.dedup();
+    Verdict::Fail(
+        Finding::new(format!(
+            "the {status} body breaks the schema in {} place{}",
+            details.len(),
+            if details.len() == 1 { "" } else { "s" }
+        ))
+        .keyed(format!("{status}: {}", key.join("; ")))
+        .with_details(details),
+    )
+}
+
+fn invariants(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let contract = judge.target.contract;
+    let status = s.status();
+    let (Some(body), true) = (s.json(), contract.is_documented(status)) else {
+        return Verdict::Skip;
+    };
+    if contract.invariants.iter().all(|i| i.status != status) {
+        return Verdict::Skip;
+    }
+    let clock = Clock::new(
+        s.observation.received_at,
+        time::Duration::try_from(judge.clock_skew).unwrap_or(time::Duration::ZERO),
+    );
+    let violations = contract.check_invariants(status, body, Some(&clock));
+    if violations.is_empty() {
+        return Verdict::Pass;
+    }
+    let rules: Vec<String> = violations.iter().map(|v| format!("`{}`", v.rule)).collect();
+    Verdict::Fail(
+        Finding::new(format!("the body breaks {}", rules.join(", "))).with_details(
+            violations
+                .iter()
+                .map(|v| format!("{}: {}", v.display_path(), v.message))
+                .collect(),
+        ),
+    )
+}
+
+fn expected_outcome(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let expected = s.case.expected();
+    let status = s.status();
+    if status >= 500 && s.case.is_client_garbage() {
+        return Verdict::Skip; // judged by no-server-error
+    }
+    if expected != Outcome::Authenticated && s.claims_session {
+        return Verdict::Skip; // judged by auth-bypass
+    }
+    let scenario = judge.target.contract.outcome(expected);
+    let wants_session = expected == Outcome::Authenticated;
+    Verdict::pass_if(
+        status == scenario.status && s.claims_session == wants_session,
+        || {
+            Finding::new(format!(
+                "should get {} (`{}`: {}); got {status}{}",
+                scenario.status,
+                scenario.name,
+                outcome_words(expected),
+                if s.claims_session {
+                    " with a session"
+                } else if status == scenario.status {
+                    " without a session"
+                } else {
+                    ""
+                }
+            ))
+        },
+    )
+}
+
+fn no_server_error(_: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    if !s.case.is_client_garbage() {
+        return Verdict::Skip;
+    }
+    let status = s.status();
+    Verdict::pass_if(status < 500, || {
+        Finding::new(format!(
+            "got {status}: a server error for a client's bad or missing credential"
+        ))
+    })
+}
+
+fn auth_bypass(_: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let expected = s.case.expected();
+    if expected == Outcome::Authenticated {
+        return Verdict::Skip;
+    }
+    Verdict::pass_if(!s.claims_session, || {
+        Finding::new(format!(
+            "SECURITY: got an authenticated session ({}) where the contract promises {}",
+            s.status(),
+            outcome_words(expected)
+        ))
+    })
+}
+
+fn cache_control(_: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    if !s.claims_session {
+        return Verdict::Skip;
+    }
+    let value = header(s.reply, "cache-control")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let directives: Vec<&str> = value.split(',').map(str::trim).collect();
+    Verdict::pass_if(
+        directives.contains(&"no-store") || directives.contains(&"private"),
+        || {
+            Finding::new(if value.is_empty() {
+                "an authenticated answer has no Cache-Control; a shared cache may serve it to someone else".to_owned()
+            } else {
+                format!(
+                    "an authenticated answer has Cache-Control `{value}`, without no-store or private"
+                )
+            })
+        },
+    )
+}
+
+fn www_authenticate(_: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    if s.status() != 401 {
+        return Verdict::Skip;
+    }
+    Verdict::pass_if(header(s.reply, "www-authenticate").is_some(), || {
+        Finding::new("a 401 without WWW-Authenticate")
+    })
+}
+
+fn response_time(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let elapsed = s.observation.elapsed();
+    Verdict::pass_if(elapsed <= judge.max_response_time, || {
+        Finding::new(format!(
+            "took {:.0?}, over --max-response-time {:.0?}",
+            elapsed, judge.max_response_time
+        ))
+        .keyed("slow")
+    })
+}
+
+fn body_leak(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
+    let text = String::from_utf8_lossy(&s.reply.body);
+    let echoes_garbage = s
+        .case
+        .garbage_tokens()
+        .iter()
+        .any(|t| t.len() >= 8 && text.contains(*t));
+    let body = || vec![format!("body: {}", judge.excerpt(&s.reply.body))];
+    if echoes_garbage || judge.redactor.echoes(&text) {
+        return Verdict::Fail(Finding::new("the body echoes the credential").with_details(body()));
+    }
+    match STACK_TRACE_MARKS.iter().find(|m| text.contains(**m)) {
+        Some(mark) => Verdict::Fail(
+            Finding::new(format!(
+                "the body looks like a stack trace ({:?})",
+                mark.trim()
+            ))
+            .with_details(body()),
+        ),
+        None => Verdict::Pass,
+    }
+}
+
+/// An answer to a replayed credential, in words.
+fn replay_words(replay: &Replay) -> String {
+    format!(
+        "{}{}",
+        replay.status,
+        if replay.session {
+            " with a session"
+        } else {
+            " without a session"
+        }
+    )
+}
+
+fn steps_details(journey: &Journey, part: &str) -> Vec<String> {
+    journey
+        .steps
+        .iter()
+        .filter(|(p, _)| p == part)
+        .map(|(_, s)| s.clone())
+        .collect()
+}
+
+/// The answer a replayed credential must get: no session, and the status
+/// of the revoked or the unauthenticated outcome.
+fn refused(judge: &Judge<'_>, replay: &Replay) -> bool {
+    let contract = judge.target.contract;
+    !replay.session
+        && (contract.outcome(Outcome::Revoked).status == replay.status
+            || contract.outcome(Outcome::Unauthenticated).status == replay.status
+            || contract.answer(contract.expired).0 == replay.status)
+}
+
+fn sign_out_ends_session(judge: &Judge<'_>, journey: &Journey) -> Verdict {
+    let Some(result) = &journey.signed_out else {
+        return Verdict::Skip;
+    };
+    let details = steps_details(journey, "sign-out");
+    let replay = match result {
+        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
+        Ok(replay) => replay,
+    };
+    Verdict::pass_if(refused(judge, replay), || {
+        let message = if replay.session {
+            "the credential still gets a session after sign-out: sign-out only asked the client to forget it".to_owned()
+        } else {
+            format!(
+                "after sign-out the old credential got {}, neither the revoked nor the unauthenticated outcome",
+                replay_words(replay)
+            )
+        };
+        Finding::new(message).with_details(details)
+    })
+}
+
+fn csrf_protected(judge: &Judge<'_>, journey: &Journey) -> Verdict {
+    let Some(result) = &journey.csrf else {
+        return Verdict::Skip;
+    };
+    let details = steps_details(journey, "csrf");
+    let probe = match result {
+        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
+        Ok(probe) => probe,
+    };
+    let mut problems = Vec::new();
+    if let Some(replay) = &probe.sign_in_replay
+        && replay.session
+    {
+        problems.push(
+            "a sign-in POST without the CSRF token signed in: the cookie it set gets a session"
+                .to_owned(),
+        );
+    }
+    if probe.sign_out_cleared {
+        problems
+            .push("a sign-out POST without the CSRF token cleared the session cookie".to_owned());
+    }
+    if !refused(judge, &probe.after_sign_out) && !probe.after_sign_out.session {
+        // Neither a session nor a refusal: judged by the oracle checks.
+    } else if !probe.after_sign_out.session {
+        problems.push("a sign-out POST without the CSRF token ended the session".to_owned());
+    }
+    if problems.is_empty() {
+        return Verdict::Pass;
+    }
+    Verdict::Fail(Finding::new(problems.join("; ")).with_details(details))
+}
+
+fn fresh_credential(_: &Judge<'_>, journey: &Journey) -> Verdict {
+    let Some(result) = &journey.fresh else {
+        return Verdict::Skip;
+    };
+    let details = steps_details(journey, "fresh");
+    let fresh = match result {
+        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
+        Ok(fresh) => fresh,
+    };
+    let mut problems = Vec::new();
+    if fresh.kept_presented {
+        problems.push(
+            "signing in while presenting an existing credential issued that same credential (session fixation)",
+        );
+    }
+    if fresh.same_twice {
+        problems.push("two sign-ins issued the same credential");
+    }
+    if problems.is_empty() {
+        return Verdict::Pass;
+    }
+    Verdict::Fail(Finding::new(problems.join("; ")).with_details(details))
+}
+
+fn expired_credential(judge: &Judge<'_>, journey: &Journey) -> Verdict {
+    let Some(result) = &journey.expired else {
+        return Verdict::Skip;
+    };
+    let details = steps_details(journey, "expired");
+    let replay = match result {
+        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
+        Ok(replay) => replay,
+    };
+    let contract = judge.target.contract;
+    let wanted = contract.outcome(Outcome::Unauthenticated);
+    let (expired, _) = contract.answer(contract.expired);
+    Verdict::pass_if(
+        !replay.session && (replay.status == wanted.status || replay.status == expired),
+        || {
+            Finding::new(if replay.session {
+                "an expired credential still gets a session".to_owned()
+            } else {
+                format!(
+                    "an expired credential got {}; should get {expired} without a session (`{}`: no session)",
+                    replay_words(replay),
+                    wanted.name
+                )
+            })
+            .with_details(details)
+        },
+    )
 }
 
 fn format_time(t: OffsetDateTime) -> String {
@@ -768,6 +1207,19 @@ mod tests {
                 .contains("unknown check `bogus`")
         );
         assert!(CheckSet::parse("all,-all").is_err());
+    }
+
+    #[test]
+    fn the_table_is_in_check_order() {
+        for (i, check) in TABLE.iter().enumerate() {
+            assert_eq!(check.id as usize, i, "{}", check.name);
+            assert_eq!(CheckId::ALL[i], check.id);
+        }
+        assert_eq!(
+            CheckSet::parse("lifecycle").unwrap().iter().count(),
+            4,
+            "the lifecycle group"
+        );
     }
 
     #[test]

@@ -95,6 +95,69 @@ pub struct TargetArgs {
         value_name = "COOKIE"
     )]
     pub revoked_cookie: Option<String>,
+    /// A bearer token the endpoint issued that has since expired (the
+    /// expired-credential check).
+    #[arg(
+        long,
+        env = "SESSION_EXPIRED_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub expired_token: Option<String>,
+    /// A session cookie the endpoint issued that has since expired.
+    #[arg(
+        long,
+        env = "SESSION_EXPIRED_COOKIE",
+        hide_env_values = true,
+        value_name = "COOKIE"
+    )]
+    pub expired_cookie: Option<String>,
+    /// Sign in by itself and use the fresh credential: `authjs` speaks
+    /// Auth.js's credentials flow beside the session route (CSRF token,
+    /// callback/credentials, chunked cookies joined). Enables the
+    /// lifecycle checks.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PROTOCOL",
+        conflicts_with = "sign_in_cmd"
+    )]
+    pub sign_in: Option<SignInProtocol>,
+    /// The user `--sign-in` signs in as. Prefer the environment variable.
+    #[arg(
+        long,
+        env = "SESSION_USER",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub user: Option<String>,
+    /// The password `--sign-in` uses. Prefer the environment variable:
+    /// flags show in process lists.
+    #[arg(
+        long,
+        env = "SESSION_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub password: Option<String>,
+    /// The sign-in form's field for the user (`email` for an email login).
+    #[arg(long, default_value = "username", value_name = "FIELD")]
+    pub user_field: String,
+    /// For any other backend: a command (run with `sh -c`) that signs in
+    /// and prints one credential on standard output.
+    #[arg(long, value_name = "CMD")]
+    pub sign_in_cmd: Option<String>,
+    /// A command that ends the session whose credential it finds in
+    /// $SESSION_CREDENTIAL (never on its command line).
+    #[arg(long, value_name = "CMD", requires = "sign_in_cmd")]
+    pub sign_out_cmd: Option<String>,
+}
+
+/// Sign-in protocols the runner speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignInProtocol {
+    /// Auth.js / NextAuth credentials provider.
+    Authjs,
 }
 
 #[derive(Debug, Args)]
@@ -196,9 +259,9 @@ pub struct RunArgs {
     /// Colour in the summary.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// No progress bar (it shows only on a terminal, for long runs).
-    #[arg(long)]
-    pub no_progress: bool,
+    /// No progress bar (it shows on a terminal, for runs over a second).
+    #[arg(long, alias = "no-progress")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -222,7 +285,11 @@ pub struct SelfTestArgs {
 
 pub const CHECK_HELP: &str = "\
 Credentials come from SESSION_TOKEN / SESSION_COOKIE (and SESSION_REVOKED_TOKEN /
-SESSION_REVOKED_COOKIE) or the flags; reports and reproductions never contain them.
+SESSION_REVOKED_COOKIE, SESSION_EXPIRED_TOKEN / SESSION_EXPIRED_COOKIE) or the
+flags; reports and reproductions never contain them. Or the runner signs in by
+itself: `--sign-in authjs` with SESSION_USER / SESSION_PASSWORD, or
+`--sign-in-cmd CMD` (and `--sign-out-cmd CMD`); then the lifecycle checks run
+too (sign-out-ends-session, csrf-protected, fresh-credential).
 
 A config file lists targets; run-wide flags still apply:
   [[target]]
@@ -232,6 +299,10 @@ A config file lists targets; run-wide flags still apply:
   path = \"/api/v1/auth/session\"      # optional
   token-env = \"API_TOKEN\"            # variables that hold the secrets
   revoked-token-env = \"API_REVOKED_TOKEN\"
+  expired-token-env = \"API_EXPIRED_TOKEN\"
+  # sign-in = \"authjs\"               # or sign-in-cmd / sign-out-cmd
+  # user-env = \"SESSION_USER\"        # the defaults
+  # password-env = \"SESSION_PASSWORD\"
 
 Exit codes: 0 conformant, 1 contract violations found, 2 usage, configuration or
 connection error (unreachable target, rejected credential).";

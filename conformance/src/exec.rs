@@ -4,6 +4,7 @@
 //! per-case result, never a crash.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -92,6 +93,7 @@ pub struct Executor {
     limits: Limits,
     pacer: Option<Pacer>,
     start: Instant,
+    sent: AtomicU64,
 }
 
 impl Executor {
@@ -112,7 +114,13 @@ impl Executor {
             limits,
             pacer: limits.rate_limit.map(Pacer::new),
             start: Instant::now(),
+            sent: AtomicU64::new(0),
         })
+    }
+
+    /// Requests sent so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// Time since the executor was made.
@@ -144,7 +152,19 @@ impl Executor {
                 .map_err(|e| Failure::Request(format!("header {name}: {e}")))?;
             headers.append(name, value);
         }
-        let request = self.client.get(&wire.url).headers(headers);
+        self.fetch(self.client.get(&wire.url).headers(headers))
+            .await
+    }
+
+    /// The shared client, for requests other than the cases (sign-in).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends any request built on [`Executor::client`] and reads its answer
+    /// up to the body bound.
+    pub async fn fetch(&self, request: reqwest::RequestBuilder) -> Result<Reply, Failure> {
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let mut response = request
             .send()
             .await

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod error;
 pub mod exec;
 pub mod input;
+pub mod lifecycle;
 pub mod report;
 pub mod run;
 pub mod secret;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
@@ -23,6 +23,7 @@ use crate::case::{self, CaseSpace, CredentialCase, RequestCase};
 use crate::checks::{CheckId, CheckSet, Finding, Judge, Severity, Verdict, excerpt};
 use crate::error::CliError;
 use crate::exec::{Executor, Failure, Limits, Observation};
+use crate::lifecycle;
 use crate::secret::Redactor;
 use crate::target::Target;
 use crate::wire::Wire;
@@ -55,17 +56,40 @@ pub struct Tally {
     pub skipped: u64,
 }
 
-/// One failing case, as sent and, if shrinking found one, as minimal.
+/// One distinct failure: a check, what broke (the finding's key), how many
+/// cases broke it that way, and the lowest-numbered of them as sent and, if
+/// shrinking found one, as minimal.
 #[derive(Debug, Clone)]
 pub struct Failed {
     pub check: CheckId,
+    /// What makes this failure distinct from the check's others.
+    pub key: String,
+    /// Cases that failed this way.
+    pub count: u64,
     pub index: usize,
-    pub case: RequestCase,
+    /// The case; `None` for a lifecycle check (its steps are the finding's details).
+    pub case: Option<RequestCase>,
     pub status: Option<u16>,
     pub finding: Finding,
     pub body: Option<String>,
+    /// A command that reproduces it: `curl` for a case, the runner for a journey.
     pub curl: String,
     pub shrunk: Option<Shrunk>,
+}
+
+impl Failed {
+    /// The case in words, or what a lifecycle check did.
+    pub fn subject(&self) -> String {
+        match &self.case {
+            Some(case) => format!("case #{}: {case}", self.index),
+            None => "the sign-in / sign-out journey".to_owned(),
+        }
+    }
+
+    /// The reproduction: the minimal case's if shrinking found one.
+    pub fn reproduce(&self) -> &str {
+        self.shrunk.as_ref().map_or(&self.curl, |s| &s.curl)
+    }
 }
 
 /// The minimal case shrinking reached.
@@ -126,6 +150,74 @@ impl TargetRun {
             .map(|t| t.check)
             .collect()
     }
+
+    /// Distinct failures at `severity`.
+    pub fn distinct(&self, severity: Severity) -> usize {
+        self.failures
+            .iter()
+            .filter(|f| self.severity_of(f.check) == Some(severity))
+            .count()
+    }
+
+    fn severity_of(&self, check: CheckId) -> Option<Severity> {
+        self.tallies
+            .iter()
+            .find(|t| t.check == check)
+            .map(|t| t.severity)
+    }
+}
+
+/// The progress bar on stderr: shown once a run has taken a second, with
+/// cases done, failures so far and the rate; never when not wanted.
+#[derive(Debug)]
+pub struct Progress {
+    bar: ProgressBar,
+    wanted: bool,
+    shown: bool,
+    started: Instant,
+}
+
+impl Progress {
+    pub fn hidden() -> Self {
+        Self {
+            bar: ProgressBar::hidden(),
+            wanted: false,
+            shown: false,
+            started: Instant::now(),
+        }
+    }
+
+    /// A bar for `name`'s cases, drawn on stderr after the first second.
+    pub fn on_stderr(name: &str) -> Self {
+        let bar = ProgressBar::hidden();
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} cases, {msg}, {per_sec} eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(name.to_owned());
+        bar.set_message("0 failed");
+        Self {
+            bar,
+            wanted: true,
+            shown: false,
+            started: Instant::now(),
+        }
+    }
+
+    fn tick(&mut self, failed: u64) {
+        self.bar.inc(1);
+        if !self.wanted {
+            return;
+        }
+        if !self.shown && self.started.elapsed() >= Duration::from_secs(1) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        if self.shown {
+            self.bar.set_message(format!("{failed} failed"));
+        }
+    }
 }
 
 /// The cases of a run: the first `n` values from the seeded runner.
@@ -151,11 +243,41 @@ fn seeded(seed: u64) -> TestRunner {
 pub async fn run_target(
     target: &Target,
     settings: &Settings,
-    progress: &ProgressBar,
+    progress: &mut Progress,
+    rerun: &str,
 ) -> Result<TargetRun, CliError> {
     let executor = Arc::new(Executor::new(settings.limits)?);
-    let redactor = Redactor::new(target.secrets().cloned());
     let mut notes = Vec::new();
+    // Signed in by itself: the run's valid credential is a fresh one.
+    let (signed_in, issued) = match &target.sign_in {
+        Some(how) => {
+            let redactor = Redactor::new(target.secrets().cloned());
+            let session = lifecycle::Session {
+                target,
+                executor: &executor,
+                redactor: &redactor,
+                timeout: settings.limits.timeout,
+            };
+            let (signed_in, issued) = session.establish(how).await?;
+            notes.push(format!(
+                "signed in by itself ({}); reproductions read the credential from ${}: sign in and export it first",
+                match how {
+                    lifecycle::SignIn::AuthJs(login) => format!(
+                        "Auth.js credentials flow at {}{}, as ${}",
+                        target.base_url,
+                        login.base,
+                        login.user.var()
+                    ),
+                    lifecycle::SignIn::Command { .. } => "--sign-in-cmd".to_owned(),
+                },
+                signed_in.credential.as_ref().map_or("", |s| s.var()),
+            ));
+            (Some(signed_in), Some(issued))
+        }
+        None => (None, None),
+    };
+    let target = signed_in.as_ref().unwrap_or(target);
+    let redactor = Redactor::new(target.secrets().cloned());
     if let Some(note) = preflight(target, settings, &executor, &redactor).await? {
         notes.push(note);
     }
@@ -180,7 +302,7 @@ pub async fn run_target(
 
     let started = Instant::now();
     let cases = Arc::new(generate(target, settings.seed, settings.cases as usize));
-    progress.set_length(cases.len() as u64);
+    progress.bar.set_length(cases.len() as u64);
     let mut receiver = spawn_workers(&executor, target, &cases, settings.limits.concurrency);
     let mut tallies: BTreeMap<CheckId, Tally> = settings
         .checks
@@ -198,7 +320,7 @@ pub async fn run_target(
             )
         })
         .collect();
-    let mut failures: BTreeMap<CheckId, Vec<Failed>> = BTreeMap::new();
+    let mut failures = Distinct::new(settings.examples);
     let mut answers: Vec<(usize, Observation, Value)> = Vec::new();
     let mut seen = vec![false; cases.len()];
     let mut record = |check: CheckId, verdict: Verdict, index: usize, observation: &Observation| {
@@ -210,32 +332,32 @@ pub async fn run_target(
             Verdict::Skip => tally.skipped += 1,
             Verdict::Fail(finding) => {
                 tally.failed += 1;
-                // Keep the failures of the lowest-numbered cases: the report
-                // does not depend on which answer came back first.
-                let kept = failures.entry(check).or_default();
-                if kept.len() < settings.examples || kept.last().is_some_and(|f| f.index > index) {
-                    let at = kept.partition_point(|f| f.index < index);
-                    kept.insert(
-                        at,
-                        failed(
-                            check,
-                            index,
-                            &cases[index],
-                            observation,
-                            finding,
-                            target,
-                            &redactor,
-                        ),
-                    );
-                    kept.truncate(settings.examples.max(1));
-                }
+                failures.add(check, index, finding, |finding| {
+                    failed(
+                        check,
+                        index,
+                        &cases[index],
+                        observation,
+                        finding,
+                        target,
+                        &redactor,
+                    )
+                });
             }
         }
     };
+    let mut failed_so_far = 0;
     while let Some((index, observation)) = receiver.recv().await {
         seen[index] = true;
-        progress.inc(1);
         let judgement = judge.judge(&cases[index], &observation);
+        if judgement
+            .verdicts
+            .iter()
+            .any(|(_, v)| matches!(v, Verdict::Fail(_)))
+        {
+            failed_so_far += 1;
+        }
+        progress.tick(failed_so_far);
         for (check, verdict) in judgement.verdicts {
             record(check, verdict, index, &observation);
         }
@@ -264,25 +386,56 @@ pub async fn run_target(
         record(CheckId::Stability, verdict, *index, observation);
     }
     let duration = started.elapsed();
-    progress.finish_and_clear();
+    progress.bar.finish_and_clear();
 
-    let mut requests = 1 + cases.len() as u64;
-    let mut failures: Vec<Failed> = failures.into_values().flatten().collect();
-    let mut shrunk_checks = Vec::new();
+    let mut failures = failures.into_vec();
     // Shrinking takes at most as long as the cases did (at least a second),
     // plus the request in flight: against a target that times out, a run
     // stays within a small multiple of cases x timeout / concurrency.
     let shrink_deadline = Instant::now() + duration.max(Duration::from_secs(1));
     for failure in &mut failures {
-        if failure.check == CheckId::Stability || shrunk_checks.contains(&failure.check) {
+        if failure.check == CheckId::Stability || failure.case.is_none() {
             continue;
         }
-        shrunk_checks.push(failure.check);
         let shrunk = shrink(&judge, &executor, settings, failure, shrink_deadline).await;
-        if let Some(shrunk) = &shrunk {
-            requests += u64::from(shrunk.requests);
-        }
         failure.shrunk = shrunk.filter(|s| s.steps > 0);
+    }
+    // The session's life last: a sign-out may end every session of the user.
+    if settings.checks.has_lifecycle() {
+        let session = lifecycle::Session {
+            target,
+            executor: &executor,
+            redactor: &redactor,
+            timeout: settings.limits.timeout,
+        };
+        let journey = session
+            .journey(target.sign_in.as_ref(), issued.as_ref())
+            .await;
+        notes.extend(journey.notes.iter().cloned());
+        for (check, verdict) in judge.judge_journey(&journey) {
+            let Some(tally) = tallies.get_mut(&check) else {
+                continue;
+            };
+            match verdict {
+                Verdict::Pass => tally.passed += 1,
+                Verdict::Skip => tally.skipped += 1,
+                Verdict::Fail(finding) => {
+                    tally.failed += 1;
+                    failures.push(Failed {
+                        check,
+                        key: finding.key.clone(),
+                        count: 1,
+                        index: 0,
+                        case: None,
+                        status: None,
+                        finding,
+                        body: None,
+                        curl: format!("{rerun} --checks {check}"),
+                        shrunk: None,
+                    });
+                }
+            }
+        }
     }
     Ok(TargetRun {
         name: target.name.clone(),
@@ -290,12 +443,74 @@ pub async fn run_target(
         url: target.url(),
         cases: cases.len() as u32,
         seed: settings.seed,
-        requests,
+        requests: executor.sent(),
         duration,
         tallies: tallies.into_values().collect(),
         failures,
         notes,
     })
+}
+
+/// Failures grouped by check and key, each with the lowest-numbered case
+/// that failed that way. At most `limit` distinct failures per check; more
+/// are counted under one "other" entry.
+struct Distinct {
+    limit: usize,
+    groups: BTreeMap<(CheckId, String), Failed>,
+    per_check: BTreeMap<CheckId, usize>,
+}
+
+const OTHER: &str = "(more distinct failures than the report keeps)";
+
+impl Distinct {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.max(1),
+            groups: BTreeMap::new(),
+            per_check: BTreeMap::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        check: CheckId,
+        index: usize,
+        finding: Finding,
+        make: impl FnOnce(Finding) -> Failed,
+    ) {
+        let mut key = finding.key.clone();
+        if !self.groups.contains_key(&(check, key.clone())) {
+            let count = self.per_check.entry(check).or_default();
+            if *count >= self.limit {
+                key = OTHER.to_owned();
+            } else {
+                *count += 1;
+            }
+        }
+        match self.groups.get_mut(&(check, key.clone())) {
+            Some(group) => {
+                group.count += 1;
+                if index < group.index {
+                    let count = group.count;
+                    *group = make(finding);
+                    group.count = count;
+                    group.key = key;
+                }
+            }
+            None => {
+                let mut group = make(finding);
+                group.key.clone_from(&key);
+                self.groups.insert((check, key), group);
+            }
+        }
+    }
+
+    /// By check, then by the first case that failed each way.
+    fn into_vec(self) -> Vec<Failed> {
+        let mut failures: Vec<Failed> = self.groups.into_values().collect();
+        failures.sort_by_key(|f| (f.check, f.key == OTHER, f.index));
+        failures
+    }
 }
 
 fn effective(check: CheckId, strict: bool) -> Severity {
@@ -318,8 +533,10 @@ fn failed(
     let reply = observation.reply();
     Failed {
         check,
+        key: finding.key.clone(),
+        count: 1,
         index,
-        case: case.clone(),
+        case: Some(case.clone()),
         status: reply.map(|r| r.status),
         finding,
         body: reply.map(|r| excerpt(redactor, &r.body)),
@@ -454,7 +671,7 @@ async fn shrink(
         tree = strategy.new_tree(&mut runner).ok();
     }
     let mut tree = tree?;
-    if tree.current() != failure.case {
+    if Some(tree.current()) != failure.case {
         return None; // cannot happen with the same seed; never shrink the wrong case
     }
     let mut best: Option<Shrunk> = None;
@@ -474,7 +691,9 @@ async fn shrink(
             .into_iter()
             .find(|(c, _)| *c == failure.check)
             .map(|(_, v)| v);
-        if let Some(Verdict::Fail(finding)) = verdict {
+        if let Some(Verdict::Fail(finding)) = verdict
+            && finding.key == failure.key
+        {
             steps += 1;
             best = Some(Shrunk {
                 curl: wire.curl(target),

@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-use indicatif::ProgressBar;
 use session_mock::credentials::Keyring;
 use session_mock::{AuthMode, MockConfig, MockServer};
 use session_schemas::{Contract, Mode, Registry};
@@ -23,7 +22,7 @@ use session_schemas::{Contract, Mode, Registry};
 use crate::checks::{CheckId, CheckSet};
 use crate::error::CliError;
 use crate::exec::Limits;
-use crate::run::{Settings, TargetRun, run_target};
+use crate::run::{Progress, Settings, TargetRun, run_target};
 use crate::secret::Secret;
 use crate::target::{Carrier, Target};
 
@@ -117,8 +116,16 @@ pub async fn against_mock(
             REVOKED,
             format!("SESSION_REVOKED_{}", &var[8..]),
         )),
+        expired: None,
+        sign_in: None,
     };
-    let run = run_target(&target, settings, &ProgressBar::hidden()).await;
+    let run = run_target(
+        &target,
+        settings,
+        &mut Progress::hidden(),
+        "session-conformance self-test",
+    )
+    .await;
     server.stop().await;
     run
 }

@@ -4,6 +4,7 @@
 use session_schemas::{Auth, Contract};
 
 use crate::error::CliError;
+use crate::lifecycle::SignIn;
 use crate::secret::Secret;
 
 /// Where the credential goes on the wire.
@@ -42,6 +43,10 @@ pub struct Target {
     pub credential: Option<Secret>,
     /// A credential the target knows but has revoked.
     pub revoked: Option<Secret>,
+    /// A credential the target issued that has since expired.
+    pub expired: Option<Secret>,
+    /// How the runner signs in by itself, if it does.
+    pub sign_in: Option<SignIn>,
 }
 
 impl Target {
@@ -73,7 +78,11 @@ impl Target {
 
     /// Every secret this target uses, for redaction.
     pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
-        self.credential.iter().chain(&self.revoked)
+        self.credential
+            .iter()
+            .chain(&self.revoked)
+            .chain(&self.expired)
+            .chain(self.sign_in.iter().flat_map(SignIn::secrets))
     }
 }
 

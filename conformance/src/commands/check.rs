@@ -6,16 +6,16 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 use session_schemas::{Mode, Registry};
 
 use crate::checks::CheckSet;
-use crate::cli::{CheckArgs, Format, RunArgs, TargetArgs};
+use crate::cli::{CheckArgs, Format, RunArgs, SignInProtocol, TargetArgs};
 use crate::error::{CliError, Outcome};
 use crate::exec::Limits;
+use crate::lifecycle::{AuthJsLogin, SignIn};
 use crate::report::{Report, human, json, junit};
-use crate::run::{Settings, run_target};
+use crate::run::{Progress, Settings, run_target};
 use crate::secret::Secret;
 use crate::target::{self, Carrier, Target};
 
@@ -37,10 +37,7 @@ pub struct Plan {
 
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let plan = plan(args, &|name| std::env::var(name).ok())?;
-    let report = execute(
-        &plan,
-        !args.run.no_progress && std::io::stderr().is_terminal(),
-    )?;
+    let report = execute(&plan, !args.run.quiet && std::io::stderr().is_terminal())?;
     write_reports(&report, &plan.reports)?;
     match args.run.format {
         Format::Json => {
@@ -67,8 +64,12 @@ pub fn execute(plan: &Plan, progress: bool) -> Result<Report, CliError> {
     let targets = runtime.block_on(async {
         let mut runs = Vec::new();
         for target in &plan.targets {
-            let bar = progress_bar(progress && plan.settings.cases >= 500, &target.name);
-            runs.push(run_target(target, &plan.settings, &bar).await?);
+            let mut bar = if progress {
+                Progress::on_stderr(&target.name)
+            } else {
+                Progress::hidden()
+            };
+            runs.push(run_target(target, &plan.settings, &mut bar, &plan.rerun).await?);
         }
         Ok::<_, CliError>(runs)
     })?;
@@ -79,20 +80,6 @@ pub fn execute(plan: &Plan, progress: bool) -> Result<Report, CliError> {
         duration: started.elapsed(),
         rerun: plan.rerun.clone(),
     })
-}
-
-fn progress_bar(show: bool, name: &str) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} cases {per_sec} eta {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(name.to_owned());
-    bar
 }
 
 pub fn write_reports(report: &Report, files: &[ReportFile]) -> Result<(), CliError> {
@@ -158,7 +145,10 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
 /// Stops a run whose target has no valid credential, naming the variable:
 /// an unset secret in CI must not look like a pass.
 pub(crate) fn require_credentials(targets: &[Target]) -> Result<(), CliError> {
-    let Some(target) = targets.iter().find(|t| t.credential.is_none()) else {
+    let Some(target) = targets
+        .iter()
+        .find(|t| t.credential.is_none() && t.sign_in.is_none())
+    else {
         return Ok(());
     };
     let (var, flag) = match target.carrier {
@@ -168,8 +158,9 @@ pub(crate) fn require_credentials(targets: &[Target]) -> Result<(), CliError> {
     Err(CliError::Usage(format!(
         "target {}: no valid credential: {var} is not set (nor {flag}). Without one only \
          unauthenticated cases run, and an unset secret in CI would look like a pass. \
-         Set {var}, pass --no-credential to run without one on purpose, or run only the \
-         checks that need none with --checks response",
+         Set {var} (or let the runner sign in: --sign-in authjs, --sign-in-cmd), pass \
+         --no-credential to run without one on purpose, or run only the checks that need \
+         none with --checks response",
         target.name
     )))
 }
@@ -198,6 +189,21 @@ pub fn targets(
             );
             if target.path != target.contract.path {
                 again.push_str(&format!(" --path {}", shell_word(&target.path)));
+            }
+            match &target.sign_in {
+                Some(SignIn::AuthJs(login)) => {
+                    again.push_str(" --sign-in authjs");
+                    if login.user_field != "username" {
+                        again.push_str(&format!(" --user-field {}", shell_word(&login.user_field)));
+                    }
+                }
+                Some(SignIn::Command { sign_in, sign_out }) => {
+                    again.push_str(&format!(" --sign-in-cmd {}", shell_word(sign_in)));
+                    if let Some(sign_out) = sign_out {
+                        again.push_str(&format!(" --sign-out-cmd {}", shell_word(sign_out)));
+                    }
+                }
+                None => {}
             }
             (vec![target], again)
         }
@@ -352,31 +358,78 @@ fn target_from_flags(args: &TargetArgs) -> Result<Target, CliError> {
             }
         )));
     }
+    let expired_given = if cookies {
+        (&args.expired_cookie, "SESSION_EXPIRED_COOKIE")
+    } else {
+        (&args.expired_token, "SESSION_EXPIRED_TOKEN")
+    };
+    let sign_in = match (args.sign_in, &args.sign_in_cmd) {
+        (Some(SignInProtocol::Authjs), _) => Some(SignInGiven::AuthJs {
+            user: args.user.as_deref().map(|v| (v, "SESSION_USER")),
+            password: args.password.as_deref().map(|v| (v, "SESSION_PASSWORD")),
+            user_field: &args.user_field,
+            flags: true,
+        }),
+        (None, Some(command)) => Some(SignInGiven::Command {
+            sign_in: command,
+            sign_out: args.sign_out_cmd.as_deref(),
+        }),
+        (None, None) => None,
+    };
     build_target(
         contract.name.clone(),
         contract,
         base,
         args.path.as_deref(),
-        given.as_deref().map(|v| (v, var)),
-        revoked_given.as_deref().map(|v| (v, revoked_var)),
-        args.cookie_name.as_deref(),
+        Given {
+            credential: given.as_deref().map(|v| (v, var)),
+            revoked: revoked_given.as_deref().map(|v| (v, revoked_var)),
+            expired: expired_given.0.as_deref().map(|v| (v, expired_given.1)),
+            cookie_name: args.cookie_name.as_deref(),
+            sign_in,
+        },
         "--base-url",
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a sign-in was asked for, before it is checked against the contract.
+#[derive(Debug)]
+enum SignInGiven<'a> {
+    AuthJs {
+        user: Option<(&'a str, &'a str)>,
+        password: Option<(&'a str, &'a str)>,
+        user_field: &'a str,
+        /// Given with flags (else in a targets file), for the error messages.
+        flags: bool,
+    },
+    Command {
+        sign_in: &'a str,
+        sign_out: Option<&'a str>,
+    },
+}
+
+/// The secrets and sign-in a target was given, each secret with the
+/// variable it came from.
+#[derive(Debug)]
+struct Given<'a> {
+    credential: Option<(&'a str, &'a str)>,
+    revoked: Option<(&'a str, &'a str)>,
+    expired: Option<(&'a str, &'a str)>,
+    cookie_name: Option<&'a str>,
+    sign_in: Option<SignInGiven<'a>>,
+}
+
 fn build_target(
     name: String,
     contract: &'static session_schemas::Contract,
     base: &str,
     path: Option<&str>,
-    credential: Option<(&str, &str)>,
-    revoked: Option<(&str, &str)>,
-    cookie_name: Option<&str>,
+    given: Given<'_>,
     where_: &str,
 ) -> Result<Target, CliError> {
     let base_url = target::base_url(base, where_)?;
     let path = target::path(path.unwrap_or(&contract.path), "--path")?;
+    let cookie_name = given.cookie_name;
     let secret = |given: Option<(&str, &str)>| -> Result<Option<(Carrier, Secret)>, CliError> {
         let Some((value, var)) = given else {
             return Ok(None);
@@ -390,8 +443,18 @@ fn build_target(
             }
         }))
     };
-    let credential = secret(credential)?;
-    let revoked = secret(revoked)?;
+    let sign_in = given
+        .sign_in
+        .map(|how| sign_in(contract, &path, how))
+        .transpose()?;
+    // The caller's credential is not used when the runner signs in.
+    let credential = if sign_in.is_some() {
+        None
+    } else {
+        secret(given.credential)?
+    };
+    let revoked = secret(given.revoked)?;
+    let expired = secret(given.expired)?;
     let default_carrier = Carrier::of(contract, cookie_name);
     let carrier = credential
         .as_ref()
@@ -412,7 +475,72 @@ fn build_target(
         carrier,
         credential: credential.map(|(_, s)| s),
         revoked: revoked.map(|(_, s)| s),
+        expired: expired.map(|(_, s)| s),
+        sign_in,
     })
+}
+
+/// A sign-in, checked: Auth.js only for a contract that speaks it, with a
+/// user and a password, beside a session route it can find its base from.
+fn sign_in(
+    contract: &session_schemas::Contract,
+    path: &str,
+    given: SignInGiven<'_>,
+) -> Result<SignIn, CliError> {
+    match given {
+        SignInGiven::Command { sign_in, sign_out } => {
+            if sign_in.trim().is_empty() || sign_out.is_some_and(|c| c.trim().is_empty()) {
+                return Err(CliError::Usage(
+                    "--sign-in-cmd / --sign-out-cmd: the command is empty".to_owned(),
+                ));
+            }
+            Ok(SignIn::Command {
+                sign_in: sign_in.to_owned(),
+                sign_out: sign_out.map(str::to_owned),
+            })
+        }
+        SignInGiven::AuthJs {
+            user,
+            password,
+            user_field,
+            flags,
+        } => {
+            if contract.protocol != Some(session_schemas::Protocol::AuthJs) {
+                return Err(CliError::Usage(format!(
+                    "--sign-in authjs: contract `{}` does not speak Auth.js's sign-in; \
+                     use --sign-in-cmd with a command that prints a credential",
+                    contract.name
+                )));
+            }
+            let Some(base) = path.strip_suffix("/session").filter(|b| !b.is_empty()) else {
+                return Err(CliError::Usage(format!(
+                    "--sign-in authjs: the session route {path} does not end in /session, so the \
+                     Auth.js routes beside it (csrf, callback/credentials, signout) cannot be found"
+                )));
+            };
+            let missing = |var: &str, flag: &str| {
+                CliError::Usage(if flags {
+                    format!("--sign-in authjs: {var} is not set (nor {flag})")
+                } else {
+                    format!("sign-in = \"authjs\": environment variable {var} is not set")
+                })
+            };
+            let (user, user_var) = user.ok_or_else(|| missing("SESSION_USER", "--user"))?;
+            let (password, password_var) =
+                password.ok_or_else(|| missing("SESSION_PASSWORD", "--password"))?;
+            if user_field.is_empty() || user_field.contains(['&', '=']) {
+                return Err(CliError::Usage(format!(
+                    "--user-field {user_field:?}: a form field name"
+                )));
+            }
+            Ok(SignIn::AuthJs(AuthJsLogin {
+                user: Secret::new(user, user_var),
+                password: Secret::new(password, password_var),
+                user_field: user_field.to_owned(),
+                base: base.to_owned(),
+            }))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -436,6 +564,18 @@ struct TargetEntry {
     cookie_name: Option<String>,
     revoked_token_env: Option<String>,
     revoked_cookie_env: Option<String>,
+    expired_token_env: Option<String>,
+    expired_cookie_env: Option<String>,
+    sign_in: Option<String>,
+    user_env: Option<String>,
+    password_env: Option<String>,
+    user_field: Option<String>,
+    sign_in_cmd: Option<String>,
+    sign_out_cmd: Option<String>,
+}
+
+fn pair(given: &Option<(String, String)>) -> Option<(&str, &str)> {
+    given.as_ref().map(|(v, k)| (v.as_str(), k.as_str()))
 }
 
 fn targets_from_file(
@@ -475,12 +615,45 @@ fn targets_from_file(
                     .ok_or_else(|| context(format!("environment variable {var} is not set"))),
             }
         };
-        let (credential, revoked) = match contract.auth {
-            session_schemas::Auth::Bearer => {
-                (read(&entry.token_env)?, read(&entry.revoked_token_env)?)
+        let (credential, revoked, expired) = match contract.auth {
+            session_schemas::Auth::Bearer => (
+                read(&entry.token_env)?,
+                read(&entry.revoked_token_env)?,
+                read(&entry.expired_token_env)?,
+            ),
+            session_schemas::Auth::Cookie { .. } => (
+                read(&entry.cookie_env)?,
+                read(&entry.revoked_cookie_env)?,
+                read(&entry.expired_cookie_env)?,
+            ),
+        };
+        let user_var = entry.user_env.as_deref().unwrap_or("SESSION_USER");
+        let password_var = entry.password_env.as_deref().unwrap_or("SESSION_PASSWORD");
+        let (user, password) = (env(user_var), env(password_var));
+        let sign_in = match (entry.sign_in.as_deref(), &entry.sign_in_cmd) {
+            (Some(_), Some(_)) => {
+                return Err(context("give sign-in or sign-in-cmd, not both".to_owned()));
             }
-            session_schemas::Auth::Cookie { .. } => {
-                (read(&entry.cookie_env)?, read(&entry.revoked_cookie_env)?)
+            (Some("authjs"), None) => Some(SignInGiven::AuthJs {
+                user: user.as_deref().map(|v| (v, user_var)),
+                password: password.as_deref().map(|v| (v, password_var)),
+                user_field: entry.user_field.as_deref().unwrap_or("username"),
+                flags: false,
+            }),
+            (Some(other), None) => {
+                return Err(context(format!(
+                    "sign-in = {other:?}: the runner speaks \"authjs\"; for another backend use sign-in-cmd"
+                )));
+            }
+            (None, Some(command)) => Some(SignInGiven::Command {
+                sign_in: command,
+                sign_out: entry.sign_out_cmd.as_deref(),
+            }),
+            (None, None) => {
+                if entry.sign_out_cmd.is_some() {
+                    return Err(context("sign-out-cmd needs sign-in-cmd".to_owned()));
+                }
+                None
             }
         };
         let target = build_target(
@@ -488,9 +661,13 @@ fn targets_from_file(
             contract,
             &entry.base_url,
             entry.path.as_deref(),
-            credential.as_ref().map(|(v, k)| (v.as_str(), k.as_str())),
-            revoked.as_ref().map(|(v, k)| (v.as_str(), k.as_str())),
-            entry.cookie_name.as_deref(),
+            Given {
+                credential: pair(&credential),
+                revoked: pair(&revoked),
+                expired: pair(&expired),
+                cookie_name: entry.cookie_name.as_deref(),
+                sign_in,
+            },
             "base-url",
         )
         .map_err(|e| context(e.to_string()))?;

@@ -149,6 +149,21 @@ pub async fn snapshot_target(
     limits: Limits,
 ) -> Result<Vec<ClassResult>, CliError> {
     let executor = Executor::new(limits)?;
+    // Signed in by itself: the valid class uses a fresh credential.
+    let signed_in = match &target.sign_in {
+        Some(how) => {
+            let redactor = Redactor::new(target.secrets().cloned());
+            let session = crate::lifecycle::Session {
+                target,
+                executor: &executor,
+                redactor: &redactor,
+                timeout: limits.timeout,
+            };
+            Some(session.establish(how).await?.0)
+        }
+        None => None,
+    };
+    let target = signed_in.as_ref().unwrap_or(target);
     let mut kit = Kit::for_contract(target.contract);
     for secret in target.secrets() {
         kit = kit.secret(secret.expose());

@@ -1,6 +1,7 @@
 //! The summary for people: per target, a table of checks with their counts,
-//! then the first failures in detail, each with its minimal case and a
-//! `curl` command that reproduces it. Colour only when asked (a terminal).
+//! then every distinct failure once (what broke, how many cases broke it
+//! that way, the first of them, its minimal case and a command that
+//! reproduces it). Colour only when asked (a terminal).
 
 use std::io::{self, Write};
 
@@ -9,9 +10,6 @@ use anstyle::{AnsiColor, Style};
 use super::Report;
 use crate::checks::Severity;
 use crate::run::{Failed, TargetRun};
-
-/// Failures shown in detail per check.
-const SHOWN_PER_CHECK: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
@@ -64,35 +62,56 @@ pub fn write(report: &Report, out: &mut dyn Write, palette: Palette) -> io::Resu
     for run in &report.targets {
         write_target(run, out, palette)?;
     }
-    let errors: Vec<String> = report
-        .targets
-        .iter()
-        .flat_map(|r| r.errors().map(move |t| format!("{}/{}", r.name, t.check)))
-        .collect();
-    let warnings: Vec<String> = report
-        .targets
-        .iter()
-        .flat_map(|r| {
-            r.tallies
+    let count = |severity: Severity| -> (usize, Vec<String>) {
+        let mut total = 0;
+        let mut named = Vec::new();
+        for run in &report.targets {
+            for tally in run
+                .tallies
                 .iter()
-                .filter(|t| t.failed > 0 && t.severity == Severity::Warning)
-                .map(move |t| format!("{}/{}", r.name, t.check))
-        })
-        .collect();
-    let verdict = if errors.is_empty() {
+                .filter(|t| t.failed > 0 && t.severity == severity)
+            {
+                let n = run
+                    .failures
+                    .iter()
+                    .filter(|f| f.check == tally.check)
+                    .count();
+                total += n;
+                named.push(format!("{}/{} ({n})", run.name, tally.check));
+            }
+        }
+        (total, named)
+    };
+    let (errors, failed) = count(Severity::Error);
+    let (warnings, warned) = count(Severity::Warning);
+    let verdict = if errors == 0 {
         paint(palette.pass, "CONFORMANT")
     } else {
         paint(palette.fail, "NOT CONFORMANT")
     };
     write!(out, "result: {verdict}")?;
-    if !errors.is_empty() {
-        write!(out, "; failed: {}", errors.join(", "))?;
+    if errors > 0 {
+        write!(
+            out,
+            "; {}: {}",
+            plural(errors, "distinct failure"),
+            failed.join(", ")
+        )?;
     }
-    if !warnings.is_empty() {
-        write!(out, "; warnings: {}", warnings.join(", "))?;
+    if warnings > 0 {
+        write!(
+            out,
+            "; {}: {}",
+            plural(warnings, "distinct warning"),
+            warned.join(", ")
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "re-run: {}", report.rerun)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<()> {
@@ -118,7 +137,7 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
     writeln!(out)?;
     writeln!(
         out,
-        "    {:<20} {:<8} {:>7} {:>7} {:>7}",
+        "    {:<22} {:<8} {:>7} {:>7} {:>7}",
         "check", "severity", "passed", "failed", "n/a"
     )?;
     for tally in &run.tallies {
@@ -127,16 +146,12 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
             (_, Severity::Error) => ("FAIL", p.fail),
             (_, Severity::Warning) => ("warn", p.warn),
         };
-        let severity = match tally.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
         writeln!(
             out,
-            "  {} {:<20} {:<8} {:>7} {:>7} {:>7}{}",
+            "  {} {:<22} {:<8} {:>7} {:>7} {:>7}{}",
             paint(style, &format!("{mark:<4}")),
             tally.check.name(),
-            severity,
+            severity_word(tally.severity),
             tally.passed,
             tally.failed,
             tally.skipped,
@@ -153,57 +168,80 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
             Severity::Error => p.fail,
             Severity::Warning => p.warn,
         };
-        writeln!(
-            out,
-            "  {} {} ({} of {} cases): {}",
-            paint(style, "x"),
-            paint(p.bold, tally.check.name()),
-            tally.failed,
-            tally.passed + tally.failed,
-            tally.check.description()
-        )?;
-        for failed in run
+        let distinct: Vec<&Failed> = run
             .failures
             .iter()
             .filter(|f| f.check == tally.check)
-            .take(SHOWN_PER_CHECK)
-        {
-            write_failure(failed, out, p)?;
+            .collect();
+        let spec = tally.check.spec();
+        writeln!(
+            out,
+            "  {} {} ({} of {}, {}): {}",
+            paint(style, "x"),
+            paint(p.bold, spec.name),
+            tally.failed,
+            plural(
+                (tally.passed + tally.failed) as usize,
+                if spec.group == crate::checks::Group::Lifecycle {
+                    "run"
+                } else {
+                    "case"
+                }
+            ),
+            plural(distinct.len(), "distinct failure"),
+            spec.description
+        )?;
+        if let Some(why) = spec.why {
+            writeln!(out, "    why it matters: {why}")?;
+        }
+        for (n, failed) in distinct.iter().enumerate() {
+            write_failure(n + 1, failed, out, p)?;
         }
     }
     writeln!(out)
 }
 
-fn write_failure(failed: &Failed, out: &mut dyn Write, p: Palette) -> io::Result<()> {
-    writeln!(out, "    case #{}: {}", failed.index, failed.case)?;
-    writeln!(out, "      {}", failed.finding.message)?;
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn write_failure(n: usize, failed: &Failed, out: &mut dyn Write, p: Palette) -> io::Result<()> {
+    let count = if failed.case.is_some() {
+        format!("{}: ", plural(failed.count as usize, "case"))
+    } else {
+        String::new()
+    };
+    writeln!(out, "    {n}. {count}{}", failed.finding.message)?;
     for detail in failed.finding.details.iter().take(8) {
-        writeln!(out, "        - {detail}")?;
+        writeln!(out, "         - {detail}")?;
     }
     if failed.finding.details.len() > 8 {
         writeln!(
             out,
-            "        - ... {} more",
+            "         - ... {} more",
             failed.finding.details.len() - 8
         )?;
+    }
+    if failed.case.is_some() {
+        writeln!(out, "       first: {}", failed.subject())?;
     }
     if let Some(body) = &failed.body
         && failed.finding.details.is_empty()
     {
-        writeln!(out, "      {} {body}", paint(p.dim, "body:"))?;
+        writeln!(out, "       {} {body}", paint(p.dim, "body:"))?;
     }
-    match &failed.shrunk {
-        Some(shrunk) => {
-            writeln!(
-                out,
-                "      minimal case ({} simplifications, {} requests): {}",
-                shrunk.steps, shrunk.requests, shrunk.case
-            )?;
-            if shrunk.finding.message != failed.finding.message {
-                writeln!(out, "        {}", shrunk.finding.message)?;
-            }
-            writeln!(out, "      reproduce: {}", shrunk.curl)
+    if let Some(shrunk) = &failed.shrunk {
+        writeln!(
+            out,
+            "       minimal case ({} simplifications, {} requests): {}",
+            shrunk.steps, shrunk.requests, shrunk.case
+        )?;
+        if shrunk.finding.message != failed.finding.message {
+            writeln!(out, "         {}", shrunk.finding.message)?;
         }
-        None => writeln!(out, "      reproduce: {}", failed.curl),
     }
+    writeln!(out, "       reproduce: {}", failed.reproduce())
 }

@@ -8,7 +8,7 @@ use super::Report;
 use crate::checks::{Finding, Group, Severity};
 use crate::run::{Failed, TargetRun};
 
-pub const FORMAT: &str = "session-conformance-report/1";
+pub const FORMAT: &str = "session-conformance-report/2";
 
 /// The report's JSON schema, as shipped.
 pub const SCHEMA: &str = include_str!("../../report.schema.json");
@@ -36,8 +36,16 @@ struct JsonTarget<'a> {
     duration_ms: u128,
     cases_per_second: f64,
     notes: &'a [String],
+    /// Distinct failures at error and at warning severity.
+    distinct_failures: JsonDistinct,
     checks: Vec<JsonCheck>,
     failures: Vec<JsonFailure<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDistinct {
+    errors: usize,
+    warnings: usize,
 }
 
 #[derive(Serialize)]
@@ -47,6 +55,7 @@ struct JsonCheck {
     severity: Severity,
     security: bool,
     description: &'static str,
+    why: Option<&'static str>,
     passed: u64,
     failed: u64,
     skipped: u64,
@@ -55,9 +64,11 @@ struct JsonCheck {
 #[derive(Serialize)]
 struct JsonFailure<'a> {
     check: &'static str,
-    case_index: usize,
+    key: &'a str,
+    count: u64,
+    case_index: Option<usize>,
     case: String,
-    expected: &'static str,
+    expected: Option<&'static str>,
     status: Option<u16>,
     message: &'a str,
     details: &'a [String],
@@ -103,6 +114,10 @@ fn target(run: &TargetRun) -> JsonTarget<'_> {
         duration_ms: run.duration.as_millis(),
         cases_per_second: (run.cases_per_second() * 10.0).round() / 10.0,
         notes: &run.notes,
+        distinct_failures: JsonDistinct {
+            errors: run.distinct(Severity::Error),
+            warnings: run.distinct(Severity::Warning),
+        },
         checks: run
             .tallies
             .iter()
@@ -112,6 +127,7 @@ fn target(run: &TargetRun) -> JsonTarget<'_> {
                 severity: t.severity,
                 security: t.check.security(),
                 description: t.check.description(),
+                why: t.check.spec().why,
                 passed: t.passed,
                 failed: t.failed,
                 skipped: t.skipped,
@@ -122,12 +138,19 @@ fn target(run: &TargetRun) -> JsonTarget<'_> {
 }
 
 fn failure(failed: &Failed) -> JsonFailure<'_> {
-    let Finding { message, details } = &failed.finding;
+    let Finding {
+        message, details, ..
+    } = &failed.finding;
     JsonFailure {
         check: failed.check.name(),
-        case_index: failed.index,
-        case: failed.case.to_string(),
-        expected: outcome_name(failed.case.expected()),
+        key: &failed.key,
+        count: failed.count,
+        case_index: failed.case.as_ref().map(|_| failed.index),
+        case: match &failed.case {
+            Some(case) => case.to_string(),
+            None => failed.subject(),
+        },
+        expected: failed.case.as_ref().map(|c| outcome_name(c.expected())),
         status: failed.status,
         message,
         details,

@@ -58,6 +58,9 @@ pub(crate) enum Fault {
     CreatedAfterActivity,
     /// authjs: unauthenticated gets `null` (Auth.js v5's answer).
     NullWhenUnauthenticated,
+    /// authjs: what a real Auth.js v5 server answered: `null` when signed
+    /// out, and a session whose user lacks `id` and `username`.
+    LikeRealAuthjs,
     /// authjs: unauthenticated gets 401.
     Authjs401,
     /// No Cache-Control on the authenticated answer.
@@ -200,6 +203,10 @@ impl Backend {
                 }
                 body
             }
+            Api::Authjs if self.fault == Fault::LikeRealAuthjs => json!({
+                "user": {"name": "Ada Lovelace", "email": "ada.lovelace@example.com"},
+                "expires": expires,
+            }),
             Api::Authjs => json!({
                 "session_id": session_id,
                 "login_method": "credentials",
@@ -289,7 +296,7 @@ impl Respond for Backend {
                 response
             }
             (Api::Authjs, _) => match self.fault {
-                Fault::NullWhenUnauthenticated => {
+                Fault::NullWhenUnauthenticated | Fault::LikeRealAuthjs => {
                     ResponseTemplate::new(200).set_body_raw(b"null".to_vec(), "application/json")
                 }
                 Fault::Authjs401 => json_response(401, &json!({"error": "unauthorized"}))

@@ -103,7 +103,9 @@ fn violations_exit_1_with_reproductions_and_reports_without_the_secret() {
         .clone();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("NOT CONFORMANT; failed: session-api/auth-bypass"),
+        stdout.contains("NOT CONFORMANT; ")
+            && stdout.contains(" distinct failure")
+            && stdout.contains("session-api/auth-bypass ("),
         "{stdout}"
     );
     assert!(stdout.contains("minimal case"), "{stdout}");

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use session_conformance::checks::CheckSet;
-use session_conformance::run::{Settings, TargetRun, run_target};
+use session_conformance::run::{Progress, Settings, TargetRun, run_target};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -132,9 +132,14 @@ fn run_against(misbehaviour: Misbehaviour, checks: &str) -> TargetRun {
         let target = target(Api::SessionApi, &format!("http://{}", server.addr));
         let settings = quick(checks);
         let started = Instant::now();
-        let run = run_target(&target, &settings, &indicatif::ProgressBar::hidden())
-            .await
-            .expect("the run completes");
+        let run = run_target(
+            &target,
+            &settings,
+            &mut Progress::hidden(),
+            "session-conformance check",
+        )
+        .await
+        .expect("the run completes");
         // Cases: CASES x TIMEOUT / CONCURRENCY at worst; shrinking at most as
         // long again (at least 1 s); the preflight and a shrink request in
         // flight one timeout each; plus slack for a loaded machine.

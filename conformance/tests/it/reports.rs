@@ -69,6 +69,48 @@ fn human_and_json_reports() {
     });
 }
 
+/// Against a server that answers like the real Auth.js one did, the report
+/// names both distinct schema failures: the `null` signed-out body and the
+/// signed-in body without `user.id` / `user.username`.
+#[test]
+fn every_distinct_failure_is_named_once() {
+    let (report, text) = runtime().block_on(async {
+        let server = Backend::start(Api::Authjs, Fault::LikeRealAuthjs).await;
+        let run = run(&target(Api::Authjs, &server.uri()), &settings(48)).await;
+        let report = Report {
+            seed: run.seed,
+            strict: false,
+            rerun: format!(
+                "session-conformance check --contract authjs --base-url {} --cases 48 --seed {}",
+                server.uri(),
+                run.seed
+            ),
+            targets: vec![run],
+            duration: Duration::from_millis(1234),
+        };
+        let mut text = Vec::new();
+        human::write(&report, &mut text, human::Palette::new(false)).expect("write");
+        (report, String::from_utf8(text).expect("utf-8"))
+    });
+    let schema: Vec<_> = report.targets[0]
+        .failures
+        .iter()
+        .filter(|f| f.check.name() == "body-schema")
+        .collect();
+    assert_eq!(schema.len(), 2, "{text}");
+    assert!(
+        text.contains("(root): null is not of type \"object\""),
+        "{text}"
+    );
+    assert!(text.contains("\"id\" is a required property"), "{text}");
+    assert!(
+        text.contains("\"username\" is a required property"),
+        "{text}"
+    );
+    assert!(text.contains("body-schema (2)"), "{text}");
+    scrubbed().bind(|| insta::assert_snapshot!("two_distinct_schema_failures", text));
+}
+
 #[test]
 fn the_json_report_follows_its_schema() {
     let schema: serde_json::Value = serde_json::from_str(json::SCHEMA).expect("schema json");
@@ -88,7 +130,7 @@ fn the_json_report_follows_its_schema() {
 }
 
 #[test]
-fn the_junit_report_has_one_testcase_per_check() {
+fn the_junit_report_has_one_testcase_per_check_or_distinct_failure() {
     let report = report_with_failures();
     let xml = junit::to_xml(&report).expect("xml");
     assert!(!xml.contains(VALID));
@@ -118,10 +160,24 @@ fn the_junit_report_has_one_testcase_per_check() {
             _ => {}
         }
     }
-    assert_eq!(testcases.len(), 15, "{testcases:?}");
-    assert!(testcases.contains(&"auth-bypass".to_owned()));
+    // A test case per check that passed, one per distinct failure of the
+    // one that did not.
+    let bypass: Vec<&String> = testcases
+        .iter()
+        .filter(|t| t.starts_with("auth-bypass: "))
+        .collect();
+    assert!(!bypass.is_empty(), "{testcases:?}");
+    assert_eq!(
+        testcases.len(),
+        session_conformance::checks::CheckId::ALL.len() - 1 + bypass.len(),
+        "{testcases:?}"
+    );
+    assert!(!testcases.contains(&"auth-bypass".to_owned()));
     assert_eq!(
         failures,
-        [("auth-bypass".to_owned(), Some("security".to_owned()))]
+        bypass
+            .iter()
+            .map(|t| ((*t).clone(), Some("security".to_owned())))
+            .collect::<Vec<_>>()
     );
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use session_conformance::checks::{CheckId, CheckSet};
-use session_conformance::run::{Settings, TargetRun, run_target};
+use session_conformance::run::{Progress, Settings, TargetRun, run_target};
 use session_conformance::secret::Secret;
 use session_conformance::selftest;
 use session_conformance::target::{Carrier, Target};
@@ -50,13 +50,20 @@ pub(crate) fn target(api: Api, base_url: &str) -> Target {
             REVOKED,
             format!("SESSION_REVOKED_{}", &var[8..]),
         )),
+        expired: None,
+        sign_in: None,
     }
 }
 
 pub(crate) async fn run(target: &Target, settings: &Settings) -> TargetRun {
-    run_target(target, settings, &indicatif::ProgressBar::hidden())
-        .await
-        .expect("the run completes")
+    run_target(
+        target,
+        settings,
+        &mut Progress::hidden(),
+        "session-conformance check",
+    )
+    .await
+    .expect("the run completes")
 }
 
 /// The names of the checks that failed, for readable assertions.

@@ -1,0 +1,875 @@
+//! The session's life as the runner sees it: signing in by itself (Auth.js's
+//! credentials flow, or a command the user gives), signing out, and the
+//! [`Journey`] the lifecycle checks judge: sign in, replay, sign out, replay
+//! again; the same without the CSRF token; two sign-ins compared; an expired
+//! credential replayed.
+//!
+//! Nothing here prints a credential: the journey's steps name cookies and
+//! statuses, and every text taken from an answer goes through the redactor.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::Value;
+use session_schemas::Auth;
+use tokio::io::AsyncReadExt;
+
+use crate::error::CliError;
+use crate::exec::{Executor, Reply};
+use crate::secret::{Redactor, Secret};
+use crate::target::{Carrier, Target};
+
+/// The variable a sign-out command finds the credential in.
+pub const CREDENTIAL_VAR: &str = "SESSION_CREDENTIAL";
+
+/// Output of a sign-in command read at most (a credential is far smaller).
+const MAX_COMMAND_OUTPUT: u64 = 64 * 1024;
+
+/// How the runner gets a credential of its own.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Auth.js's credentials provider under `base` (e.g. `/api/auth`).
+    AuthJs(AuthJsLogin),
+    /// A command that prints a credential; another that ends one.
+    Command {
+        sign_in: String,
+        sign_out: Option<String>,
+    },
+}
+
+/// What Auth.js's credentials flow needs.
+#[derive(Debug, Clone)]
+pub struct AuthJsLogin {
+    pub user: Secret,
+    pub password: Secret,
+    /// The form field the user name goes in (`username`, or `email`).
+    pub user_field: String,
+    /// The Auth.js routes' base path: the session route without `/session`.
+    pub base: String,
+}
+
+impl SignIn {
+    /// Whether the runner can also end a session it made.
+    pub fn can_sign_out(&self) -> bool {
+        match self {
+            Self::AuthJs(_) => true,
+            Self::Command { sign_out, .. } => sign_out.is_some(),
+        }
+    }
+
+    /// The secrets the sign-in itself uses, for redaction.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Self::AuthJs(login) => vec![&login.user, &login.password],
+            Self::Command { .. } => Vec::new(),
+        }
+    }
+}
+
+/// A credential a sign-in produced, with what the flow keeps for sign-out.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub value: String,
+    /// The session cookie's name as the server set it (Auth.js).
+    pub cookie_name: Option<String>,
+    /// Other cookies of the flow (the CSRF cookie, the callback URL).
+    jar: Vec<(String, String)>,
+}
+
+/// How a replayed credential was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub status: u16,
+    /// The answer claims an authenticated session.
+    pub session: bool,
+}
+
+/// What the CSRF probes saw.
+#[derive(Debug, Clone)]
+pub struct CsrfProbe {
+    /// The session cookie a sign-in without the token set, replayed (None: none was set).
+    pub sign_in_replay: Option<Replay>,
+    /// A sign-out without the token told the client to drop the session cookie.
+    pub sign_out_cleared: bool,
+    /// The credential, replayed after that sign-out.
+    pub after_sign_out: Replay,
+}
+
+/// What two sign-ins issued.
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    /// Two sign-ins issued the same credential.
+    pub same_twice: bool,
+    /// A sign-in that presented an existing credential got that one back.
+    pub kept_presented: bool,
+}
+
+/// Everything the lifecycle checks judge. A part is `None` when it could
+/// not run (no sign-out, not Auth.js, no expired credential given), and
+/// `Err` when the journey broke before its deciding request.
+#[derive(Debug, Clone, Default)]
+pub struct Journey {
+    /// `(part, step)`: what was done, in order, for the reports.
+    pub steps: Vec<(String, String)>,
+    pub signed_out: Option<Result<Replay, String>>,
+    pub csrf: Option<Result<CsrfProbe, String>>,
+    pub fresh: Option<Result<Fresh, String>>,
+    pub expired: Option<Result<Replay, String>>,
+    /// Why parts did not run, for the run's notes.
+    pub notes: Vec<String>,
+}
+
+/// Signs in, replays, signs out: the runner's side of the session's life
+/// against one target.
+#[derive(Debug)]
+pub struct Session<'a> {
+    pub target: &'a Target,
+    pub executor: &'a Executor,
+    pub redactor: &'a Redactor,
+    pub timeout: Duration,
+}
+
+impl Session<'_> {
+    /// Signs in once. With `present`, the request carries that credential
+    /// too (what a browser that already holds a session sends).
+    pub async fn sign_in(
+        &self,
+        how: &SignIn,
+        present: Option<&Issued>,
+        with_csrf: bool,
+    ) -> Result<Issued, String> {
+        match how {
+            SignIn::AuthJs(login) => match self.authjs_sign_in(login, present, with_csrf).await? {
+                (Some(issued), _) => Ok(issued),
+                (None, answer) => Err(answer),
+            },
+            SignIn::Command { sign_in, .. } => {
+                let output = self
+                    .command(sign_in, present.map(|p| p.value.as_str()))
+                    .await?;
+                let value = output.trim();
+                if value.is_empty() || value.contains('\n') {
+                    return Err(format!(
+                        "the sign-in command printed {}; it must print one credential on one line",
+                        if value.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            format!("{} lines", value.lines().count())
+                        }
+                    ));
+                }
+                let (cookie_name, value) = match (&self.target.carrier, value.split_once('=')) {
+                    (Carrier::Cookie { .. }, Some((name, v))) if !name.contains(' ') => {
+                        (Some(name.to_owned()), v.to_owned())
+                    }
+                    _ => (
+                        None,
+                        value.strip_prefix("Bearer ").unwrap_or(value).to_owned(),
+                    ),
+                };
+                Ok(Issued {
+                    value,
+                    cookie_name,
+                    jar: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Ends a session; for Auth.js, whether the answer told the client to
+    /// drop the session cookie.
+    pub async fn sign_out(
+        &self,
+        how: &SignIn,
+        issued: &Issued,
+        with_csrf: bool,
+    ) -> Result<bool, String> {
+        match how {
+            SignIn::AuthJs(login) => self.authjs_sign_out(login, issued, with_csrf).await,
+            SignIn::Command { sign_out, .. } => {
+                let Some(command) = sign_out else {
+                    return Err("no --sign-out-cmd".to_owned());
+                };
+                self.command(command, Some(&issued.value)).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// A plain session read with `credential`: does it get a session?
+    pub async fn replay(
+        &self,
+        credential: &str,
+        cookie_name: Option<&str>,
+    ) -> Result<Replay, String> {
+        let mut request = self.executor.client().get(self.target.url());
+        request = match &self.target.carrier {
+            Carrier::Bearer => request.header(AUTHORIZATION, format!("Bearer {credential}")),
+            Carrier::Cookie { name } => request.header(
+                COOKIE,
+                format!("{}={credential}", cookie_name.unwrap_or(name)),
+            ),
+        };
+        let reply = self
+            .executor
+            .fetch(request)
+            .await
+            .map_err(|e| format!("the session read got no answer: {e}"))?;
+        let session = serde_json::from_slice::<Value>(&reply.body)
+            .is_ok_and(|b| self.target.contract.claims_session(reply.status, &b));
+        Ok(Replay {
+            status: reply.status,
+            session,
+        })
+    }
+
+    fn origin(&self) -> &str {
+        &self.target.base_url
+    }
+
+    /// Auth.js's credentials flow. Returns the session credential, if one
+    /// was set, and the answer in words (redacted).
+    async fn authjs_sign_in(
+        &self,
+        login: &AuthJsLogin,
+        present: Option<&Issued>,
+        with_csrf: bool,
+    ) -> Result<(Option<Issued>, String), String> {
+        let (token, mut jar) = self.csrf(login, present).await?;
+        let mut form = Vec::new();
+        if with_csrf {
+            form.push(("csrfToken", token.as_str()));
+        }
+        let callback = format!("{}/", self.origin());
+        form.extend([
+            (login.user_field.as_str(), login.user.expose()),
+            ("password", login.password.expose()),
+            ("callbackUrl", callback.as_str()),
+            ("json", "true"),
+        ]);
+        let mut cookies = jar.clone();
+        if let Some(present) = present {
+            cookies.push(self.session_cookie(present));
+        }
+        let url = format!("{}{}/callback/credentials", self.origin(), login.base);
+        let reply = self.post_form(&url, &form, &cookies).await?;
+        let set = set_cookies(&reply.headers);
+        let answer = self.answer_words(&reply, &set);
+        let session = self.session_from(&set);
+        for (name, value, cleared) in set {
+            if !cleared && !self.is_session_cookie(&name) {
+                jar.retain(|(n, _)| *n != name);
+                jar.push((name, value));
+            }
+        }
+        let issued = session.map(|(cookie_name, value)| Issued {
+            value,
+            cookie_name: Some(cookie_name),
+            jar,
+        });
+        if issued.is_some() && redirect_error(&reply).is_some() {
+            return Ok((
+                None,
+                format!("{answer}: an error redirect that set a session cookie"),
+            ));
+        }
+        Ok((issued, answer))
+    }
+
+    async fn authjs_sign_out(
+        &self,
+        login: &AuthJsLogin,
+        issued: &Issued,
+        with_csrf: bool,
+    ) -> Result<bool, String> {
+        let (token, _) = self.csrf(login, Some(issued)).await?;
+        let callback = format!("{}/", self.origin());
+        let mut form = vec![("callbackUrl", callback.as_str())];
+        if with_csrf {
+            form.insert(0, ("csrfToken", token.as_str()));
+        }
+        let mut cookies = issued.jar.clone();
+        cookies.push(self.session_cookie(issued));
+        let url = format!("{}{}/signout", self.origin(), login.base);
+        let reply = self.post_form(&url, &form, &cookies).await?;
+        if reply.status >= 400 {
+            return Err(format!(
+                "POST {}/signout got {}",
+                login.base,
+                self.answer_words(&reply, &[])
+            ));
+        }
+        Ok(set_cookies(&reply.headers)
+            .iter()
+            .any(|(name, _, cleared)| *cleared && self.is_session_cookie(name)))
+    }
+
+    /// `GET <base>/csrf`: the token, and the cookies it set (the CSRF cookie).
+    async fn csrf(
+        &self,
+        login: &AuthJsLogin,
+        present: Option<&Issued>,
+    ) -> Result<(String, Vec<(String, String)>), String> {
+        let mut request =
+            self.executor
+                .client()
+                .get(format!("{}{}/csrf", self.origin(), login.base));
+        if let Some(present) = present {
+            let mut cookies = present.jar.clone();
+            cookies.push(self.session_cookie(present));
+            request = request.header(COOKIE, cookie_header(&cookies));
+        }
+        let reply = self
+            .executor
+            .fetch(request)
+            .await
+            .map_err(|e| format!("GET {}/csrf got no answer: {e}", login.base))?;
+        let token = serde_json::from_slice::<Value>(&reply.body)
+            .ok()
+            .and_then(|b| {
+                b.get("csrfToken")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+        let Some(token) = token.filter(|_| reply.status == 200) else {
+            return Err(format!(
+                "GET {}/csrf got {}, not 200 with {{\"csrfToken\"}}: is this an Auth.js server, \
+                 and is --path its session route?",
+                login.base,
+                self.answer_words(&reply, &[])
+            ));
+        };
+        let mut jar: Vec<(String, String)> = present.map(|p| p.jar.clone()).unwrap_or_default();
+        for (name, value, cleared) in set_cookies(&reply.headers) {
+            jar.retain(|(n, _)| *n != name);
+            if !cleared && !self.is_session_cookie(&name) {
+                jar.push((name, value));
+            }
+        }
+        Ok((token, jar))
+    }
+
+    async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        cookies: &[(String, String)],
+    ) -> Result<Reply, String> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = self
+            .executor
+            .client()
+            .post(url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-auth-return-redirect", "1")
+            .body(body);
+        if !cookies.is_empty() {
+            request = request.header(COOKIE, cookie_header(cookies));
+        }
+        let path = url.strip_prefix(self.origin()).unwrap_or(url);
+        self.executor
+            .fetch(request)
+            .await
+            .map_err(|e| format!("POST {path} got no answer: {e}"))
+    }
+
+    /// The cookie that carries `issued` (its chunks joined, as Auth.js reads them).
+    fn session_cookie(&self, issued: &Issued) -> (String, String) {
+        let name = issued
+            .cookie_name
+            .clone()
+            .unwrap_or_else(|| match &self.target.carrier {
+                Carrier::Cookie { name } => name.clone(),
+                Carrier::Bearer => String::new(),
+            });
+        (name, issued.value.clone())
+    }
+
+    /// A session cookie's name, or one of its chunks' (`name.0`, `name.1`).
+    fn is_session_cookie(&self, name: &str) -> bool {
+        let base = chunk_base(name);
+        let carrier = match &self.target.carrier {
+            Carrier::Cookie { name } => Some(name.as_str()),
+            Carrier::Bearer => None,
+        };
+        carrier == Some(base)
+            || match &self.target.contract.auth {
+                Auth::Cookie { names } => names.iter().any(|n| n == base),
+                Auth::Bearer => false,
+            }
+            || base.ends_with("session-token")
+    }
+
+    /// The session cookie among the set ones, chunks joined in order.
+    fn session_from(&self, set: &[(String, String, bool)]) -> Option<(String, String)> {
+        let mut parts: Vec<(&str, usize, &str)> = set
+            .iter()
+            .filter(|(name, _, cleared)| !cleared && self.is_session_cookie(name))
+            .map(|(name, value, _)| {
+                let base = chunk_base(name);
+                let index = name
+                    .get(base.len() + 1..)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                (base, index, value.as_str())
+            })
+            .collect();
+        let base = parts.first()?.0;
+        parts.retain(|(b, _, _)| *b == base);
+        parts.sort_by_key(|(_, i, _)| *i);
+        Some((base.to_owned(), parts.iter().map(|(_, _, v)| *v).collect()))
+    }
+
+    /// An answer in words for reports: status, where it points, what it set.
+    fn answer_words(&self, reply: &Reply, set: &[(String, String, bool)]) -> String {
+        let mut words = reply.status.to_string();
+        if let Some(url) = redirect_target(reply) {
+            words.push_str(&format!(" to {}", self.redactor.redact(&url)));
+        } else if !reply.body.is_empty() {
+            words.push_str(&format!(
+                " {}",
+                crate::checks::excerpt(self.redactor, &reply.body)
+            ));
+        }
+        let names: Vec<&str> = set
+            .iter()
+            .filter(|(_, _, cleared)| !cleared)
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        if names.is_empty() {
+            words.push_str(", no cookie set");
+        } else {
+            words.push_str(&format!(", set {}", names.join(", ")));
+        }
+        words
+    }
+
+    /// Runs a user's command with `sh -c`; the credential, if any, only in
+    /// the environment. Its standard output, bounded.
+    async fn command(&self, command: &str, credential: Option<&str>) -> Result<String, String> {
+        let mut process = tokio::process::Command::new("sh");
+        process
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("SESSION_BASE_URL", &self.target.base_url)
+            .kill_on_drop(true);
+        if let Some(credential) = credential {
+            process.env(CREDENTIAL_VAR, credential);
+        }
+        let mut child = process
+            .spawn()
+            .map_err(|e| format!("cannot run `sh -c {command:?}`: {e}"))?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err("the command's output could not be read".to_owned());
+        };
+        let read = async {
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            let mut stdout = stdout.take(MAX_COMMAND_OUTPUT);
+            let mut stderr = stderr.take(MAX_COMMAND_OUTPUT);
+            let (a, b) = tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
+            a.and(b).map(|_| (out, err))
+        };
+        let limit = self.timeout.max(Duration::from_secs(30));
+        let (out, err) = match tokio::time::timeout(limit, read).await {
+            Ok(Ok(output)) => output,
+            Ok(Err(e)) => return Err(format!("reading the command's output failed: {e}")),
+            Err(_) => {
+                return Err(format!(
+                    "the command `{command}` did not finish within {limit:?}"
+                ));
+            }
+        };
+        let status = tokio::time::timeout(limit, child.wait())
+            .await
+            .map_err(|_| format!("the command `{command}` did not finish within {limit:?}"))?
+            .map_err(|e| format!("the command `{command}` failed: {e}"))?;
+        if !status.success() {
+            let said = String::from_utf8_lossy(&err);
+            return Err(format!(
+                "the command `{command}` exited with {status}{}",
+                if said.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", self.redactor.redact(said.trim()))
+                }
+            ));
+        }
+        String::from_utf8(out).map_err(|_| "the command printed text that is not UTF-8".to_owned())
+    }
+
+    /// The target, signed in: its valid credential is a fresh one.
+    pub async fn establish(&self, how: &SignIn) -> Result<(Target, Issued), CliError> {
+        let issued = self.sign_in(how, None, true).await.map_err(|why| {
+            CliError::Target(format!(
+                "{} ({}): sign-in failed: {why}",
+                self.target.base_url, self.target.name
+            ))
+        })?;
+        let mut target = self.target.clone();
+        let var = match target.carrier {
+            Carrier::Bearer => "SESSION_TOKEN",
+            Carrier::Cookie { .. } => "SESSION_COOKIE",
+        };
+        if let (Carrier::Cookie { name }, Some(set)) = (&mut target.carrier, &issued.cookie_name) {
+            name.clone_from(set);
+        }
+        target.credential = Some(Secret::new(issued.value.clone(), var));
+        Ok((target, issued))
+    }
+
+    /// The whole journey, for the lifecycle checks. `main` is the credential
+    /// the run used (issued by `how` when the runner signed in).
+    pub async fn journey(&self, how: Option<&SignIn>, main: Option<&Issued>) -> Journey {
+        let mut journey = Journey::default();
+        if let Some(expired) = &self.target.expired {
+            let replay = self.replay(expired.expose(), None).await;
+            journey.steps.push((
+                "expired".to_owned(),
+                format!(
+                    "GET {} with the expired credential (${}): {}",
+                    self.target.path,
+                    expired.var(),
+                    replay_text(&replay)
+                ),
+            ));
+            journey.expired = Some(replay);
+        } else {
+            journey.notes.push(
+                "expired-credential did not run: give an expired credential with --expired-token / --expired-cookie (or SESSION_EXPIRED_TOKEN / SESSION_EXPIRED_COOKIE)".to_owned(),
+            );
+        }
+        let Some(how) = how else {
+            journey.notes.push(
+                "sign-out-ends-session, csrf-protected and fresh-credential did not run: they need --sign-in authjs or --sign-in-cmd".to_owned(),
+            );
+            return journey;
+        };
+        journey.fresh = Some(self.fresh(how, main, &mut journey.steps).await);
+        if how.can_sign_out() {
+            journey.signed_out = Some(self.signed_out(how, &mut journey.steps).await);
+        } else {
+            journey.notes.push(
+                "sign-out-ends-session did not run: give --sign-out-cmd to end a session"
+                    .to_owned(),
+            );
+        }
+        if let SignIn::AuthJs(_) = how {
+            journey.csrf = Some(self.csrf_probe(how, &mut journey.steps).await);
+        }
+        journey
+    }
+
+    async fn fresh(
+        &self,
+        how: &SignIn,
+        main: Option<&Issued>,
+        steps: &mut Vec<(String, String)>,
+    ) -> Result<Fresh, String> {
+        let step = |steps: &mut Vec<(String, String)>, text: String| {
+            steps.push(("fresh".to_owned(), text));
+        };
+        let first = self
+            .sign_in(how, None, true)
+            .await
+            .map_err(|e| format!("sign-in failed: {e}"))?;
+        step(steps, "signed in (credential A)".to_owned());
+        let second = self
+            .sign_in(how, Some(&first), true)
+            .await
+            .map_err(|e| format!("the second sign-in failed: {e}"))?;
+        step(
+            steps,
+            "signed in again presenting A (credential B)".to_owned(),
+        );
+        let kept_presented = second.value == first.value;
+        let same_twice = main.is_some_and(|m| m.value == first.value || m.value == second.value);
+        step(
+            steps,
+            format!(
+                "B {} A; {}",
+                if kept_presented { "is" } else { "differs from" },
+                if same_twice {
+                    "the run's own sign-in had issued the same credential"
+                } else {
+                    "each sign-in issued its own credential"
+                }
+            ),
+        );
+        if how.can_sign_out() {
+            // Leave nothing behind; a failure here is sign-out's to report.
+            let _ = self.sign_out(how, &second, true).await;
+            let _ = self.sign_out(how, &first, true).await;
+        }
+        Ok(Fresh {
+            same_twice,
+            kept_presented,
+        })
+    }
+
+    async fn signed_out(
+        &self,
+        how: &SignIn,
+        steps: &mut Vec<(String, String)>,
+    ) -> Result<Replay, String> {
+        let step = |steps: &mut Vec<(String, String)>, text: String| {
+            steps.push(("sign-out".to_owned(), text));
+        };
+        let issued = self
+            .sign_in(how, None, true)
+            .await
+            .map_err(|e| format!("sign-in failed: {e}"))?;
+        step(steps, "signed in".to_owned());
+        let before = self
+            .replay(&issued.value, issued.cookie_name.as_deref())
+            .await?;
+        step(
+            steps,
+            format!(
+                "GET {} with the new credential: {}",
+                self.target.path,
+                replay_words(&before)
+            ),
+        );
+        if !before.session {
+            return Err(format!(
+                "a credential fresh from sign-in got {} before sign-out; nothing to end",
+                replay_words(&before)
+            ));
+        }
+        self.sign_out(how, &issued, true)
+            .await
+            .map_err(|e| format!("sign-out failed: {e}"))?;
+        step(steps, "signed out".to_owned());
+        let after = self
+            .replay(&issued.value, issued.cookie_name.as_deref())
+            .await?;
+        step(
+            steps,
+            format!(
+                "GET {} with the signed-out credential: {}",
+                self.target.path,
+                replay_words(&after)
+            ),
+        );
+        Ok(after)
+    }
+
+    async fn csrf_probe(
+        &self,
+        how: &SignIn,
+        steps: &mut Vec<(String, String)>,
+    ) -> Result<CsrfProbe, String> {
+        let SignIn::AuthJs(login) = how else {
+            return Err("the CSRF probes speak Auth.js".to_owned());
+        };
+        let step = |steps: &mut Vec<(String, String)>, text: String| {
+            steps.push(("csrf".to_owned(), text));
+        };
+        let (forged, answer) = self.authjs_sign_in(login, None, false).await?;
+        step(
+            steps,
+            format!(
+                "POST {}/callback/credentials without csrfToken: {answer}",
+                login.base
+            ),
+        );
+        let sign_in_replay = match &forged {
+            Some(issued) => {
+                let replay = self
+                    .replay(&issued.value, issued.cookie_name.as_deref())
+                    .await?;
+                step(
+                    steps,
+                    format!(
+                        "GET {} with the cookie it set: {}",
+                        self.target.path,
+                        replay_words(&replay)
+                    ),
+                );
+                Some(replay)
+            }
+            None => None,
+        };
+        let issued = self
+            .sign_in(how, None, true)
+            .await
+            .map_err(|e| format!("sign-in failed: {e}"))?;
+        step(steps, "signed in with the CSRF token".to_owned());
+        let sign_out_cleared = self.sign_out(how, &issued, false).await?;
+        step(
+            steps,
+            format!(
+                "POST {}/signout without csrfToken: {}",
+                login.base,
+                if sign_out_cleared {
+                    "cleared the session cookie"
+                } else {
+                    "left the session cookie alone"
+                }
+            ),
+        );
+        let after_sign_out = self
+            .replay(&issued.value, issued.cookie_name.as_deref())
+            .await?;
+        step(
+            steps,
+            format!(
+                "GET {} with the credential: {}",
+                self.target.path,
+                replay_words(&after_sign_out)
+            ),
+        );
+        let _ = self.sign_out(how, &issued, true).await;
+        if let Some(forged) = &forged {
+            let _ = self.sign_out(how, forged, true).await;
+        }
+        Ok(CsrfProbe {
+            sign_in_replay,
+            sign_out_cleared,
+            after_sign_out,
+        })
+    }
+}
+
+fn replay_words(replay: &Replay) -> String {
+    format!(
+        "{} {}",
+        replay.status,
+        if replay.session {
+            "with a session"
+        } else {
+            "without a session"
+        }
+    )
+}
+
+fn replay_text(replay: &Result<Replay, String>) -> String {
+    match replay {
+        Ok(replay) => replay_words(replay),
+        Err(e) => e.clone(),
+    }
+}
+
+/// `name.3` -> `name`; other names as they are.
+fn chunk_base(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    }
+}
+
+fn cookie_header(cookies: &[(String, String)]) -> String {
+    cookies
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where an answer points: `Location`, or Auth.js's `{"url"}` for a client
+/// that sent `X-Auth-Return-Redirect`.
+fn redirect_target(reply: &Reply) -> Option<String> {
+    if let Some(location) = reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+        return Some(location.to_owned());
+    }
+    serde_json::from_slice::<Value>(&reply.body)
+        .ok()?
+        .get("url")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// The `error=` an Auth.js redirect carries, if any.
+fn redirect_error(reply: &Reply) -> Option<String> {
+    let url = redirect_target(reply)?;
+    let query = url.split_once('?')?.1;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Every `Set-Cookie` as `(name, value, cleared)`; cleared means the server
+/// asked the client to drop it (an empty value, `Max-Age=0`, or an
+/// `Expires` in the past).
+fn set_cookies(headers: &HeaderMap) -> Vec<(String, String, bool)> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|line| {
+            let mut parts = line.split(';');
+            let (name, value) = parts.next()?.split_once('=')?;
+            let (name, value) = (name.trim(), value.trim());
+            let cleared = value.is_empty()
+                || parts.any(|attribute| {
+                    let attribute = attribute.trim();
+                    let lower = attribute.to_ascii_lowercase();
+                    lower
+                        .strip_prefix("max-age=")
+                        .is_some_and(|n| n.trim().parse::<i64>().is_ok_and(|n| n <= 0))
+                        || lower.strip_prefix("expires=").is_some_and(|date| {
+                            httpdate_in_past(attribute.get(8..).unwrap_or(date))
+                        })
+                });
+            Some((name.to_owned(), value.to_owned(), cleared))
+        })
+        .collect()
+}
+
+/// An HTTP date (`Thu, 01 Jan 1970 00:00:00 GMT`) before now.
+fn httpdate_in_past(text: &str) -> bool {
+    let Ok(format) = time::format_description::parse(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT",
+    ) else {
+        return false;
+    };
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .is_ok_and(|t| t.assume_utc() < time::OffsetDateTime::now_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(SET_COOKIE, line.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn set_cookies_know_a_cleared_one() {
+        let set = set_cookies(&headers(&[
+            "authjs.session-token=abc; Path=/; HttpOnly",
+            "authjs.session-token.0=; Max-Age=0; Path=/",
+            "a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "c=d; Expires=Fri, 01 Jan 2100 00:00:00 GMT",
+            "garbage",
+        ]));
+        assert_eq!(
+            set,
+            vec![
+                ("authjs.session-token".into(), "abc".into(), false),
+                ("authjs.session-token.0".into(), String::new(), true),
+                ("a".into(), "b".into(), true),
+                ("c".into(), "d".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn chunk_names_have_a_base() {
+        assert_eq!(chunk_base("authjs.session-token.1"), "authjs.session-token");
+        assert_eq!(chunk_base("authjs.session-token"), "authjs.session-token");
+        assert_eq!(chunk_base("a.b."), "a.b.");
+    }
+}

@@ -41,6 +41,7 @@ pub enum SignIn {
 /// What Auth.js's credentials flow needs.
 #[derive(Debug, Clone)]
 pub struct AuthJsLogin {
+    /// The user name, with the variable it came from (not masked).
     pub user: Secret,
     pub password: Secret,
     /// The form field the user name goes in (`username`, or `email`).
@@ -58,10 +59,11 @@ impl SignIn {
         }
     }
 
-    /// The secrets the sign-in itself uses, for redaction.
+    /// The secrets the sign-in itself uses, for redaction: the password
+    /// (the user name is no secret, and a session body shows it).
     pub fn secrets(&self) -> Vec<&Secret> {
         match self {
-            Self::AuthJs(login) => vec![&login.user, &login.password],
+            Self::AuthJs(login) => vec![&login.password],
             Self::Command { .. } => Vec::new(),
         }
     }
@@ -142,7 +144,21 @@ impl Session<'_> {
         match how {
             SignIn::AuthJs(login) => match self.authjs_sign_in(login, present, with_csrf).await? {
                 (Some(issued), _) => Ok(issued),
-                (None, answer) => Err(answer),
+                (None, answer) => Err(format!(
+                    "POST {}/callback/credentials answered {answer}{}",
+                    login.base,
+                    if answer.contains("error=CredentialsSignin") {
+                        format!(
+                            ": the server refused the user or the password (${} / ${})",
+                            login.user.var(),
+                            login.password.var()
+                        )
+                    } else if answer.contains("error=MissingCSRF") {
+                        ": the server did not accept the CSRF token and cookie from csrf".to_owned()
+                    } else {
+                        String::new()
+                    }
+                )),
             },
             SignIn::Command { sign_in, .. } => {
                 let output = self

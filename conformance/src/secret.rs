@@ -18,6 +18,9 @@ pub struct Secret {
     var: String,
     /// The variable holds `NAME=VALUE` rather than the value alone.
     var_has_name: bool,
+    /// Masked in reports, but not a credential a body could echo (a
+    /// sign-in password).
+    masked_only: bool,
 }
 
 impl Secret {
@@ -26,7 +29,15 @@ impl Secret {
             value: value.into(),
             var: var.into(),
             var_has_name: false,
+            masked_only: false,
         }
+    }
+
+    /// A secret that is masked in reports but is not a session credential
+    /// (`body-leak` does not look for it).
+    pub fn masked_only(mut self) -> Self {
+        self.masked_only = true;
+        self
     }
 
     /// A cookie given as `NAME=VALUE`: the variable holds both parts.
@@ -148,25 +159,28 @@ impl Redactor {
     pub fn echoes(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
         let credential_byte = |b: u8| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
-        self.secrets.iter().any(|secret| {
-            let value = secret.value.as_bytes();
-            if value.len() >= WINDOW {
-                return value
-                    .windows(WINDOW)
-                    .any(|piece| find(bytes, piece).is_some());
-            }
-            let mut from = 0;
-            while let Some(found) = find(&bytes[from..], value) {
-                let at = from + found;
-                let before = at.checked_sub(1).map(|i| bytes[i]);
-                let after = bytes.get(at + value.len()).copied();
-                if !before.is_some_and(credential_byte) && !after.is_some_and(credential_byte) {
-                    return true;
+        self.secrets
+            .iter()
+            .filter(|s| !s.masked_only)
+            .any(|secret| {
+                let value = secret.value.as_bytes();
+                if value.len() >= WINDOW {
+                    return value
+                        .windows(WINDOW)
+                        .any(|piece| find(bytes, piece).is_some());
                 }
-                from = at + 1;
-            }
-            false
-        })
+                let mut from = 0;
+                while let Some(found) = find(&bytes[from..], value) {
+                    let at = from + found;
+                    let before = at.checked_sub(1).map(|i| bytes[i]);
+                    let after = bytes.get(at + value.len()).copied();
+                    if !before.is_some_and(credential_byte) && !after.is_some_and(credential_byte) {
+                        return true;
+                    }
+                    from = at + 1;
+                }
+                false
+            })
     }
 }
 

@@ -535,7 +535,7 @@ fn sign_in(
             }
             Ok(SignIn::AuthJs(AuthJsLogin {
                 user: Secret::new(user, user_var),
-                password: Secret::new(password, password_var),
+                password: Secret::new(password, password_var).masked_only(),
                 user_field: user_field.to_owned(),
                 base: base.to_owned(),
             }))

@@ -163,3 +163,81 @@ fn check_passes_with_credentials_the_mock_issued_through_its_lifecycle() {
         let _ = data;
     }
 }
+
+/// An authjs session made expired through the admin API: its cookie.
+async fn expired_cookie(client: &reqwest::Client, base: &str) -> String {
+    let reply = client
+        .post(format!("{base}/__mock/sessions"))
+        .body(r#"{"contract": "authjs", "state": "expired"}"#)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(reply.status(), 201);
+    let body: serde_json::Value =
+        serde_json::from_slice(&reply.bytes().await.expect("body")).expect("json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+#[test]
+fn sign_in_authjs_against_the_mock_passes_every_check_end_to_end() {
+    let runtime = crate::util::runtime();
+    let mut config = MockConfig::defaults();
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.auth = session_mock::AuthMode::Known;
+    let server = runtime.block_on(MockServer::start(config)).expect("mock");
+    let base = server.url("");
+    let expired = runtime.block_on(expired_cookie(&reqwest::Client::new(), &base));
+    let check = |password: &str| {
+        let mut command = cargo_bin_cmd!("session-conformance");
+        command
+            .env_remove("SESSION_COOKIE")
+            .env("SESSION_USER", "dev")
+            .env("SESSION_PASSWORD", password)
+            .env("SESSION_EXPIRED_COOKIE", &expired)
+            .args([
+                "check",
+                "--contract",
+                "authjs",
+                "--base-url",
+                &base,
+                "--sign-in",
+                "authjs",
+                "--cases",
+                "96",
+                "--seed",
+                "3",
+                "--strict",
+            ]);
+        command
+    };
+    let output = check("dev").assert().code(0).get_output().clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("result: CONFORMANT"), "{stdout}");
+    for name in [
+        "sign-out-ends-session",
+        "csrf-protected",
+        "fresh-credential",
+        "expired-credential",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .expect("a row");
+        let counts: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(counts[0], "ok", "{row}");
+        assert_eq!(counts[3..6], ["1", "0", "0"], "{row}");
+    }
+    assert!(
+        stdout.contains("--sign-in authjs"),
+        "the re-run signs in too: {stdout}"
+    );
+    assert!(!stdout.contains(&expired), "{stdout}");
+    // A wrong password stops the run, naming the error redirect.
+    check("not the password")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sign-in failed"))
+        .stderr(predicate::str::contains("error=CredentialsSignin"))
+        .stderr(predicate::str::contains("not the password").not());
+    runtime.block_on(server.stop());
+}

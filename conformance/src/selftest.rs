@@ -1,6 +1,6 @@
 //! The runner against the mock, in process, in configurations whose verdicts
 //! are known. If runner and mock disagree about a contract, one of them is
-//! wrong; these four claims are what `self-test` proves and what the tests
+//! wrong; these six claims are what `self-test` proves and what the tests
 //! assert:
 //!
 //! 1. the full check passes against the auth-aware mock (with a credential it
@@ -11,17 +11,26 @@
 //!    reason it is off-contract: `status-documented` for an undocumented
 //!    status, `body-schema` for a body the documented status does not allow;
 //! 4. the full check against the mock pinned to `valid` fails on
-//!    `auth-bypass` (that mock gives anyone a session: a correct finding).
+//!    `auth-bypass` (that mock gives anyone a session: a correct finding);
+//! 5. the lifecycle checks pass against the auth-aware mock: for authjs with
+//!    the runner signing in by itself (`--sign-in authjs`), every one of
+//!    them; for session-api, `expired-credential` (with a session the admin
+//!    API made expired);
+//! 6. against the mock with `--session-strategy jwt` (sign-out forgets
+//!    nothing, as Auth.js's JWT sessions do), `sign-out-ends-session`
+//!    fails, and nothing else does.
 
 use std::time::Duration;
 
+use session_mock::config::{DEFAULT_PASSWORD, DEFAULT_USER};
 use session_mock::credentials::Keyring;
-use session_mock::{AuthMode, MockConfig, MockServer};
+use session_mock::{AuthMode, MockConfig, MockServer, SessionStrategy};
 use session_schemas::{Contract, Mode, Registry};
 
-use crate::checks::{CheckId, CheckSet};
+use crate::checks::{CheckId, CheckSet, Group};
 use crate::error::CliError;
 use crate::exec::Limits;
+use crate::lifecycle::{AuthJsLogin, SignIn};
 use crate::run::{Progress, Settings, TargetRun, run_target};
 use crate::secret::Secret;
 use crate::target::{Carrier, Target};
@@ -130,7 +139,110 @@ pub async fn against_mock(
     run
 }
 
-/// Runs all four claims for every contract.
+/// Starts the auth-aware mock for `contract` with its admin API and
+/// `strategy`, and runs the full check on it with the runner signing in by
+/// itself (authjs; session-api with a token the mock issued) and an expired
+/// credential made through the admin API.
+pub async fn lifecycle_against_mock(
+    contract: &'static Contract,
+    strategy: SessionStrategy,
+    settings: &Settings,
+) -> Result<TargetRun, CliError> {
+    let (mut config, token) = mock_config(AuthMode::Known, REVOKED);
+    config.mounts.retain(|m| m.contract.name == contract.name);
+    config.admin = true;
+    config.session_strategy = strategy;
+    let server = MockServer::start(config)
+        .await
+        .map_err(|e| CliError::Target(format!("cannot start the mock: {e}")))?;
+    let base_url = format!("http://{}", server.addr());
+    let expired = expired_credential(&base_url, contract).await;
+    let carrier = Carrier::of(contract, None);
+    let bearer = carrier == Carrier::Bearer;
+    let (var, expired_var) = if bearer {
+        ("SESSION_TOKEN", "SESSION_EXPIRED_TOKEN")
+    } else {
+        ("SESSION_COOKIE", "SESSION_EXPIRED_COOKIE")
+    };
+    let sign_in = (contract.protocol == Some(session_schemas::Protocol::AuthJs)).then(|| {
+        SignIn::AuthJs(AuthJsLogin {
+            user: Secret::new(DEFAULT_USER, "SESSION_USER"),
+            password: Secret::new(DEFAULT_PASSWORD, "SESSION_PASSWORD").masked_only(),
+            user_field: "username".to_owned(),
+            base: contract.path.trim_end_matches("/session").to_owned(),
+        })
+    });
+    let target = Target {
+        name: format!("{} lifecycle ({strategy:?} sessions)", contract.name).to_lowercase(),
+        contract,
+        base_url,
+        path: contract.path.clone(),
+        carrier,
+        credential: sign_in.is_none().then(|| Secret::new(token, var)),
+        revoked: None,
+        expired: match expired {
+            Ok(value) => Some(Secret::new(value, expired_var)),
+            Err(e) => {
+                server.stop().await;
+                return Err(e);
+            }
+        },
+        sign_in,
+    };
+    let run = run_target(
+        &target,
+        settings,
+        &mut Progress::hidden(),
+        "session-conformance self-test",
+    )
+    .await;
+    server.stop().await;
+    run
+}
+
+/// A credential of a session the mock's admin API made already expired.
+async fn expired_credential(base_url: &str, contract: &Contract) -> Result<String, CliError> {
+    let failed = |why: String| CliError::Target(format!("the mock's admin API: {why}"));
+    let reply = reqwest::Client::new()
+        .post(format!("{base_url}/__mock/sessions"))
+        .body(format!(
+            r#"{{"contract": "{}", "state": "expired"}}"#,
+            contract.name
+        ))
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let bytes = reply.bytes().await.map_err(|e| failed(e.to_string()))?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| failed(e.to_string()))?;
+    body["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| failed(format!("no token in {body}")))
+}
+
+/// The lifecycle checks that passed in a run.
+pub fn lifecycle_passed(run: &TargetRun) -> Vec<CheckId> {
+    run.tallies
+        .iter()
+        .filter(|t| t.check.group() == Group::Lifecycle && t.passed > 0 && t.failed == 0)
+        .map(|t| t.check)
+        .collect()
+}
+
+/// The lifecycle checks the runner can judge against the mock for `contract`.
+pub fn lifecycle_expected(contract: &Contract) -> Vec<CheckId> {
+    if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
+        CheckId::ALL
+            .into_iter()
+            .filter(|c| c.group() == Group::Lifecycle)
+            .collect()
+    } else {
+        vec![CheckId::ExpiredCredential]
+    }
+}
+
+/// Runs all six claims for every contract.
 pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
     let all = settings(cases, seed, CheckSet::all());
     let response = settings(
@@ -183,6 +295,32 @@ pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
             run.failed_checks().contains(&CheckId::AuthBypass),
             &run,
         ));
+        let run = lifecycle_against_mock(contract, SessionStrategy::Database, &all).await?;
+        claims.push(claim(
+            format!(
+                "{}: the lifecycle checks ({}) pass against the auth-aware mock",
+                contract.name,
+                lifecycle_expected(contract)
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            run.failed_checks().is_empty()
+                && lifecycle_passed(&run) == lifecycle_expected(contract),
+            &run,
+        ));
+        if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
+            let run = lifecycle_against_mock(contract, SessionStrategy::Jwt, &all).await?;
+            claims.push(claim(
+                format!(
+                    "{}: against the mock whose sign-out forgets nothing (--session-strategy jwt), sign-out-ends-session fails alone",
+                    contract.name
+                ),
+                run.failed_checks() == [CheckId::SignOutEndsSession],
+                &run,
+            ));
+        }
     }
     Ok(claims)
 }

@@ -353,6 +353,7 @@ async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> Re
     axum::Json(json!({
         "live": live,
         "max_sessions": inner.config.max_sessions,
+        "session_strategy": inner.config.session_strategy,
         "clock": inner.clock.reading(),
         "sessions": sessions,
     }))

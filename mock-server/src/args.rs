@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::{AuthMode, DataMode};
+use crate::config::{AuthMode, DataMode, SessionStrategy};
 
 /// A mock of the session endpoints for frontend development.
 ///
@@ -179,6 +179,16 @@ pub struct MockArgs {
     /// fixture's, session-api 1h, authjs 30d).
     #[arg(long, env = "SESSION_MOCK_SESSION_LIFETIME", value_name = "DURATION")]
     pub session_lifetime: Option<String>,
+    /// What Auth.js sign-out does: `database` ends the session; `jwt`, like
+    /// Auth.js's JWT sessions, only clears the cookie, so a copy of it keeps
+    /// working until it expires. [default: database]
+    #[arg(
+        long,
+        env = "SESSION_MOCK_SESSION_STRATEGY",
+        value_enum,
+        value_name = "STRATEGY"
+    )]
+    pub session_strategy: Option<SessionStrategy>,
     /// Log level or filter (error, warn, info, debug, trace). [default: info]
     #[arg(long, env = "SESSION_MOCK_LOG", value_name = "LEVEL")]
     pub log: Option<String>,

@@ -34,6 +34,7 @@ use session_schemas::{Auth, Contract, Outcome};
 use time::OffsetDateTime;
 
 use crate::app::{AppState, Inner, MountState};
+use crate::config::SessionStrategy;
 use crate::credentials::{self, Credential};
 use crate::lifecycle::{Event, Held, random_bytes};
 use crate::render::merge_patch;
@@ -599,10 +600,13 @@ impl<'a> Exchange<'a> {
             if let Some((Held::Live(session), _)) =
                 self.inner.sessions.find(&self.contract.name, &token, now)
             {
-                self.inner
-                    .sessions
-                    .end(&session.id, SessionState::SignedOut, now);
-                ended = Some(session.id);
+                // JWT strategy: nothing is held to end; only the cookie goes.
+                if self.inner.config.session_strategy == SessionStrategy::Database {
+                    self.inner
+                        .sessions
+                        .end(&session.id, SessionState::SignedOut, now);
+                    ended = Some(session.id);
+                }
             }
         }
         let mut cookies = init.cookies;

@@ -41,6 +41,17 @@ pub enum AuthMode {
     Any,
 }
 
+/// What ending an Auth.js session does, as Auth.js's `session.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStrategy {
+    /// Sessions live in the mock's store: sign-out ends them for real.
+    Database,
+    /// Like Auth.js's JWT sessions: sign-out only clears the cookie, and a
+    /// copy of the old cookie keeps its session until it expires.
+    Jwt,
+}
+
 /// One contract served at one path.
 #[derive(Debug, Clone)]
 pub struct Mount {
@@ -162,6 +173,8 @@ pub struct MockConfig {
     pub max_sessions: usize,
     /// A new session's lifetime; by default each contract's fixture says.
     pub session_lifetime: Option<Duration>,
+    /// Whether sign-out ends a session or only clears its cookie.
+    pub session_strategy: SessionStrategy,
 }
 
 pub const DEFAULT_USER: &str = "dev";
@@ -230,6 +243,7 @@ pub struct FileConfig {
     pub state: Option<PathBuf>,
     pub max_sessions: Option<usize>,
     pub session_lifetime: Option<String>,
+    pub session_strategy: Option<SessionStrategy>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub contracts: BTreeMap<String, FileMount>,
     /// `[[user]]` tables.
@@ -526,6 +540,10 @@ impl MockConfig {
             state_file: args.state.clone().or(file.state),
             max_sessions,
             session_lifetime,
+            session_strategy: args
+                .session_strategy
+                .or(file.session_strategy)
+                .unwrap_or(SessionStrategy::Database),
             listen,
             mounts,
             data: args.data.or(file.data).unwrap_or(DataMode::Fixture),
@@ -581,6 +599,7 @@ impl MockConfig {
             state: self.state_file.clone(),
             max_sessions: Some(self.max_sessions),
             session_lifetime: self.session_lifetime.map(duration::format),
+            session_strategy: Some(self.session_strategy),
             user: self
                 .users
                 .iter()

@@ -28,5 +28,5 @@ mod server;
 pub mod store;
 
 pub use app::{AppState, MAX_HEADER_BYTES, MAX_URI_BYTES, app};
-pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, User};
+pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};
 pub use server::{MockServer, StartError, bind};

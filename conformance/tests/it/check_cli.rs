@@ -287,7 +287,7 @@ fn self_test_passes() {
         .args(["self-test", "--cases", "32"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("self-test: 14 of 14 claims hold"));
+        .stdout(predicate::str::contains("self-test: 17 of 17 claims hold"));
 }
 
 /// An unset secret in CI must not look like a pass: without a valid

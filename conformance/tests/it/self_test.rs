@@ -1,7 +1,11 @@
-//! The self-test's four claims, each a test: runner and mock agree.
+//! The self-test's six claims, each a test: runner and mock agree.
 
 use session_conformance::checks::{CheckId, CheckSet};
-use session_conformance::selftest::{self, against_mock, off_contract_check};
+use session_conformance::selftest::{
+    self, against_mock, lifecycle_against_mock, lifecycle_expected, lifecycle_passed,
+    off_contract_check,
+};
+use session_mock::SessionStrategy;
 use session_schemas::{Contract, Registry};
 
 use crate::util::{failed, runtime};
@@ -113,4 +117,58 @@ fn the_mock_pinned_to_valid_is_an_auth_bypass() {
             );
         }
     });
+}
+
+#[test]
+fn the_lifecycle_checks_pass_against_the_auth_aware_mock() {
+    let settings = selftest::settings(64, 15, CheckSet::all());
+    runtime().block_on(async {
+        for contract in contracts() {
+            let run = lifecycle_against_mock(contract, SessionStrategy::Database, &settings)
+                .await
+                .expect("run");
+            assert_eq!(
+                failed(&run),
+                Vec::<&str>::new(),
+                "{}: {:#?}",
+                contract.name,
+                run.failures
+            );
+            assert_eq!(
+                lifecycle_passed(&run),
+                lifecycle_expected(contract),
+                "{}",
+                contract.name
+            );
+        }
+    });
+}
+
+#[test]
+fn a_mock_whose_sign_out_forgets_nothing_is_caught() {
+    let settings = selftest::settings(32, 16, CheckSet::all());
+    let contract = Registry::builtin().get("authjs").expect("authjs");
+    let run = runtime()
+        .block_on(lifecycle_against_mock(
+            contract,
+            SessionStrategy::Jwt,
+            &settings,
+        ))
+        .expect("run");
+    assert_eq!(
+        failed(&run),
+        ["sign-out-ends-session"],
+        "{:#?}",
+        run.failures
+    );
+    assert!(run.conformant(), "a warning unless --strict");
+    let failure = &run.failures[0];
+    assert!(
+        failure
+            .finding
+            .message
+            .contains("still gets a session after sign-out"),
+        "{}",
+        failure.finding.message
+    );
 }

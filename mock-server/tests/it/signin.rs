@@ -363,6 +363,36 @@ async fn a_whole_session_signs_in_reads_updates_signs_out_and_stays_ended() {
     );
 }
 
+/// `--session-strategy jwt`: sign-out clears the cookie, as Auth.js's JWT
+/// sessions do, and a copy of the old cookie still gets its session.
+#[tokio::test]
+async fn with_the_jwt_strategy_sign_out_only_clears_the_cookie() {
+    let mut config = config(&["--auth", "--session-strategy", "jwt"]);
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    let (_server, http) = serve_config(config).await;
+    let mut browser = Browser::new(http);
+    assert_eq!(browser.sign_in("dev", "dev").await.status, 200);
+    let old_cookie = browser.jar["authjs.session-token"].clone();
+    let signed_out = browser.sign_out().await;
+    assert_eq!(
+        signed_out.set_cookie("authjs.session-token").as_deref(),
+        Some("authjs.session-token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax")
+    );
+    assert_eq!(browser.get("/api/auth/session").await.body, json!({}));
+    let replayed = browser
+        .http
+        .get(
+            "/api/auth/session",
+            &[("cookie", &format!("authjs.session-token={old_cookie}"))],
+        )
+        .await;
+    assert_eq!(replayed.status, 200);
+    assert_eq!(replayed.body["user"]["username"], "dev", "still a session");
+    let sessions = browser.http.get("/__mock/sessions", &[]).await;
+    assert_eq!(sessions.body["session_strategy"], "jwt");
+    assert_eq!(sessions.body["live"], 1);
+}
+
 #[tokio::test]
 async fn wrong_passwords_and_missing_csrf_tokens_are_refused_as_auth_js_refuses_them() {
     let (_server, mut browser) = mock().await;

@@ -151,6 +151,10 @@ pub struct TargetArgs {
     /// $SESSION_CREDENTIAL (never on its command line).
     #[arg(long, value_name = "CMD", requires = "sign_in_cmd")]
     pub sign_out_cmd: Option<String>,
+    /// PEM certificate(s) of a private CA to trust for https targets,
+    /// beside the platform's roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Sign-in protocols the runner speaks.

@@ -97,8 +97,11 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(limits: Limits) -> Result<Self, CliError> {
-        let client = reqwest::Client::builder()
+    /// The client for a run; `ca_pem`, extra roots (a private CA) trusted
+    /// beside the platform's.
+    pub fn new(limits: Limits, ca_pem: Option<&[u8]>) -> Result<Self, CliError> {
+        let builder = tls(client_builder(), ca_pem)?;
+        let client = builder
             .timeout(limits.timeout)
             .connect_timeout(limits.timeout)
             // A redirect is reported, never followed: following one could
@@ -205,6 +208,46 @@ impl Executor {
             return Failure::Refused(error_chain(error));
         }
         Failure::Connection(error_chain(error))
+    }
+}
+
+/// A reqwest client builder, safe to build in any build of the workspace:
+/// with the `https` feature, reqwest's rustls needs a process-wide crypto
+/// provider (ring here), installed before the first client is built.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    #[cfg(feature = "https")]
+    {
+        // Once per process; a later call finds it installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::builder()
+}
+
+/// HTTPS with rustls (ring) and the platform's roots, plus `ca_pem`'s.
+#[cfg(feature = "https")]
+fn tls(
+    builder: reqwest::ClientBuilder,
+    ca_pem: Option<&[u8]>,
+) -> Result<reqwest::ClientBuilder, CliError> {
+    let Some(pem) = ca_pem else {
+        return Ok(builder);
+    };
+    let certificates = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| CliError::Usage(format!("--ca-cert: not PEM certificates: {e}")))?;
+    Ok(builder.tls_certs_merge(certificates))
+}
+
+#[cfg(not(feature = "https"))]
+fn tls(
+    builder: reqwest::ClientBuilder,
+    ca_pem: Option<&[u8]>,
+) -> Result<reqwest::ClientBuilder, CliError> {
+    match ca_pem {
+        None => Ok(builder),
+        Some(_) => Err(CliError::Usage(
+            "--ca-cert: this build has no HTTPS support (built without the `https` feature)"
+                .to_owned(),
+        )),
     }
 }
 

@@ -246,7 +246,7 @@ pub async fn run_target(
     progress: &mut Progress,
     rerun: &str,
 ) -> Result<TargetRun, CliError> {
-    let executor = Arc::new(Executor::new(settings.limits)?);
+    let executor = Arc::new(Executor::new(settings.limits, target.ca_pem.as_deref())?);
     let mut notes = Vec::new();
     // Signed in by itself: the run's valid credential is a fresh one.
     let (signed_in, issued) = match &target.sign_in {
@@ -569,8 +569,13 @@ async fn preflight(
     let reply = match observation.result {
         Ok(reply) => reply,
         Err(Failure::Refused(message)) => {
+            let hint = if message.contains("certificate") {
+                "; if the server's certificate comes from a private CA, give that CA's certificate with --ca-cert FILE"
+            } else {
+                "; is the server running, and is --base-url right?"
+            };
             return Err(CliError::Target(format!(
-                "cannot reach {} ({}): {message}; is the server running, and is --base-url right?",
+                "cannot reach {} ({}): {message}{hint}",
                 target.url(),
                 target.name
             )));

@@ -127,6 +127,7 @@ pub async fn against_mock(
         )),
         expired: None,
         sign_in: None,
+        ca_pem: None,
     };
     let run = run_target(
         &target,
@@ -188,6 +189,7 @@ pub async fn lifecycle_against_mock(
             }
         },
         sign_in,
+        ca_pem: None,
     };
     let run = run_target(
         &target,
@@ -203,7 +205,10 @@ pub async fn lifecycle_against_mock(
 /// A credential of a session the mock's admin API made already expired.
 async fn expired_credential(base_url: &str, contract: &Contract) -> Result<String, CliError> {
     let failed = |why: String| CliError::Target(format!("the mock's admin API: {why}"));
-    let reply = reqwest::Client::new()
+    let client = crate::exec::client_builder()
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let reply = client
         .post(format!("{base_url}/__mock/sessions"))
         .body(format!(
             r#"{{"contract": "{}", "state": "expired"}}"#,

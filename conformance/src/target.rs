@@ -47,6 +47,8 @@ pub struct Target {
     pub expired: Option<Secret>,
     /// How the runner signs in by itself, if it does.
     pub sign_in: Option<SignIn>,
+    /// PEM certificates of a private CA, trusted beside the platform's roots.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl Target {
@@ -95,8 +97,8 @@ pub fn base_url(text: &str, key: &str) -> Result<String, CliError> {
         "https" if cfg!(feature = "https") => {}
         "https" => {
             return Err(invalid(
-                "this build has no HTTPS support; rebuild with `--features https`, \
-                 or point it at the backend's plain HTTP port",
+                "this build has no HTTPS support (built with --no-default-features); \
+                 rebuild with the default features, or point it at the backend's plain HTTP port",
             ));
         }
         other => return Err(invalid(&format!("scheme `{other}` is not http or https"))),

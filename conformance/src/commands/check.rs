@@ -172,6 +172,66 @@ pub fn targets(
     command: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Vec<Target>, String), CliError> {
+    let (mut targets, mut again) = named_targets(args, command, env)?;
+    if let Some(path) = &args.ca_cert {
+        let pem = ca_pem(path, "--ca-cert")?;
+        for target in targets.iter_mut().filter(|t| t.ca_pem.is_none()) {
+            target.ca_pem = Some(pem.clone());
+        }
+        again.push_str(&format!(
+            " --ca-cert {}",
+            shell_word(&path.display().to_string())
+        ));
+    }
+    Ok((targets, again))
+}
+
+/// PEM certificates from `path`, checked now rather than at the first request.
+fn ca_pem(path: &Path, key: &str) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    const MAX_PEM: u64 = 1024 * 1024;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM + 1).read_to_end(&mut pem))
+        .map_err(|source| CliError::Read {
+            what: format!("{key} {}", path.display()),
+            source,
+        })?;
+    if pem.len() as u64 > MAX_PEM {
+        return Err(CliError::TooLarge {
+            what: format!("{key} {}", path.display()),
+            limit: MAX_PEM,
+        });
+    }
+    #[cfg(feature = "https")]
+    {
+        let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            CliError::Usage(format!(
+                "{key} {}: not PEM certificates: {e}",
+                path.display()
+            ))
+        })?;
+        if found.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{key} {}: no certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                path.display()
+            )));
+        }
+    }
+    #[cfg(not(feature = "https"))]
+    return Err(CliError::Usage(format!(
+        "{key}: this build has no HTTPS support (built without the `https` feature)"
+    )));
+    #[cfg(feature = "https")]
+    Ok(pem)
+}
+
+/// The targets the flags or the targets file name, without the TLS roots.
+fn named_targets(
+    args: &TargetArgs,
+    command: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<Target>, String), CliError> {
     Ok(match &args.config {
         Some(path) => (
             targets_from_file(path, env)?,
@@ -477,6 +537,7 @@ fn build_target(
         revoked: revoked.map(|(_, s)| s),
         expired: expired.map(|(_, s)| s),
         sign_in,
+        ca_pem: None,
     })
 }
 
@@ -572,6 +633,8 @@ struct TargetEntry {
     user_field: Option<String>,
     sign_in_cmd: Option<String>,
     sign_out_cmd: Option<String>,
+    /// A private CA's PEM, relative to the file.
+    ca_cert: Option<PathBuf>,
 }
 
 fn pair(given: &Option<(String, String)>) -> Option<(&str, &str)> {
@@ -671,6 +734,11 @@ fn targets_from_file(
             "base-url",
         )
         .map_err(|e| context(e.to_string()))?;
+        let mut target = target;
+        if let Some(ca) = &entry.ca_cert {
+            let ca = path.parent().unwrap_or(Path::new(".")).join(ca);
+            target.ca_pem = Some(ca_pem(&ca, "ca-cert").map_err(|e| context(e.to_string()))?);
+        }
         targets.push(target);
     }
     Ok(targets)

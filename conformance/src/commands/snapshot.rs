@@ -148,7 +148,7 @@ pub async fn snapshot_target(
     args: &SnapshotArgs,
     limits: Limits,
 ) -> Result<Vec<ClassResult>, CliError> {
-    let executor = Executor::new(limits)?;
+    let executor = Executor::new(limits, target.ca_pem.as_deref())?;
     // Signed in by itself: the valid class uses a fresh credential.
     let signed_in = match &target.sign_in {
         Some(how) => {

@@ -120,7 +120,9 @@ fn check_passes_with_credentials_the_mock_issued_through_its_lifecycle() {
         };
         let server = runtime.block_on(MockServer::start(config)).expect("mock");
         let base = server.url("");
-        let client = reqwest::Client::new();
+        let client = session_conformance::exec::client_builder()
+            .build()
+            .expect("client");
         let (cookie, gone_cookie, token, gone_token) = runtime.block_on(async {
             let cookie = sign_in(&client, &base).await;
             let gone = sign_in(&client, &base).await;
@@ -186,7 +188,12 @@ fn sign_in_authjs_against_the_mock_passes_every_check_end_to_end() {
     config.auth = session_mock::AuthMode::Known;
     let server = runtime.block_on(MockServer::start(config)).expect("mock");
     let base = server.url("");
-    let expired = runtime.block_on(expired_cookie(&reqwest::Client::new(), &base));
+    let expired = runtime.block_on(expired_cookie(
+        &session_conformance::exec::client_builder()
+            .build()
+            .expect("client"),
+        &base,
+    ));
     let check = |password: &str| {
         let mut command = cargo_bin_cmd!("session-conformance");
         command

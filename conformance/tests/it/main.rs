@@ -15,5 +15,6 @@ mod secrets;
 mod self_test;
 mod sign_in;
 mod snapshot;
+mod tls;
 mod util;
 mod validate_cli;

@@ -52,6 +52,7 @@ pub(crate) fn target(api: Api, base_url: &str) -> Target {
         )),
         expired: None,
         sign_in: None,
+        ca_pem: None,
     }
 }
 

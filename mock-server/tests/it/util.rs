@@ -100,6 +100,8 @@ pub(crate) struct Http {
 
 impl Http {
     pub(crate) fn new(base: String) -> Self {
+        // reqwest may have rustls without a provider (a workspace build).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

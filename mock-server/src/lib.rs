@@ -18,7 +18,8 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod credentials;
-pub mod duration;
+/// Durations for flags and files: shared with the runner, from `session-schemas`.
+pub use session_schemas::duration;
 pub mod journal;
 pub mod lifecycle;
 mod memo;

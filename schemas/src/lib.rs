@@ -14,6 +14,7 @@
 //! schema, for realistic, schema-valid bodies).
 
 mod contract;
+pub mod duration;
 mod error;
 mod generate;
 mod invariants;

@@ -272,7 +272,7 @@ fn named_targets(
 
 /// A duration flag's value, e.g. `250ms`, `5s`.
 fn duration(flag: &str, text: &str) -> Result<std::time::Duration, CliError> {
-    session_mock::duration::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
+    session_schemas::duration::parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
 }
 
 /// `--timeout`: a duration above zero.

@@ -1,4 +1,6 @@
 //! Human durations for flags and config files: `250ms`, `2s`, `1m`, `0`.
+//! One parser for both binaries (the mock's `--latency`, the runner's
+//! `--timeout`), so the same text means the same time everywhere.
 
 use std::time::Duration;
 

@@ -1010,19 +1010,6 @@ fn body_leak(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
     }
 }
 
-/// An answer to a replayed credential, in words.
-fn replay_words(replay: &Replay) -> String {
-    format!(
-        "{}{}",
-        replay.status,
-        if replay.session {
-            " with a session"
-        } else {
-            " without a session"
-        }
-    )
-}
-
 fn steps_details(journey: &Journey, part: &str) -> Vec<String> {
     journey
         .steps
@@ -1057,7 +1044,7 @@ fn sign_out_ends_session(judge: &Judge<'_>, journey: &Journey) -> Verdict {
         } else {
             format!(
                 "after sign-out the old credential got {}, neither the revoked nor the unauthenticated outcome",
-                replay_words(replay)
+                replay
             )
         };
         Finding::new(message).with_details(details)
@@ -1141,7 +1128,7 @@ fn expired_credential(judge: &Judge<'_>, journey: &Journey) -> Verdict {
             } else {
                 format!(
                     "an expired credential got {}; should get {expired} without a session (`{}`: no session)",
-                    replay_words(replay),
+                    replay,
                     wanted.name
                 )
             })

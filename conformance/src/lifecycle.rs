@@ -87,6 +87,21 @@ pub struct Replay {
     pub session: bool,
 }
 
+impl std::fmt::Display for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.status,
+            if self.session {
+                "with a session"
+            } else {
+                "without a session"
+            }
+        )
+    }
+}
+
 /// What the CSRF probes saw.
 #[derive(Debug, Clone)]
 pub struct CsrfProbe {
@@ -649,14 +664,13 @@ impl Session<'_> {
             steps,
             format!(
                 "GET {} with the new credential: {}",
-                self.target.path,
-                replay_words(&before)
+                self.target.path, before
             ),
         );
         if !before.session {
             return Err(format!(
                 "a credential fresh from sign-in got {} before sign-out; nothing to end",
-                replay_words(&before)
+                before
             ));
         }
         self.sign_out(how, &issued, true)
@@ -670,8 +684,7 @@ impl Session<'_> {
             steps,
             format!(
                 "GET {} with the signed-out credential: {}",
-                self.target.path,
-                replay_words(&after)
+                self.target.path, after
             ),
         );
         Ok(after)
@@ -705,8 +718,7 @@ impl Session<'_> {
                     steps,
                     format!(
                         "GET {} with the cookie it set: {}",
-                        self.target.path,
-                        replay_words(&replay)
+                        self.target.path, replay
                     ),
                 );
                 Some(replay)
@@ -738,8 +750,7 @@ impl Session<'_> {
             steps,
             format!(
                 "GET {} with the credential: {}",
-                self.target.path,
-                replay_words(&after_sign_out)
+                self.target.path, after_sign_out
             ),
         );
         let _ = self.sign_out(how, &issued, true).await;
@@ -754,21 +765,9 @@ impl Session<'_> {
     }
 }
 
-fn replay_words(replay: &Replay) -> String {
-    format!(
-        "{} {}",
-        replay.status,
-        if replay.session {
-            "with a session"
-        } else {
-            "without a session"
-        }
-    )
-}
-
 fn replay_text(replay: &Result<Replay, String>) -> String {
     match replay {
-        Ok(replay) => replay_words(replay),
+        Ok(replay) => replay.to_string(),
         Err(e) => e.clone(),
     }
 }

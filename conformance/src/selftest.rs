@@ -129,15 +129,7 @@ pub async fn against_mock(
         sign_in: None,
         ca_pem: None,
     };
-    let run = run_target(
-        &target,
-        settings,
-        &mut Progress::hidden(),
-        "session-conformance self-test",
-    )
-    .await;
-    server.stop().await;
-    run
+    run_then_stop(server, &target, settings).await
 }
 
 /// Starts the auth-aware mock for `contract` with its admin API and
@@ -191,15 +183,7 @@ pub async fn lifecycle_against_mock(
         sign_in,
         ca_pem: None,
     };
-    let run = run_target(
-        &target,
-        settings,
-        &mut Progress::hidden(),
-        "session-conformance self-test",
-    )
-    .await;
-    server.stop().await;
-    run
+    run_then_stop(server, &target, settings).await
 }
 
 /// A credential of a session the mock's admin API made already expired.
@@ -245,6 +229,23 @@ pub fn lifecycle_expected(contract: &Contract) -> Vec<CheckId> {
     } else {
         vec![CheckId::ExpiredCredential]
     }
+}
+
+/// Runs the runner on `target`, then stops the mock serving it.
+async fn run_then_stop(
+    server: MockServer,
+    target: &Target,
+    settings: &Settings,
+) -> Result<TargetRun, CliError> {
+    let run = run_target(
+        target,
+        settings,
+        &mut Progress::hidden(),
+        "session-conformance self-test",
+    )
+    .await;
+    server.stop().await;
+    run
 }
 
 /// Runs all six claims for every contract.

@@ -207,29 +207,34 @@ impl Backend {
                 "user": {"name": "Ada Lovelace", "email": "ada.lovelace@example.com"},
                 "expires": expires,
             }),
-            Api::Authjs => json!({
-                "session_id": session_id,
-                "login_method": "credentials",
-                "expires": expires,
-                "user": {
-                    "id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
-                    "email": "ada.lovelace@example.com",
-                    "name": "Ada Lovelace",
-                    "username": "ada.lovelace",
-                    "tenant": "4b1e2c3d-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
-                    "user_type": "internal",
-                    "plan": "pro",
-                    "addons": [],
-                    "trial_end": null,
-                    "subscription_status": "active",
-                    "solo_pro_trial_end": null,
-                    "premium_trial_end": null,
-                    "premium_trial_effective_date": null,
-                    "product_code": "psa"
-                }
-            }),
+            Api::Authjs => authjs_session(&session_id, &expires),
         }
     }
+}
+
+/// A valid authjs session body, as the test backends serve it.
+pub(crate) fn authjs_session(session_id: &str, expires: &str) -> Value {
+    json!({
+        "session_id": session_id,
+        "login_method": "credentials",
+        "expires": expires,
+        "user": {
+            "id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
+            "email": "ada.lovelace@example.com",
+            "name": "Ada Lovelace",
+            "username": "ada.lovelace",
+            "tenant": "4b1e2c3d-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+            "user_type": "internal",
+            "plan": "pro",
+            "addons": [],
+            "trial_end": null,
+            "subscription_status": "active",
+            "solo_pro_trial_end": null,
+            "premium_trial_end": null,
+            "premium_trial_effective_date": null,
+            "product_code": "psa"
+        }
+    })
 }
 
 fn json_response(status: u16, body: &Value) -> ResponseTemplate {

@@ -223,27 +223,7 @@ impl Life {
                 "last_activity_at": at(time::Duration::minutes(-5)),
                 "state": "active",
             }),
-            Api::Authjs => json!({
-                "session_id": id,
-                "login_method": "credentials",
-                "expires": at(time::Duration::days(30)),
-                "user": {
-                    "id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
-                    "email": "ada.lovelace@example.com",
-                    "name": "Ada Lovelace",
-                    "username": "ada.lovelace",
-                    "tenant": "4b1e2c3d-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
-                    "user_type": "internal",
-                    "plan": "pro",
-                    "addons": [],
-                    "trial_end": null,
-                    "subscription_status": "active",
-                    "solo_pro_trial_end": null,
-                    "premium_trial_end": null,
-                    "premium_trial_effective_date": null,
-                    "product_code": "psa"
-                }
-            }),
+            Api::Authjs => crate::backend::authjs_session(&id, &at(time::Duration::days(30))),
         }
     }
 
@@ -275,6 +255,15 @@ impl Life {
             response = response.append_header("set-cookie", cookie.as_str());
         }
         response
+    }
+
+    /// Auth.js's answer to an action without a verified CSRF token: nothing changes.
+    fn missing_csrf(request: &Request, origin: &str) -> ResponseTemplate {
+        Self::redirect(
+            request,
+            &format!("{origin}/api/auth/signin?error=MissingCSRF"),
+            &[],
+        )
     }
 
     fn origin(request: &Request) -> String {
@@ -324,11 +313,7 @@ impl Life {
         let origin = Self::origin(request);
         let pairs = form(request);
         if !self.csrf_verified(request, &pairs) {
-            return Self::redirect(
-                request,
-                &format!("{origin}/api/auth/signin?error=MissingCSRF"),
-                &[],
-            );
+            return Self::missing_csrf(request, &origin);
         }
         if field(&pairs, "username") != Some(USER) || field(&pairs, "password") != Some(PASSWORD) {
             return Self::redirect(
@@ -357,11 +342,7 @@ impl Life {
         let origin = Self::origin(request);
         let pairs = form(request);
         if !self.csrf_verified(request, &pairs) {
-            return Self::redirect(
-                request,
-                &format!("{origin}/api/auth/signin?error=MissingCSRF"),
-                &[],
-            );
+            return Self::missing_csrf(request, &origin);
         }
         self.end(request);
         let cleared: Vec<String> = cookies(request)

@@ -430,7 +430,7 @@ pub async fn run_target(
                         status: None,
                         finding,
                         body: None,
-                        curl: format!("{rerun} --checks {check}"),
+                        curl: only_check(rerun, check),
                         shrunk: None,
                     });
                 }
@@ -449,6 +449,22 @@ pub async fn run_target(
         failures,
         notes,
     })
+}
+
+/// The re-run command limited to one check (any `--checks` it had replaced).
+fn only_check(rerun: &str, check: CheckId) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for word in rerun.split(' ') {
+        if skip {
+            skip = false;
+        } else if word == "--checks" {
+            skip = true;
+        } else {
+            words.push(word);
+        }
+    }
+    format!("{} --checks {check}", words.join(" "))
 }
 
 /// Failures grouped by check and key, each with the lowest-numbered case
@@ -719,4 +735,27 @@ async fn shrink(
         best.requests = requests;
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifecycle_reproduction_runs_that_check_alone() {
+        assert_eq!(
+            only_check(
+                "session-conformance check -c authjs --checks lifecycle --strict",
+                CheckId::CsrfProtected
+            ),
+            "session-conformance check -c authjs --strict --checks csrf-protected"
+        );
+        assert_eq!(
+            only_check(
+                "session-conformance check -c authjs",
+                CheckId::FreshCredential
+            ),
+            "session-conformance check -c authjs --checks fresh-credential"
+        );
+    }
 }

@@ -142,6 +142,7 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
     )?;
     for tally in &run.tallies {
         let (mark, style) = match (tally.failed, tally.severity) {
+            (0, _) if tally.passed == 0 => ("-", p.dim),
             (0, _) => ("ok", p.pass),
             (_, Severity::Error) => ("FAIL", p.fail),
             (_, Severity::Warning) => ("warn", p.warn),

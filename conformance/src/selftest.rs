@@ -10,7 +10,8 @@
 //! 3. pinned to each off-contract scenario, the `response` checks fail on the
 //!    reason it is off-contract: `status-documented` for an undocumented
 //!    status, `body-schema` for a body the documented status does not allow;
-//! 4. the full check against the mock pinned to `valid` fails on
+//! 4. the full check against the mock pinned to its signed-in scenario
+//!    (`valid` in both built-ins) fails on
 //!    `auth-bypass` (that mock gives anyone a session: a correct finding);
 //! 5. the lifecycle checks pass against the auth-aware mock: for authjs with
 //!    the runner signing in by itself (`--sign-in authjs`), every one of
@@ -292,10 +293,14 @@ pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
                 ));
             }
         }
-        let run = against_mock(contract, Some("valid"), &all).await?;
+        // The signed-in scenario, whatever the manifest names it.
+        let signed_in = &contract
+            .outcome(session_schemas::Outcome::Authenticated)
+            .name;
+        let run = against_mock(contract, Some(signed_in), &all).await?;
         claims.push(claim(
             format!(
-                "{}: the full check against the mock pinned to `valid` finds the auth bypass",
+                "{}: the full check against the mock pinned to `{signed_in}` finds the auth bypass",
                 contract.name
             ),
             run.failed_checks().contains(&CheckId::AuthBypass),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use session_schemas::{Contract, Registry};
+use session_schemas::{Contract, Outcome, Registry};
 use thiserror::Error;
 
 use crate::args::MockArgs;
@@ -175,6 +175,8 @@ pub struct MockConfig {
     pub session_lifetime: Option<Duration>,
     /// Whether sign-out ends a session or only clears its cookie.
     pub session_strategy: SessionStrategy,
+    /// What the start should tell the user about how flags were applied.
+    pub notes: Vec<String>,
 }
 
 pub const DEFAULT_USER: &str = "dev";
@@ -343,6 +345,8 @@ impl MockConfig {
                 .map_err(|e| invalid(&format!("contracts.{name}"), name, e.to_string()))?;
         }
         let mut mounts = Vec::new();
+        let (mut bare_applied, mut bare_skipped): (Vec<String>, Vec<String>) =
+            (Vec::new(), Vec::new());
         for contract in registry.contracts() {
             let from_file = file
                 .contracts
@@ -361,6 +365,7 @@ impl MockConfig {
                 continue;
             }
             let path = per_contract(&args.path, &contract.name, "path", false)?
+                .map(|(path, _)| path)
                 .or(from_file.path)
                 .unwrap_or_else(|| contract.path.clone());
             if !path.starts_with('/')
@@ -373,13 +378,31 @@ impl MockConfig {
                     "must start with `/`, not under /__mock, and hold no `?`, `#` or space",
                 ));
             }
-            let scenario_name = per_contract(&args.scenario, &contract.name, "scenario", true)?
-                .or(from_file.scenario)
-                .unwrap_or_else(|| "valid".to_owned());
+            // The default is the manifest's authenticated outcome, whatever
+            // its name. A bare `--scenario NAME` applies to the contracts
+            // that have NAME; the others keep theirs, and the start says so.
+            let configured = from_file
+                .scenario
+                .clone()
+                .unwrap_or_else(|| contract.outcome(Outcome::Authenticated).name.clone());
+            let mut scenario_name = configured.clone();
+            match per_contract(&args.scenario, &contract.name, "scenario", true)? {
+                Some((name, true)) if contract.scenario(&name).is_err() => {
+                    bare_skipped.push(contract.name.clone());
+                }
+                Some((name, bare)) => {
+                    if bare {
+                        bare_applied.push(contract.name.clone());
+                    }
+                    scenario_name = name;
+                }
+                None => {}
+            }
             let scenario = contract
                 .scenario(&scenario_name)
                 .map_err(|e| invalid(&key("scenario"), &scenario_name, e.to_string()))?;
             let overrides = match per_contract(&args.overrides, &contract.name, "override", false)?
+                .map(|(text, _)| text)
             {
                 Some(text) => Some(parse_override(&key("override"), &text)?),
                 None => from_file
@@ -414,6 +437,46 @@ impl MockConfig {
                 "contracts",
                 "(none)",
                 "every contract is left out; nothing to serve",
+            ));
+        }
+        let mut notes = Vec::new();
+        if !bare_skipped.is_empty() {
+            let name = args
+                .scenario
+                .iter()
+                .rev()
+                .find(|v| !v.contains('='))
+                .cloned()
+                .unwrap_or_default();
+            if bare_applied.is_empty() {
+                // No contract has it: a typo, most likely.
+                let known: Vec<String> = mounts
+                    .iter()
+                    .flat_map(|m| m.contract.scenarios.iter())
+                    .flat_map(|s| std::iter::once(&s.name).chain(&s.aliases).cloned())
+                    .collect();
+                let hint = session_schemas::suggest(&name, known.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let mut labels: Vec<String> = Vec::new();
+                for label in mounts.iter().flat_map(|m| m.contract.scenario_names()) {
+                    if !labels.contains(&label) {
+                        labels.push(label);
+                    }
+                }
+                return Err(invalid(
+                    "scenario",
+                    &name,
+                    format!(
+                        "no contract served has this scenario{hint}; scenarios: {}",
+                        labels.join(", ")
+                    ),
+                ));
+            }
+            notes.push(format!(
+                "--scenario {name} applies to {}; {} has no `{name}` scenario and keeps its default",
+                bare_applied.join(", "),
+                bare_skipped.join(", ")
             ));
         }
         let mut paths: Vec<&str> = mounts.iter().map(|m| m.path.as_str()).collect();
@@ -540,6 +603,7 @@ impl MockConfig {
             state_file: args.state.clone().or(file.state),
             max_sessions,
             session_lifetime,
+            notes,
             session_strategy: args
                 .session_strategy
                 .or(file.session_strategy)
@@ -657,12 +721,14 @@ fn parse_duration(key: &str, text: Option<String>) -> Result<Duration, ConfigErr
 /// The value for `contract` among repeated `CONTRACT=VALUE` flags. Where
 /// `bare` is allowed, a value without `CONTRACT=` applies to every contract,
 /// and a contract-specific one wins over it whatever the order.
+/// The value of a per-contract flag for `contract`: `CONTRACT=VALUE` for it,
+/// else a bare `VALUE` when `bare` allows one; `true` when it was bare.
 fn per_contract(
     values: &[String],
     contract: &str,
     flag: &str,
     bare: bool,
-) -> Result<Option<String>, ConfigError> {
+) -> Result<Option<(String, bool)>, ConfigError> {
     let registry = Registry::builtin();
     let (mut specific, mut general) = (None, None);
     for value in values {
@@ -694,7 +760,7 @@ fn per_contract(
             }
         }
     }
-    Ok(specific.or(general))
+    Ok(specific.map(|s| (s, false)).or(general.map(|g| (g, true))))
 }
 
 /// `--override` takes inline JSON or `@file.json`.

@@ -97,6 +97,9 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             mount.scenario
         );
     }
+    for note in &config.notes {
+        say!(out, "  note: {note}");
+    }
     let first = &config.mounts[0];
     say!(out, "Switch scenarios:");
     say!(

@@ -32,7 +32,13 @@ fn bad_flags_exit_2_naming_key_value_and_what_is_accepted() {
     insta::assert_snapshot!(fails(&["--latency", "200"]), @r#"error: latency = "200": `200` needs a unit: ms, s, m or h (e.g. 200ms)"#);
     insta::assert_snapshot!(fails(&["--fail-rate", "1.5"]), @r#"error: fail-rate = "1.5": must be between 0 and 1 (0.1 fails one request in ten)"#);
     assert!(fails(&["--scenario", "unauthorised"]).contains("did you mean `unauthorized`?"));
-    insta::assert_snapshot!(fails(&["--scenario", "teapot"]), @r#"error: contracts.authjs.scenario = "teapot": contract authjs has no scenario `teapot`; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
+    // A bare scenario no contract has is a typo; one some have applies to those.
+    assert!(
+        fails(&["--scenario", "40"])
+            .contains("no contract served has this scenario; did you mean `401`?")
+    );
+    insta::assert_snapshot!(fails(&["--scenario", "teapot"]), @r#"error: scenario = "teapot": no contract served has this scenario; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
+    insta::assert_snapshot!(fails(&["--scenario", "authjs=teapot"]), @r#"error: contracts.authjs.scenario = "teapot": contract authjs has no scenario `teapot`; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
     insta::assert_snapshot!(fails(&["--path", "sessions=/x"]), @r#"error: path = "sessions=/x": unknown contract `sessions`; known contracts: authjs, session-api"#);
     insta::assert_snapshot!(fails(&["--listen", "localhost"]), @r#"error: listen = "localhost": not an address such as 127.0.0.1:4010 or [::1]:4010"#);
     insta::assert_snapshot!(fails(&["--cors-origin", "*.example.com"]), @r#"error: cors-origin = "*.example.com": an origin looks like http://localhost:3000, http://localhost:* or *"#);

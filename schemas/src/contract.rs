@@ -247,6 +247,47 @@ pub struct Contract {
     document: Value,
 }
 
+/// The JSON Schema every `x-contract` manifest must follow
+/// (`src/manifest.schema.json`, documented in docs/contract-format.md).
+pub const MANIFEST_SCHEMA: &str = include_str!("manifest.schema.json");
+
+/// Applies the manifest schema first, so a mistake is reported with its JSON
+/// path and the rule it breaks (at most five, the deepest first).
+fn check_manifest_shape(file: &str, raw: &Value) -> Result<(), ContractError> {
+    static VALIDATOR: std::sync::OnceLock<Option<jsonschema::Validator>> =
+        std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        serde_json::from_str::<Value>(MANIFEST_SCHEMA)
+            .ok()
+            .and_then(|schema| jsonschema::draft202012::new(&schema).ok())
+    });
+    let Some(validator) = validator else {
+        return Err(ContractError::manifest(
+            file,
+            "the manifest schema shipped with this build does not compile",
+        ));
+    };
+    let mut errors: Vec<(String, String)> = validator
+        .iter_errors(raw)
+        .map(|e| {
+            (
+                format!("x-contract{}", e.instance_path().as_str()),
+                format!("{e} ({})", e.kind().keyword()),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches('/').count()));
+    let shown: Vec<String> = errors
+        .iter()
+        .take(5)
+        .map(|(path, message)| format!("{path}: {message}"))
+        .collect();
+    Err(ContractError::manifest(file, shown.join("; ")))
+}
+
 impl Contract {
     pub(crate) fn load(
         file: &str,
@@ -269,6 +310,7 @@ impl Contract {
             .get("x-contract")
             .cloned()
             .ok_or_else(|| ContractError::manifest(file, "no `x-contract` manifest"))?;
+        check_manifest_shape(file, &raw)?;
         let manifest: Manifest = serde_json::from_value(raw)
             .map_err(|e| ContractError::manifest(file, format!("x-contract: {e}")))?;
         let expected_name = file.trim_end_matches(".schema.json");

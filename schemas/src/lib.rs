@@ -25,8 +25,8 @@ mod time_fmt;
 mod validate;
 
 pub use contract::{
-    Answer, Auth, Contract, Example, Expiry, HeaderRule, Outcome, Protocol, ResponseSpec, Scenario,
-    SessionFields,
+    Answer, Auth, Contract, Example, Expiry, HeaderRule, MANIFEST_SCHEMA, Outcome, Protocol,
+    ResponseSpec, Scenario, SessionFields,
 };
 pub use error::{ContractError, suggest};
 pub use generate::{BodyGenerator, is_uuid, uuid_v4};

@@ -546,6 +546,27 @@ impl Contract {
             })
     }
 
+    /// Fields the schema accepts that the source document does not mention
+    /// (`x-undocumented: true`), as `(status, path)`: what the real system
+    /// was seen to send beyond its document. Paths are JSON pointers, with
+    /// `[]` for an array's items.
+    pub fn undocumented_fields(&self) -> Vec<(u16, String)> {
+        let mut found = Vec::new();
+        for response in &self.responses {
+            let mut paths = Vec::new();
+            if let Some(schema) = self
+                .document
+                .pointer(response.schema_pointer.trim_start_matches('#'))
+            {
+                undocumented(&self.document, schema, String::new(), 0, &mut paths);
+            }
+            paths.sort();
+            paths.dedup();
+            found.extend(paths.into_iter().map(|p| (response.status, p)));
+        }
+        found
+    }
+
     pub fn documented_statuses(&self) -> Vec<u16> {
         self.responses.iter().map(|r| r.status).collect()
     }
@@ -960,4 +981,44 @@ fn standalone_schema(document: &Value, pointer: &str) -> Value {
         }
     }
     schema
+}
+
+/// Walks `schema` (following local `$ref`s, `anyOf` / `oneOf` / `allOf`
+/// branches, `properties` and `items`) for properties marked
+/// `x-undocumented`.
+fn undocumented(document: &Value, schema: &Value, at: String, depth: usize, out: &mut Vec<String>) {
+    if depth > 32 {
+        return; // a recursive schema: deep enough
+    }
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    if let Some(target) = map
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| document.pointer(p))
+    {
+        undocumented(document, target, at.clone(), depth + 1, out);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for branch in map.get(key).and_then(Value::as_array).into_iter().flatten() {
+            undocumented(document, branch, at.clone(), depth + 1, out);
+        }
+    }
+    if let Some(items) = map.get("items") {
+        undocumented(document, items, format!("{at}/[]"), depth + 1, out);
+    }
+    for (name, property) in map
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let path = format!("{at}/{name}");
+        if property.get("x-undocumented") == Some(&Value::Bool(true)) {
+            out.push(path.clone());
+        }
+        undocumented(document, property, path, depth + 1, out);
+    }
 }

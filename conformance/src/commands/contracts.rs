@@ -46,6 +46,9 @@ fn describe(contract: &Contract) -> Value {
         "invariants": contract.invariants.iter().map(|i| json!({
             "name": i.name, "status": i.status, "description": i.description, "live_only": i.is_live_only(),
         })).collect::<Vec<_>>(),
+        "undocumented_fields": contract.undocumented_fields().iter().map(|(status, path)| json!({
+            "status": status, "path": path,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -101,6 +104,16 @@ fn write_human(contract: &Contract, out: &mut dyn Write) -> std::io::Result<()> 
             "    {:<30} {} ({when})",
             invariant.name, invariant.description
         )?;
+    }
+    let undocumented = contract.undocumented_fields();
+    if !undocumented.is_empty() {
+        writeln!(
+            out,
+            "  sent by the real system, not in its document (x-undocumented):"
+        )?;
+        for (status, path) in undocumented {
+            writeln!(out, "    {status}  {path}")?;
+        }
     }
     writeln!(out)
 }

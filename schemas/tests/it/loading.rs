@@ -351,3 +351,19 @@ fn a_near_miss_name_gets_a_did_you_mean_and_a_far_one_does_not() {
     );
     assert_eq!(session_schemas::suggest("x", ["valid", "empty"]), None);
 }
+
+#[test]
+fn fields_marked_undocumented_are_listed_by_status_and_path() {
+    let authjs = Registry::builtin().get("authjs").expect("authjs");
+    let fields = authjs.undocumented_fields();
+    for expected in ["/expires", "/user/product_code", "/user/effectiveTier"] {
+        assert!(
+            fields.contains(&(200, expected.to_owned())),
+            "{expected} in {fields:?}"
+        );
+    }
+    assert!(
+        !fields.iter().any(|(_, path)| path == "/user/id"),
+        "a documented field is not listed: {fields:?}"
+    );
+}

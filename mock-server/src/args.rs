@@ -32,8 +32,26 @@ pub struct MockArgs {
         conflicts_with = "listen"
     )]
     pub port: Option<u16>,
-    /// Default scenario: NAME for every contract, or CONTRACT=NAME (repeatable).
-    /// [default: valid]
+    /// Also serve the contract in FILE (`<name>.schema.json`, its fixtures
+    /// in `fixtures/<name>/` beside it or beside its directory; repeatable).
+    /// One with a built-in's name replaces it.
+    #[arg(
+        long,
+        env = "SESSION_MOCK_CONTRACT",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub contract: Vec<PathBuf>,
+    /// Also serve every `<name>.schema.json` in DIR (repeatable).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_CONTRACTS",
+        value_delimiter = ',',
+        value_name = "DIR"
+    )]
+    pub contracts: Vec<PathBuf>,
+    /// Default scenario: NAME for every contract that has it, or
+    /// CONTRACT=NAME (repeatable). [default: each contract's signed-in one]
     #[arg(
         long,
         env = "SESSION_MOCK_SCENARIO",

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use session_schemas::{Contract, Outcome, Registry};
+use session_schemas::{Contract, ContractSource, Outcome, Registry};
 use thiserror::Error;
 
 use crate::args::MockArgs;
@@ -177,6 +177,9 @@ pub struct MockConfig {
     pub session_strategy: SessionStrategy,
     /// What the start should tell the user about how flags were applied.
     pub notes: Vec<String>,
+    /// Contract files and directories loaded beside the built-ins.
+    pub contract_files: Vec<PathBuf>,
+    pub contract_dirs: Vec<PathBuf>,
 }
 
 pub const DEFAULT_USER: &str = "dev";
@@ -218,6 +221,10 @@ fn invalid(key: &str, value: impl Into<String>, message: impl Into<String>) -> C
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
+    /// Contract files served beside the built-ins (`--contract`).
+    pub contract: Option<Vec<PathBuf>>,
+    /// Directories of contract files (`--contracts`).
+    pub contracts_dir: Option<Vec<PathBuf>>,
     pub listen: Option<String>,
     pub port: Option<u16>,
     pub data: Option<DataMode>,
@@ -286,7 +293,19 @@ impl MockConfig {
 
     /// Merges flags/environment over the file over the defaults, and checks the result.
     pub fn from_sources(args: &MockArgs, file: FileConfig) -> Result<Self, ConfigError> {
-        let registry = Registry::builtin();
+        let contract_files: Vec<PathBuf> = args
+            .contract
+            .iter()
+            .chain(file.contract.iter().flatten())
+            .cloned()
+            .collect();
+        let contract_dirs: Vec<PathBuf> = args
+            .contracts
+            .iter()
+            .chain(file.contracts_dir.iter().flatten())
+            .cloned()
+            .collect();
+        let (registry, mut notes) = load_registry(&contract_files, &contract_dirs)?;
         if file.listen.is_some() && file.port.is_some() {
             return Err(invalid(
                 "port",
@@ -364,7 +383,7 @@ impl MockConfig {
             if !enabled {
                 continue;
             }
-            let path = per_contract(&args.path, &contract.name, "path", false)?
+            let path = per_contract(registry, &args.path, &contract.name, "path", false)?
                 .map(|(path, _)| path)
                 .or(from_file.path)
                 .unwrap_or_else(|| contract.path.clone());
@@ -386,7 +405,7 @@ impl MockConfig {
                 .clone()
                 .unwrap_or_else(|| contract.outcome(Outcome::Authenticated).name.clone());
             let mut scenario_name = configured.clone();
-            match per_contract(&args.scenario, &contract.name, "scenario", true)? {
+            match per_contract(registry, &args.scenario, &contract.name, "scenario", true)? {
                 Some((name, true)) if contract.scenario(&name).is_err() => {
                     bare_skipped.push(contract.name.clone());
                 }
@@ -401,16 +420,17 @@ impl MockConfig {
             let scenario = contract
                 .scenario(&scenario_name)
                 .map_err(|e| invalid(&key("scenario"), &scenario_name, e.to_string()))?;
-            let overrides = match per_contract(&args.overrides, &contract.name, "override", false)?
-                .map(|(text, _)| text)
-            {
-                Some(text) => Some(parse_override(&key("override"), &text)?),
-                None => from_file
-                    .overrides
-                    .map(toml_to_json)
-                    .transpose()
-                    .map_err(|m| invalid(&key("override"), "(table)", m))?,
-            };
+            let overrides =
+                match per_contract(registry, &args.overrides, &contract.name, "override", false)?
+                    .map(|(text, _)| text)
+                {
+                    Some(text) => Some(parse_override(&key("override"), &text)?),
+                    None => from_file
+                        .overrides
+                        .map(toml_to_json)
+                        .transpose()
+                        .map_err(|m| invalid(&key("override"), "(table)", m))?,
+                };
             if let Some(o) = &overrides
                 && !o.is_object()
             {
@@ -439,7 +459,6 @@ impl MockConfig {
                 "every contract is left out; nothing to serve",
             ));
         }
-        let mut notes = Vec::new();
         if !bare_skipped.is_empty() {
             let name = args
                 .scenario
@@ -604,6 +623,8 @@ impl MockConfig {
             max_sessions,
             session_lifetime,
             notes,
+            contract_files,
+            contract_dirs,
             session_strategy: args
                 .session_strategy
                 .or(file.session_strategy)
@@ -640,6 +661,8 @@ impl MockConfig {
             (!values.is_empty()).then(|| values.iter().map(|_| "(hidden)".to_owned()).collect())
         };
         let file = FileConfig {
+            contract: (!self.contract_files.is_empty()).then(|| self.contract_files.clone()),
+            contracts_dir: (!self.contract_dirs.is_empty()).then(|| self.contract_dirs.clone()),
             listen: Some(self.listen.to_string()),
             port: None,
             data: Some(self.data),
@@ -721,15 +744,40 @@ fn parse_duration(key: &str, text: Option<String>) -> Result<Duration, ConfigErr
 /// The value for `contract` among repeated `CONTRACT=VALUE` flags. Where
 /// `bare` is allowed, a value without `CONTRACT=` applies to every contract,
 /// and a contract-specific one wins over it whatever the order.
+/// The built-in contracts, with the ones loaded from files (`--contract`,
+/// `--contracts`) beside them. A loaded registry lives as long as the
+/// process (contracts are shared by every mount and request).
+fn load_registry(
+    files: &[PathBuf],
+    dirs: &[PathBuf],
+) -> Result<(&'static Registry, Vec<String>), ConfigError> {
+    if files.is_empty() && dirs.is_empty() {
+        return Ok((Registry::builtin(), Vec::new()));
+    }
+    let bad = |key: &str, path: &std::path::Path, e: session_schemas::ContractError| {
+        invalid(key, path.display().to_string(), e.to_string())
+    };
+    let mut sources = Vec::new();
+    for dir in dirs {
+        sources.extend(ContractSource::from_dir(dir).map_err(|e| bad("contracts", dir, e))?);
+    }
+    for file in files {
+        sources.push(ContractSource::from_file(file).map_err(|e| bad("contract", file, e))?);
+    }
+    let (registry, notes) =
+        Registry::with(sources).map_err(|e| invalid("contract", "(loading)", e.to_string()))?;
+    Ok((registry.leak(), notes))
+}
+
 /// The value of a per-contract flag for `contract`: `CONTRACT=VALUE` for it,
 /// else a bare `VALUE` when `bare` allows one; `true` when it was bare.
 fn per_contract(
+    registry: &Registry,
     values: &[String],
     contract: &str,
     flag: &str,
     bare: bool,
 ) -> Result<Option<(String, bool)>, ConfigError> {
-    let registry = Registry::builtin();
     let (mut specific, mut general) = (None, None);
     for value in values {
         let prefix = value.split_once('=').filter(|(name, _)| {

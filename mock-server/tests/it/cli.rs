@@ -460,7 +460,11 @@ fn port_is_short_for_listen_on_loopback_and_cors_origins_add_to_the_defaults() {
         help.contains("[default: 127.0.0.1:4010]") || help.contains("[default:\n"),
         "{help}"
     );
-    for default in ["[default: valid]", "[default: fixture]", "[default: 256]"] {
+    for default in [
+        "[default: each contract's signed-in one]",
+        "[default: fixture]",
+        "[default: 256]",
+    ] {
         assert!(help.contains(default), "{default} in --help");
     }
 }
@@ -481,6 +485,7 @@ fn every_flag_has_its_variable_and_its_config_key() {
         ("no-admin", "admin = false"),
         ("no-default-origins", "default-origins = false"),
         ("config", "none: `--print-config` shows"),
+        ("contracts", "contracts-dir = ["),
         ("print-config", "none: `--print-config` shows"),
     ];
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))

@@ -363,3 +363,94 @@ async fn scenario_typos_at_runtime_and_per_request_get_a_did_you_mean() {
         "{message}"
     );
 }
+
+/// A contract loaded at run time (tests/contracts/better-auth.schema.json:
+/// non-uuid ids, `null` when signed out, no `401`, its signed-in scenario
+/// named `signed-in`) is served beside the built-ins with no code of its own.
+#[tokio::test]
+async fn a_contract_loaded_from_a_file_is_served_beside_the_built_ins() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/better-auth.schema.json"
+    );
+    let mock = app(&["--contract", file]);
+    let signed_in = get(&mock, "/api/auth/get-session", &[]).await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    assert_eq!(signed_in.body["user"]["name"], "Ada Lovelace");
+    assert_eq!(signed_in.header("cache-control"), Some("no-store"));
+    let signed_out = get(
+        &mock,
+        "/api/auth/get-session",
+        &[("mock-scenario", "signed-out")],
+    )
+    .await;
+    assert_eq!(signed_out.body, serde_json::Value::Null);
+    // The built-ins are still there.
+    assert_eq!(
+        get(&mock, "/auth/session", &[]).await.status,
+        StatusCode::OK
+    );
+
+    // A bare --scenario applies where it exists, and the start says where not.
+    let config = crate::util::config(&["--contract", file, "--scenario", "401"]);
+    let scenarios: Vec<(&str, &str)> = config
+        .mounts
+        .iter()
+        .map(|m| (m.contract.name.as_str(), m.scenario.as_str()))
+        .collect();
+    assert!(
+        scenarios.contains(&("better-auth", "signed-in")),
+        "{scenarios:?}"
+    );
+    assert!(scenarios.contains(&("session-api", "401")), "{scenarios:?}");
+    assert!(
+        config
+            .notes
+            .iter()
+            .any(|n| n.contains("better-auth has no `401` scenario")),
+        "{:?}",
+        config.notes
+    );
+    let only_here = crate::util::config(&["--contract", file, "--scenario", "signed-out"]);
+    assert!(only_here.mounts.iter().any(|m| m.scenario == "signed-out"));
+}
+
+#[test]
+fn a_broken_contract_file_stops_the_start_naming_file_and_path() {
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("broken-contract-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/better-auth.schema.json"
+    ))
+    .expect("contract");
+    let file = dir.join("better-auth.schema.json");
+    std::fs::write(
+        &file,
+        source.replace("\"expiry\": \"fixed\"", "\"expiry\": \"someday\""),
+    )
+    .expect("write");
+    let args = session_mock::args::MockArgs::try_parse_from([
+        "session-mock",
+        "--contract",
+        file.to_str().expect("utf-8"),
+    ])
+    .expect("flags parse");
+    let error = session_mock::MockConfig::from_sources(&args, Default::default())
+        .expect_err("a broken contract is refused")
+        .to_string();
+    assert!(error.contains("better-auth.schema.json"), "{error}");
+    assert!(error.contains("x-contract/session/expiry"), "{error}");
+    let missing = session_mock::args::MockArgs::try_parse_from([
+        "session-mock",
+        "--contract",
+        "/no/such.schema.json",
+    ])
+    .expect("flags parse");
+    let error = session_mock::MockConfig::from_sources(&missing, Default::default())
+        .expect_err("a missing file is refused")
+        .to_string();
+    assert!(error.contains("/no/such.schema.json"), "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use session_schemas::Registry;
 
 /// Check session endpoints against their contracts.
 #[derive(Debug, Parser)]
@@ -50,9 +48,18 @@ pub struct TargetArgs {
     /// --contract and --base-url.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["contract", "base_url", "path"])]
     pub config: Option<PathBuf>,
-    /// The contract the endpoint implements.
-    #[arg(long, short = 'c', value_parser = contract_names(), required_unless_present = "config")]
+    /// The contract the endpoint implements: a built-in's name (see
+    /// `session-conformance contracts`), a loaded one's, or a
+    /// `<name>.schema.json` file to load.
+    #[arg(
+        long,
+        short = 'c',
+        required_unless_present = "config",
+        value_name = "NAME|FILE"
+    )]
     pub contract: Option<String>,
+    #[command(flatten)]
+    pub sources: ContractSources,
     /// Scheme, host and port of the server, e.g. http://127.0.0.1:8080.
     #[arg(long, value_name = "URL", required_unless_present = "config")]
     pub base_url: Option<String>,
@@ -285,6 +292,12 @@ pub struct SelfTestArgs {
     /// Seed of the case generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Also prove the claims for the contract in FILE (`<name>.schema.json`;
+    /// repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub contract: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sources: ContractSources,
 }
 
 pub const CHECK_HELP: &str = "\
@@ -314,9 +327,12 @@ connection error (unreachable target, rejected credential).";
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct ValidateArgs {
-    /// The contract the response claims to follow.
-    #[arg(long, short = 'c', value_parser = contract_names())]
+    /// The contract the response claims to follow: a built-in's name, a
+    /// loaded one's, or a `<name>.schema.json` file to load.
+    #[arg(long, short = 'c', value_name = "NAME|FILE")]
     pub contract: String,
+    #[command(flatten)]
+    pub sources: ContractSources,
     /// The HTTP status the response was served with. Read from the input
     /// when it is `curl -si` output; otherwise 200 is assumed (and said).
     #[arg(long, short = 's')]
@@ -343,6 +359,11 @@ pub struct ValidateArgs {
 pub struct ContractsArgs {
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Also load the contract in FILE (`<name>.schema.json`; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub contract: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sources: ContractSources,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +379,12 @@ pub enum Format {
     Json,
 }
 
-fn contract_names() -> PossibleValuesParser {
-    PossibleValuesParser::new(Registry::builtin().names())
+/// Contracts loaded at run time, beside the built-ins.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContractSources {
+    /// Also load every `<name>.schema.json` in DIR (their fixtures in
+    /// `fixtures/<name>/` beside them or beside DIR; repeatable). One with a
+    /// built-in's name replaces it.
+    #[arg(long = "contracts", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use session_mock::config::{DEFAULT_PASSWORD, DEFAULT_USER};
 use session_mock::credentials::Keyring;
-use session_mock::{AuthMode, MockConfig, MockServer, SessionStrategy};
+use session_mock::{AuthMode, MockConfig, MockServer, Mount, SessionStrategy};
 use session_schemas::{Contract, Mode, Registry};
 
 use crate::checks::{CheckId, CheckSet, Group};
@@ -97,7 +97,7 @@ pub async fn against_mock(
         AuthMode::Known
     };
     let (mut config, token) = mock_config(auth, REVOKED);
-    config.mounts.retain(|m| m.contract.name == contract.name);
+    mount_only(&mut config, contract);
     for mount in &mut config.mounts {
         if let Some(name) = pinned {
             mount.scenario = contract.scenario(name)?.name.clone();
@@ -143,7 +143,7 @@ pub async fn lifecycle_against_mock(
     settings: &Settings,
 ) -> Result<TargetRun, CliError> {
     let (mut config, token) = mock_config(AuthMode::Known, REVOKED);
-    config.mounts.retain(|m| m.contract.name == contract.name);
+    mount_only(&mut config, contract);
     config.admin = true;
     config.session_strategy = strategy;
     let server = MockServer::start(config)
@@ -232,6 +232,20 @@ pub fn lifecycle_expected(contract: &Contract) -> Vec<CheckId> {
     }
 }
 
+/// The mock serves `contract` alone, the very one the runner judges by
+/// (built in or loaded from a file), at its default path and scenario.
+fn mount_only(config: &mut MockConfig, contract: &'static Contract) {
+    config.mounts = vec![Mount {
+        contract,
+        path: contract.path.clone(),
+        scenario: contract
+            .outcome(session_schemas::Outcome::Authenticated)
+            .name
+            .clone(),
+        overrides: None,
+    }];
+}
+
 /// Runs the runner on `target`, then stops the mock serving it.
 async fn run_then_stop(
     server: MockServer,
@@ -250,7 +264,11 @@ async fn run_then_stop(
 }
 
 /// Runs all six claims for every contract.
-pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
+pub async fn claims(
+    registry: &'static Registry,
+    cases: u32,
+    seed: u64,
+) -> Result<Vec<Claim>, CliError> {
     let all = settings(cases, seed, CheckSet::all());
     let response = settings(
         cases,
@@ -258,7 +276,7 @@ pub async fn claims(cases: u32, seed: u64) -> Result<Vec<Claim>, CliError> {
         CheckSet::parse("response").map_err(CliError::Usage)?,
     );
     let mut claims = Vec::new();
-    for contract in Registry::builtin().contracts() {
+    for contract in registry.contracts() {
         let contract: &'static Contract = contract;
         let run = against_mock(contract, None, &all).await?;
         claims.push(claim(

@@ -93,15 +93,28 @@ impl ContractError {
 }
 
 /// The candidate closest to a mistyped `name`, if one is close enough to be
-/// what was meant (a letter or two off, letters swapped), for "did you mean".
+/// what was meant (a letter or two off, letters swapped), for "did you mean";
+/// failing that, the one that starts with what `name` starts with (its
+/// first five letters or more: `sessions` for `session-api`).
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let allowed = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let close = candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), *c))
         .filter(|(distance, _)| *distance <= allowed)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    close.or_else(|| {
+        let stem = name.trim_end_matches('s');
+        let mut starting: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|c| stem.chars().count() >= 5 && c.starts_with(stem))
+            .collect();
+        // Only when it points at one candidate.
+        (starting.len() == 1).then(|| starting.remove(0))
+    })
 }
 
 /// `; did you mean `X`?`, or nothing.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Deserialize;
-use session_schemas::{Mode, Registry};
+use session_schemas::Mode;
 
 use crate::checks::CheckSet;
 use crate::cli::{CheckArgs, Format, RunArgs, SignInProtocol, TargetArgs};
@@ -234,7 +234,7 @@ fn named_targets(
 ) -> Result<(Vec<Target>, String), CliError> {
     Ok(match &args.config {
         Some(path) => (
-            targets_from_file(path, env)?,
+            targets_from_file(path, &args.sources, env)?,
             format!(
                 "session-conformance {command} --config {}",
                 shell_word(&path.display().to_string())
@@ -383,7 +383,7 @@ fn target_from_flags(args: &TargetArgs) -> Result<Target, CliError> {
             "give --contract and --base-url, or --config FILE".to_owned(),
         ));
     };
-    let contract = Registry::builtin().get(contract)?;
+    let (_, contract, _) = super::contract(contract, &args.sources)?;
     let cookies = !matches!(contract.auth, session_schemas::Auth::Bearer);
     // The variable matching the contract's carrier wins; the other one is an
     // error only when it is all that was given (a likely mix-up).
@@ -643,6 +643,7 @@ fn pair(given: &Option<(String, String)>) -> Option<(&str, &str)> {
 
 fn targets_from_file(
     path: &Path,
+    sources: &crate::cli::ContractSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Target>, CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
@@ -667,9 +668,18 @@ fn targets_from_file(
                 i + 1
             ))
         };
-        let contract = Registry::builtin()
-            .get(&entry.contract)
-            .map_err(|e| context(e.to_string()))?;
+        // A contract file is named relative to the targets file.
+        let named = if entry.contract.ends_with(".schema.json") {
+            path.parent()
+                .unwrap_or(Path::new("."))
+                .join(&entry.contract)
+                .display()
+                .to_string()
+        } else {
+            entry.contract.clone()
+        };
+        let (_, contract, _) =
+            super::contract(&named, sources).map_err(|e| context(e.to_string()))?;
         let read = |var: &Option<String>| -> Result<Option<(String, String)>, CliError> {
             match var {
                 None => Ok(None),

@@ -3,13 +3,17 @@
 use std::io::Write;
 
 use serde_json::{Value, json};
-use session_schemas::{Auth, Contract, Registry};
+use session_schemas::{Auth, Contract};
 
 use crate::cli::{ContractsArgs, Format};
 use crate::error::{CliError, Outcome};
 
 pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let contracts = Registry::builtin().contracts();
+    let (registry, notes) = super::registry(&args.contract, &args.sources)?;
+    for note in notes {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
+    let contracts = registry.contracts();
     let written = match args.output.format {
         Format::Json => {
             let listing: Vec<Value> = contracts.iter().map(describe).collect();

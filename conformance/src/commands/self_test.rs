@@ -9,7 +9,8 @@ use crate::selftest;
 
 pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let runtime = super::runtime()?;
-    let claims = runtime.block_on(selftest::claims(args.cases, args.seed))?;
+    let (registry, _) = super::registry(&args.contract, &args.sources)?;
+    let claims = runtime.block_on(selftest::claims(registry, args.cases, args.seed))?;
     for claim in &claims {
         writeln!(
             out,

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use serde::Serialize;
-use session_schemas::{Clock, Mode, Registry, Violation};
+use session_schemas::{Clock, Mode, Violation};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -41,7 +41,10 @@ enum StatusFrom {
 }
 
 pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let contract = Registry::builtin().get(&args.contract)?;
+    let (_, contract, notes) = super::contract(&args.contract, &args.sources)?;
+    for note in notes {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
     let clock = args
         .received_at
         .as_deref()

@@ -213,7 +213,10 @@ fn usage_errors_exit_2_and_say_what_is_wrong() {
             &["--contract", "authjs", "--token", "abc"],
             "takes a session cookie",
         ),
-        (&["--contract", "nope"], "invalid value 'nope'"),
+        (
+            &["--contract", "nope"],
+            "unknown contract `nope`; known contracts: authjs, session-api",
+        ),
     ];
     for (args, message) in cases {
         check("http://127.0.0.1:9")

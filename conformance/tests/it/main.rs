@@ -15,6 +15,7 @@ mod secrets;
 mod self_test;
 mod sign_in;
 mod snapshot;
+mod third_contract;
 mod tls;
 mod util;
 mod validate_cli;

@@ -39,7 +39,7 @@ fn bad_flags_exit_2_naming_key_value_and_what_is_accepted() {
     );
     insta::assert_snapshot!(fails(&["--scenario", "teapot"]), @r#"error: scenario = "teapot": no contract served has this scenario; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
     insta::assert_snapshot!(fails(&["--scenario", "authjs=teapot"]), @r#"error: contracts.authjs.scenario = "teapot": contract authjs has no scenario `teapot`; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
-    insta::assert_snapshot!(fails(&["--path", "sessions=/x"]), @r#"error: path = "sessions=/x": unknown contract `sessions`; known contracts: authjs, session-api"#);
+    insta::assert_snapshot!(fails(&["--path", "sessions=/x"]), @r#"error: path = "sessions=/x": unknown contract `sessions`; did you mean `session-api`?; known contracts: authjs, session-api"#);
     insta::assert_snapshot!(fails(&["--listen", "localhost"]), @r#"error: listen = "localhost": not an address such as 127.0.0.1:4010 or [::1]:4010"#);
     insta::assert_snapshot!(fails(&["--cors-origin", "*.example.com"]), @r#"error: cors-origin = "*.example.com": an origin looks like http://localhost:3000, http://localhost:* or *"#);
     assert!(fails(&["--data", "random"]).contains("invalid value 'random' for '--data <DATA>'"));

@@ -98,7 +98,13 @@ fn lookups_of_unknown_names_list_what_exists() {
     let error = registry.get("sessions").expect_err("unknown");
     assert_eq!(
         error.to_string(),
-        "unknown contract `sessions`; known contracts: authjs, session-api"
+        "unknown contract `sessions`; did you mean `session-api`?; known contracts: authjs, session-api"
+    );
+    // A stem shared with no single contract suggests nothing.
+    let error = registry.get("teapot").expect_err("unknown");
+    assert_eq!(
+        error.to_string(),
+        "unknown contract `teapot`; known contracts: authjs, session-api"
     );
     let api = registry.get("session-api").expect("known");
     assert_eq!(

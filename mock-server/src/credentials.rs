@@ -261,6 +261,27 @@ impl Keyring {
     }
 
     /// A UUID derived from an identity and the UUID it replaces.
+    /// An identity's own value in place of `original`, in its shape: a
+    /// prefix up to the last `_` kept (`usr_`), then each digit, lower- and
+    /// upper-case letter replaced by one of its kind; other characters kept.
+    /// So a schema's length, pattern and prefix rules still hold.
+    pub fn derive_like(&self, identity: &Identity, original: &str) -> String {
+        let digest = self.mac(&[b"like", &identity.0, original.as_bytes()]);
+        let keep = original.rfind('_').map_or(0, |i| i + 1);
+        let mut out = String::with_capacity(original.len());
+        for (i, c) in original.char_indices() {
+            let byte = digest[i % digest.len()] ^ (i / digest.len()) as u8;
+            out.push(match c {
+                _ if i < keep => c,
+                '0'..='9' => char::from(b'0' + byte % 10),
+                'a'..='z' => char::from(b'a' + byte % 26),
+                'A'..='Z' => char::from(b'A' + byte % 26),
+                other => other,
+            });
+        }
+        out
+    }
+
     pub fn derive_uuid(&self, identity: &Identity, original: &str) -> String {
         let digest = self.mac(&[b"uuid", &identity.0, original.as_bytes()]);
         let mut bytes = [0u8; 16];

@@ -56,6 +56,9 @@ pub struct MountBodies {
     authenticated: usize,
     /// Where a session's values go.
     fields: SessionFields,
+    /// JSON pointers of the fields that identify a session (the manifest's
+    /// `session.identity`): each credential gets values of its own there.
+    identity_paths: Vec<String>,
     examples: Vec<Bytes>,
     /// When the generators' timestamps were placed.
     generated_at: OffsetDateTime,
@@ -131,6 +134,7 @@ impl MountBodies {
             scenarios,
             authenticated: contract.outcome_index(Outcome::Authenticated),
             fields: contract.session_fields.clone(),
+            identity_paths: contract.identity.clone(),
             examples,
             generated_at: now,
         })
@@ -155,7 +159,7 @@ impl MountBodies {
             (&body.generator, identity, self.data)
         {
             let value = self.stable_generated(body, &id.0, now);
-            return finish(value, identity);
+            return self.finish(value, identity);
         }
         if let Some(generator) = body
             .generator
@@ -171,7 +175,7 @@ impl MountBodies {
             if let Some(patch) = &body.overrides {
                 merge_patch(&mut value, patch);
             }
-            return finish(value, identity);
+            return self.finish(value, identity);
         }
         if let Some((_, id)) = identity {
             let second = now.unix_timestamp();
@@ -180,7 +184,7 @@ impl MountBodies {
             {
                 return bytes;
             }
-            let bytes = finish(Value::clone(&self.retimed_at(body, now).0), identity);
+            let bytes = self.finish(Value::clone(&self.retimed_at(body, now).0), identity);
             body.identities.insert(id.0, (second, bytes.clone()));
             return bytes;
         }
@@ -391,11 +395,23 @@ fn generator_for(
         .map(|strategy| BodyGenerator::new(strategy, seed))
 }
 
-fn finish(mut value: Value, identity: Option<(&Keyring, &Identity)>) -> Bytes {
-    if let Some((keyring, identity)) = identity {
-        replace_uuids(&mut value, keyring, identity);
+impl MountBodies {
+    /// The body as one identity sees it: its own values in the manifest's
+    /// identity fields, whatever their format, wherever else those values
+    /// appear (`session.userId` beside `user.id`), and its own uuids.
+    fn finish(&self, mut value: Value, identity: Option<(&Keyring, &Identity)>) -> Bytes {
+        if let Some((keyring, identity)) = identity {
+            let originals: Vec<String> = self
+                .identity_paths
+                .iter()
+                .filter_map(|p| value.pointer(p).and_then(Value::as_str))
+                .filter(|text| !is_uuid(text))
+                .map(str::to_owned)
+                .collect();
+            replace_identities(&mut value, keyring, identity, &originals);
+        }
+        Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
     }
-    Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
 }
 
 /// Checks the fixture with the override, and in generated mode a sample of
@@ -468,15 +484,25 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-fn replace_uuids(value: &mut Value, keyring: &Keyring, identity: &Identity) {
+/// Every uuid, and every string equal to one of `originals` (identity
+/// values in other formats), replaced by the identity's own.
+fn replace_identities(
+    value: &mut Value,
+    keyring: &Keyring,
+    identity: &Identity,
+    originals: &[String],
+) {
     match value {
         Value::String(text) if is_uuid(text) => *text = keyring.derive_uuid(identity, text),
+        Value::String(text) if originals.contains(text) => {
+            *text = keyring.derive_like(identity, text);
+        }
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|v| replace_uuids(v, keyring, identity)),
+            .for_each(|v| replace_identities(v, keyring, identity, originals)),
         Value::Object(map) => map
             .values_mut()
-            .for_each(|v| replace_uuids(v, keyring, identity)),
+            .for_each(|v| replace_identities(v, keyring, identity, originals)),
         _ => {}
     }
 }

@@ -454,3 +454,43 @@ fn a_broken_contract_file_stops_the_start_naming_file_and_path() {
     assert!(error.contains("/no/such.schema.json"), "{error}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Auth-aware, each credential gets its own values in the manifest's
+/// identity fields whatever their format (here `ses_...` / `usr_...`, not
+/// uuids), consistently wherever the value appears, in the same shape.
+#[tokio::test]
+async fn each_credential_gets_its_own_identity_in_the_manifest_fields() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/better-auth.schema.json"
+    );
+    let mock = app(&["--contract", file, "--auth", "any"]);
+    let read = |cookie: &'static str| {
+        let mock = mock.clone();
+        async move {
+            get(&mock, "/api/auth/get-session", &[("cookie", cookie)])
+                .await
+                .body
+        }
+    };
+    let ada = read("better-auth.session_token=first-credential-0001").await;
+    let bob = read("better-auth.session_token=second-credential-0002").await;
+    let ada_again = read("better-auth.session_token=first-credential-0001").await;
+    assert_ne!(ada["session"]["id"], bob["session"]["id"], "{ada} {bob}");
+    assert_ne!(ada["user"]["id"], bob["user"]["id"]);
+    assert_eq!(
+        ada["session"]["id"], ada_again["session"]["id"],
+        "stable per credential"
+    );
+    for body in [&ada, &bob] {
+        assert_eq!(
+            body["session"]["userId"], body["user"]["id"],
+            "one value, everywhere"
+        );
+        let id = body["user"]["id"].as_str().expect("id");
+        assert!(
+            id.starts_with("usr_") && id.len() == "usr_4hN6bR1cY8dJ2kS5".len(),
+            "{id}"
+        );
+    }
+}

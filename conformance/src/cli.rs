@@ -357,6 +357,8 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct ContractsArgs {
+    #[command(subcommand)]
+    pub action: Option<ContractsAction>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also load the contract in FILE (`<name>.schema.json`; repeatable).
@@ -387,4 +389,32 @@ pub struct ContractSources {
     /// built-in's name replaces it.
     #[arg(long = "contracts", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
+}
+
+/// What `contracts` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum ContractsAction {
+    /// Write the contracts as an OpenAPI 3.1 document (JSON, which is YAML
+    /// too): schemas, security schemes, headers and named examples. Prism
+    /// mocks it, Schemathesis tests a server with it.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The document's kind.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Openapi)]
+    pub format: ExportFormat,
+    /// Write it here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The contracts to export, by name (all loaded ones when none).
+    #[arg(value_name = "CONTRACT")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// OpenAPI 3.1.
+    Openapi,
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod exec;
 pub mod input;
 pub mod lifecycle;
+pub mod openapi;
 pub mod report;
 pub mod run;
 pub mod secret;

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 use session_schemas::{Auth, Contract};
 
-use crate::cli::{ContractsArgs, Format};
+use crate::cli::{ContractsAction, ContractsArgs, Format};
 use crate::error::{CliError, Outcome};
 
 pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -14,6 +14,31 @@ pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliErro
         let _ = writeln!(std::io::stderr(), "note: {note}");
     }
     let contracts = registry.contracts();
+    if let Some(ContractsAction::Export(export)) = &args.action {
+        let chosen: Vec<&Contract> = if export.names.is_empty() {
+            contracts.iter().collect()
+        } else {
+            export
+                .names
+                .iter()
+                .map(|name| registry.get(name))
+                .collect::<Result<_, _>>()?
+        };
+        let document = crate::openapi::export(&chosen)?;
+        let text =
+            serde_json::to_string_pretty(&document).map_err(|e| CliError::Write(e.into()))?;
+        return match &export.out {
+            Some(path) => std::fs::write(path, text + "\n")
+                .map(|()| Outcome::Conformant)
+                .map_err(|source| CliError::WriteFile {
+                    path: path.clone(),
+                    source,
+                }),
+            None => writeln!(out, "{text}")
+                .map(|()| Outcome::Conformant)
+                .map_err(CliError::Write),
+        };
+    }
     let written = match args.output.format {
         Format::Json => {
             let listing: Vec<Value> = contracts.iter().map(describe).collect();

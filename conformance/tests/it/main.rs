@@ -9,6 +9,7 @@ mod fuzz_cli;
 mod hostile;
 mod life_server;
 mod lifecycle;
+mod openapi;
 mod reports;
 mod repro;
 mod secrets;

@@ -8,7 +8,7 @@
 //! Off-contract scenarios are left out: they are what a server must not send.
 
 use serde_json::{Map, Value, json};
-use session_schemas::{Auth, Contract};
+use session_schemas::{Auth, Contract, Protocol};
 
 use crate::error::CliError;
 
@@ -56,6 +56,9 @@ pub fn export(contracts: &[&Contract]) -> Result<Value, CliError> {
             "security": [security(&scheme_name), {}],
             "responses": responses(contract, &prefix),
         });
+        if contract.protocol == Some(Protocol::AuthJs) && method == "get" {
+            entry["post"] = authjs_update(contract, &prefix, &scheme_name);
+        }
     }
     Ok(json!({
         "openapi": "3.1.0",
@@ -75,6 +78,58 @@ fn security(scheme: &str) -> Value {
     let mut requirement = Map::new();
     requirement.insert(scheme.to_owned(), json!([]));
     Value::Object(requirement)
+}
+
+/// Auth.js answers a POST to its session route too: `update()` (Auth.js
+/// core, `action "session"` on POST), so an exported Auth.js contract
+/// declares it, or a tool would take the mock's answer to it for an
+/// undeclared method. With a verified CSRF token and a live session, the
+/// updated session; without the token (or with data refused), 400 `null`.
+fn authjs_update(contract: &Contract, prefix: &str, scheme_name: &str) -> Value {
+    let session = contract.outcome(session_schemas::Outcome::Authenticated);
+    let schema = contract
+        .responses
+        .iter()
+        .find(|r| r.status == session.status)
+        .map_or(Value::Bool(true), |r| {
+            response_schema(contract, &r.schema_pointer, prefix)
+        });
+    json!({
+        "operationId": format!("{}-update", contract.name),
+        "summary": "Auth.js update(): change the session's data",
+        "description": "The session route of Auth.js answers POST as update(): the CSRF \
+                        token (from GET csrf, with its cookie) and the data to merge.",
+        "security": [security(scheme_name), {}],
+        "requestBody": {
+            "required": true,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["csrfToken"],
+                        "properties": {
+                            "csrfToken": { "type": "string" },
+                            "data": { "type": "object" }
+                        }
+                    }
+                }
+            }
+        },
+        "responses": {
+            session.status.to_string(): {
+                "description": "The updated session, or the signed-out answer without a live session",
+                "content": { "application/json": { "schema": schema } }
+            },
+            "400": {
+                "description": "No verified CSRF token, data refused, or a body that is not a JSON object: `null` (or Auth.js's \"Bad request.\")",
+                "content": { "application/json": { "schema": { "type": ["null", "string"] } } }
+            },
+            "413": {
+                "description": "The body is over the bound",
+                "content": { "application/json": { "schema": { "type": "object" } } }
+            }
+        }
+    })
 }
 
 /// Component names allow letters, digits, `.`, `-` and `_`.

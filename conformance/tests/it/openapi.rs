@@ -51,6 +51,11 @@ fn the_export_is_openapi_3_1_with_resolving_refs_and_valid_examples() {
     assert_eq!(spec.openapi, "3.1.0");
     assert!(document["paths"]["/auth/session"]["get"].is_object());
     assert!(document["paths"]["/api/auth/session"]["get"].is_object());
+    // Auth.js's session route answers update() too, and says so.
+    let update = &document["paths"]["/api/auth/session"]["post"];
+    assert_eq!(update["operationId"], "authjs-update");
+    assert!(update["responses"]["400"].is_object());
+    assert!(document["paths"]["/auth/session"]["post"].is_null());
     assert_eq!(
         document["components"]["securitySchemes"]["session-api_bearer"]["scheme"],
         "bearer"

@@ -398,6 +398,27 @@ pub enum ContractsAction {
     /// too): schemas, security schemes, headers and named examples. Prism
     /// mocks it, Schemathesis tests a server with it.
     Export(ExportArgs),
+    /// Make a contract from one operation of an OpenAPI 3 document (JSON):
+    /// `<out>/<name>.schema.json` and `<out>/fixtures/<name>/`. What it
+    /// cannot infer is filled with defaults it prints; it checks the result
+    /// loads before writing anything.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OpenAPI document (JSON).
+    #[arg(value_name = "OPENAPI")]
+    pub document: PathBuf,
+    /// The operation, as METHOD /path.
+    #[arg(long, value_name = "'GET /path'")]
+    pub operation: String,
+    /// The contract's name (default: the operation's, or its operationId).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where to write the contract and its fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,9 @@ use session_schemas::{Auth, Contract, Protocol};
 
 use crate::error::CliError;
 
+/// The operation extension that carries a contract's manifest.
+pub const EXTENSION: &str = "x-session-contract";
+
 /// The OpenAPI document for `contracts`.
 pub fn export(contracts: &[&Contract]) -> Result<Value, CliError> {
     let mut paths = Map::new();
@@ -55,6 +58,9 @@ pub fn export(contracts: &[&Contract]) -> Result<Value, CliError> {
             // without one too (its unauthenticated outcome).
             "security": [security(&scheme_name), {}],
             "responses": responses(contract, &prefix),
+            // The rest of the manifest (outcomes, identity, invariants...),
+            // which OpenAPI has no words for, so an import loses nothing.
+            EXTENSION: contract.document().get("x-contract").cloned().unwrap_or(Value::Null),
         });
         if contract.protocol == Some(Protocol::AuthJs) && method == "get" {
             entry["post"] = authjs_update(contract, &prefix, &scheme_name);
@@ -234,4 +240,395 @@ fn responses(contract: &Contract, prefix: &str) -> Value {
         out.insert(response.status.to_string(), entry);
     }
     Value::Object(out)
+}
+
+/// A contract made from one OpenAPI operation: the schema file's text,
+/// its fixtures, and what was filled in by default (for people to check).
+#[derive(Debug)]
+pub struct Imported {
+    pub name: String,
+    pub schema: Value,
+    pub fixtures: Vec<(String, Value)>,
+    pub defaults: Vec<String>,
+}
+
+/// Makes a contract from `operation` (`GET /path`) of an OpenAPI 3.x
+/// document. Its response schemas and every component they reach go to
+/// `$defs`; each named example of a JSON response becomes a scenario with
+/// its fixture; the security scheme becomes the credential carrier. A
+/// manifest exported by this tool (`x-session-contract`) restores outcomes,
+/// identity, invariants and headers; without one they are inferred and
+/// listed in `defaults`.
+pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<Imported, CliError> {
+    let bad = |why: String| CliError::Usage(format!("contracts import: {why}"));
+    let (method, path) = operation
+        .trim()
+        .split_once(' ')
+        .map(|(m, p)| (m.trim().to_ascii_lowercase(), p.trim().to_owned()))
+        .ok_or_else(|| {
+            bad(format!(
+                "--operation {operation:?}: expected METHOD /path, e.g. 'GET /auth/session'"
+            ))
+        })?;
+    let version = document
+        .get("openapi")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !version.starts_with("3.") {
+        return Err(bad(format!(
+            "not an OpenAPI 3 document (openapi: {version:?})"
+        )));
+    }
+    let op = document
+        .pointer(&format!("/paths/{}/{method}", escape(&path)))
+        .ok_or_else(|| {
+            let known: Vec<String> = document
+                .get("paths")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .flat_map(|(p, item)| {
+                    item.as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(m, _)| {
+                            ["get", "post", "put", "patch", "delete"].contains(&m.as_str())
+                        })
+                        .map(move |(m, _)| format!("{} {p}", m.to_ascii_uppercase()))
+                })
+                .collect();
+            bad(format!(
+                "no operation {operation}; the document has: {}",
+                known.join(", ")
+            ))
+        })?;
+    let carried = op.get(EXTENSION).filter(|m| m.is_object());
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| carried.and_then(|m| m["name"].as_str()).map(str::to_owned))
+        .or_else(|| {
+            op.get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| bad("give --name: the operation has no operationId".to_owned()))?;
+    let mut defaults = Vec::new();
+    let mut defs = serde_json::Map::new();
+    let mut responses = serde_json::Map::new();
+    let mut scenarios = serde_json::Map::new();
+    let mut fixtures = Vec::new();
+    let mut headers = serde_json::Map::new();
+    let mut wanted: Vec<String> = Vec::new();
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if status.parse::<u16>().is_err() {
+            defaults.push(format!(
+                "response `{status}` left out: only numeric statuses are contracts"
+            ));
+            continue;
+        }
+        let Some(media) = response.pointer("/content/application~1json") else {
+            defaults.push(format!(
+                "response {status} left out: no application/json content"
+            ));
+            continue;
+        };
+        let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
+        let pointer = match schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            Some(component) if schema.as_object().is_some_and(|m| m.len() == 1) => {
+                wanted.push(component.to_owned());
+                format!("#/$defs/{component}")
+            }
+            _ => {
+                let def = format!("Response{status}");
+                collect_refs(&schema, &mut wanted);
+                defs.insert(def.clone(), schema);
+                format!("#/$defs/{def}")
+            }
+        };
+        responses.insert(
+            status.clone(),
+            json!({"schema": pointer, "description": response.get("description").and_then(Value::as_str).unwrap_or("")}),
+        );
+        for (example, value) in media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let Some(body) = value.get("value") else {
+                continue;
+            };
+            let file = format!("{example}.json");
+            fixtures.push((file.clone(), body.clone()));
+            scenarios.insert(
+                example.clone(),
+                json!({"status": status.parse::<u16>().unwrap_or(200), "fixture": file}),
+            );
+        }
+        for (header, spec) in response
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(value) = spec.pointer("/schema/const").and_then(Value::as_str) {
+                headers.entry(status.clone()).or_insert_with(|| json!({}))[header] = json!(value);
+            }
+        }
+    }
+    let components = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    // A carried manifest's scenario schemas name the contract's own `$defs`,
+    // which the export prefixed with the contract's name.
+    let mut scenario_schemas: Vec<(String, String)> = Vec::new();
+    if let Some(original) = carried
+        .and_then(|m| m.get("scenarios"))
+        .and_then(Value::as_object)
+    {
+        let prefix = component_prefix(carried.and_then(|m| m["name"].as_str()).unwrap_or(""));
+        for (scenario, entry) in original {
+            let Some(rest) = entry
+                .get("schema")
+                .and_then(Value::as_str)
+                .and_then(|p| p.strip_prefix("#/$defs/"))
+            else {
+                continue;
+            };
+            let (def, tail) = rest.split_once('/').map_or((rest, ""), |(d, t)| (d, t));
+            let prefixed = format!("{prefix}_{def}");
+            let component = if components.is_some_and(|c| c.contains_key(&prefixed)) {
+                prefixed
+            } else {
+                def.to_owned()
+            };
+            wanted.push(component.clone());
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("/{tail}")
+            };
+            scenario_schemas.push((scenario.clone(), format!("#/$defs/{component}{tail}")));
+        }
+    }
+    // Every component the responses reach, transitively.
+    while let Some(component) = wanted.pop() {
+        if defs.contains_key(&component) {
+            continue;
+        }
+        let schema = components.and_then(|c| c.get(&component)).ok_or_else(|| {
+            bad(format!(
+                "#/components/schemas/{component} is referenced but not in the document"
+            ))
+        })?;
+        collect_refs(schema, &mut wanted);
+        defs.insert(component, schema.clone());
+    }
+    let mut defs = Value::Object(defs);
+    rewrite_component_refs(&mut defs);
+    if responses.is_empty() {
+        return Err(bad(format!(
+            "{operation} has no JSON response to make a contract of"
+        )));
+    }
+    let auth = match op
+        .get("security")
+        .and_then(Value::as_array)
+        .and_then(|s| {
+            s.iter()
+                .find_map(|r| r.as_object().and_then(|m| m.keys().next().cloned()))
+        })
+        .and_then(|scheme| {
+            document.pointer(&format!("/components/securitySchemes/{}", escape(&scheme)))
+        }) {
+        Some(s) if s["type"] == "apiKey" && s["in"] == "cookie" => {
+            json!({"carrier": "cookie", "cookies": [s["name"].as_str().unwrap_or("session")]})
+        }
+        Some(s)
+            if s["type"] == "http"
+                && s["scheme"]
+                    .as_str()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("bearer")) =>
+        {
+            json!({"carrier": "bearer"})
+        }
+        _ => {
+            defaults.push(
+                "auth: no bearer or cookie security scheme on the operation; assumed bearer"
+                    .to_owned(),
+            );
+            json!({"carrier": "bearer"})
+        }
+    };
+    let mut manifest = json!({
+        "name": name,
+        "method": method.to_ascii_uppercase(),
+        "path": path,
+        "auth": auth,
+        "responses": responses,
+        "scenarios": scenarios,
+    });
+    if !headers.is_empty() {
+        manifest["headers"] = Value::Object(headers);
+    }
+    match carried {
+        Some(carried) => {
+            for key in [
+                "auth",
+                "outcomes",
+                "session",
+                "invariants",
+                "examples",
+                "protocol",
+                "source",
+            ] {
+                if let Some(value) = carried.get(key) {
+                    manifest[key] = value.clone();
+                }
+            }
+            // Named extra examples came back as scenarios; keep them examples.
+            if let Some(examples) = carried.get("examples").and_then(Value::as_object) {
+                for name in examples.keys() {
+                    manifest["scenarios"]
+                        .as_object_mut()
+                        .map(|s| s.remove(name));
+                }
+                for name in examples.keys() {
+                    manifest["examples"][name]["fixture"] = json!(format!("{name}.json"));
+                }
+            }
+            // Scenario details the export keeps in the manifest.
+            if let Some(original) = carried.get("scenarios").and_then(Value::as_object) {
+                for (name, scenario) in manifest["scenarios"].as_object_mut().into_iter().flatten()
+                {
+                    if let Some((_, pointer)) = scenario_schemas.iter().find(|(s, _)| s == name) {
+                        scenario["schema"] = json!(pointer);
+                    }
+                    for key in ["aliases", "recorded_at"] {
+                        if let Some(value) = original.get(name).and_then(|o| o.get(key)) {
+                            scenario[key] = value.clone();
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            let outcomes = infer_outcomes(&manifest["scenarios"], &fixtures);
+            defaults.push(format!(
+                "outcomes inferred: {outcomes}; check that a valid credential gets `authenticated`, none gets `unauthenticated` and a revoked one `revoked`"
+            ));
+            defaults.push("session.identity empty: list the fields that identify a session (JSON pointers), or stability is not judged".to_owned());
+            defaults.push("no invariants: add the rules a schema cannot say (timestamp order, an active session not expired)".to_owned());
+            manifest["outcomes"] = outcomes;
+        }
+    }
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": op.get("summary").and_then(Value::as_str).unwrap_or(&name),
+        "description": op.get("description").and_then(Value::as_str).unwrap_or(""),
+        "$defs": defs,
+    });
+    schema["x-contract"] = manifest;
+    Ok(Imported {
+        name,
+        schema,
+        fixtures,
+        defaults,
+    })
+}
+
+/// Authenticated: the first 2xx example with a non-empty object body;
+/// unauthenticated: a 401 example, else a 2xx `{}` or `null`; revoked: a
+/// 404 example, else the unauthenticated one.
+fn infer_outcomes(scenarios: &Value, fixtures: &[(String, Value)]) -> Value {
+    let body = |name: &str| {
+        fixtures
+            .iter()
+            .find(|(f, _)| *f == format!("{name}.json"))
+            .map(|(_, b)| b)
+    };
+    let list: Vec<(&String, u64)> = scenarios
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(n, s)| (n, s["status"].as_u64().unwrap_or(0)))
+        .collect();
+    let find = |pred: &dyn Fn(&str, u64) -> bool| {
+        list.iter()
+            .find(|(n, s)| pred(n, *s))
+            .map(|(n, _)| (*n).clone())
+    };
+    let authenticated = find(&|n, s| {
+        (200..300).contains(&s)
+            && body(n)
+                .and_then(Value::as_object)
+                .is_some_and(|o| !o.is_empty())
+    })
+    .or_else(|| list.first().map(|(n, _)| (*n).clone()))
+    .unwrap_or_default();
+    let unauthenticated = find(&|_, s| s == 401)
+        .or_else(|| {
+            find(&|n, s| {
+                (200..300).contains(&s)
+                    && body(n)
+                        .is_some_and(|b| b.is_null() || b.as_object().is_some_and(|o| o.is_empty()))
+            })
+        })
+        .unwrap_or_else(|| authenticated.clone());
+    let revoked = find(&|_, s| s == 404).unwrap_or_else(|| unauthenticated.clone());
+    json!({"authenticated": authenticated, "unauthenticated": unauthenticated, "revoked": revoked})
+}
+
+/// A JSON pointer token: `~` and `/` escaped.
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match child {
+                    Value::String(target) if key == "$ref" => {
+                        if let Some(component) = target.strip_prefix("#/components/schemas/") {
+                            let component = component.split('/').next().unwrap_or(component);
+                            out.push(component.to_owned());
+                        }
+                    }
+                    _ => collect_refs(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// `#/components/schemas/X...` becomes `#/$defs/X...`.
+fn rewrite_component_refs(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match child {
+                    Value::String(target) if key == "$ref" => {
+                        if let Some(rest) = target.strip_prefix("#/components/schemas/") {
+                            *target = format!("#/$defs/{rest}");
+                        }
+                    }
+                    _ => rewrite_component_refs(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_component_refs),
+        _ => {}
+    }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 use session_schemas::{Auth, Contract};
 
-use crate::cli::{ContractsAction, ContractsArgs, Format};
+use crate::cli::{ContractsAction, ContractsArgs, Format, ImportArgs};
 use crate::error::{CliError, Outcome};
 
 pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -14,6 +14,9 @@ pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliErro
         let _ = writeln!(std::io::stderr(), "note: {note}");
     }
     let contracts = registry.contracts();
+    if let Some(ContractsAction::Import(import)) = &args.action {
+        return import_contract(import, out);
+    }
     if let Some(ContractsAction::Export(export)) = &args.action {
         let chosen: Vec<&Contract> = if export.names.is_empty() {
             contracts.iter().collect()
@@ -145,4 +148,54 @@ fn write_human(contract: &Contract, out: &mut dyn Write) -> std::io::Result<()> 
         }
     }
     writeln!(out)
+}
+
+/// `contracts import`: the contract is built and loaded in memory first; only
+/// a contract that loads is written.
+fn import_contract(args: &ImportArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let document = crate::input::read_json(&args.document)?;
+    let imported = crate::openapi::import(&document, &args.operation, args.name.as_deref())?;
+    let file = format!("{}.schema.json", imported.name);
+    let text = |value: &Value| serde_json::to_string_pretty(value).map(|t| t + "\n");
+    let schema_text = text(&imported.schema).map_err(|e| CliError::Write(e.into()))?;
+    let fixture_texts: Vec<(String, String)> = imported
+        .fixtures
+        .iter()
+        .map(|(path, body)| Ok((path.clone(), text(body)?)))
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(|e| CliError::Write(e.into()))?;
+    session_schemas::Registry::from_sources([session_schemas::ContractSource {
+        file: file.clone(),
+        schema: schema_text.clone(),
+        fixtures: fixture_texts.clone(),
+    }])
+    .map_err(|e| CliError::Usage(format!("the imported contract does not load: {e}")))?;
+    let fixtures_dir = args.out.join("fixtures").join(&imported.name);
+    let write = |path: std::path::PathBuf, text: &str| {
+        std::fs::write(&path, text).map_err(|source| CliError::WriteFile { path, source })
+    };
+    std::fs::create_dir_all(&fixtures_dir).map_err(|source| CliError::WriteFile {
+        path: fixtures_dir.clone(),
+        source,
+    })?;
+    write(args.out.join(&file), &schema_text)?;
+    for (path, text) in &fixture_texts {
+        write(fixtures_dir.join(path), text)?;
+    }
+    let said = (|| {
+        writeln!(
+            out,
+            "wrote {} and {} fixture{} in {}",
+            args.out.join(&file).display(),
+            fixture_texts.len(),
+            if fixture_texts.len() == 1 { "" } else { "s" },
+            fixtures_dir.display()
+        )?;
+        for default in &imported.defaults {
+            writeln!(out, "  check: {default}")?;
+        }
+        Ok(())
+    })();
+    said.map_err(CliError::Write)?;
+    Ok(Outcome::Conformant)
 }

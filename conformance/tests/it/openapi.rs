@@ -157,3 +157,132 @@ fn a_loaded_contract_is_exported_too() {
             .is_object()
     );
 }
+
+/// Every built-in exported and imported back judges the counter-examples in
+/// `fixtures/<contract>/invalid/` exactly as the original: the same
+/// violations, path and rule, schema and invariants alike.
+#[test]
+fn a_round_trip_through_openapi_judges_every_counter_example_alike() {
+    use session_schemas::{Clock, ContractSource, Mode, Registry};
+    let dir = std::env::temp_dir().join(format!("round-trip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let exported = dir.join("openapi.json");
+    cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "export", "--out"])
+        .arg(&exported)
+        .assert()
+        .code(0);
+    let mut compared = 0;
+    for original in Registry::builtin().contracts() {
+        let out = dir.join(&original.name);
+        cargo_bin_cmd!("session-conformance")
+            .args(["contracts", "import"])
+            .arg(&exported)
+            .args(["--operation", &format!("GET {}", original.path), "--out"])
+            .arg(&out)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("check:").not());
+        let file = out.join(format!("{}.schema.json", original.name));
+        let source = ContractSource::from_file(&file).expect("the imported files");
+        let imported = Registry::from_sources([source]).expect("the import loads");
+        let imported = imported.get(&original.name).expect("same name");
+        assert_eq!(imported.auth, original.auth);
+        assert_eq!(
+            imported.documented_statuses(),
+            original.documented_statuses()
+        );
+        let invalid = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures")
+            .join(&original.name)
+            .join("invalid");
+        for entry in std::fs::read_dir(&invalid).expect("invalid/") {
+            let path = entry.expect("entry").path();
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+            let status = case["status"].as_u64().expect("status") as u16;
+            let mode = if case["strict"].as_bool().unwrap_or(false) {
+                Mode::Strict
+            } else {
+                Mode::Lenient
+            };
+            let clock = case["received_at"].as_str().map(|at| {
+                Clock::new(
+                    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                        .expect("received_at"),
+                    time::Duration::ZERO,
+                )
+            });
+            let judge = |c: &session_schemas::Contract| -> Vec<(String, String)> {
+                let mut found: Vec<(String, String)> = c
+                    .check(status, &case["body"], mode, clock.as_ref())
+                    .expect("documented")
+                    .iter()
+                    .flat_map(|v| v.flatten())
+                    .map(|v| (v.path.clone(), v.rule.clone()))
+                    .collect();
+                found.sort();
+                found
+            };
+            let (before, after) = (judge(original), judge(imported));
+            assert!(!before.is_empty(), "{}", path.display());
+            assert_eq!(before, after, "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "{compared} counter-examples");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A plain OpenAPI document (no manifest carried) still makes a contract
+/// that loads; what could not be inferred is printed, to be checked.
+#[test]
+fn a_plain_openapi_operation_imports_with_its_defaults_named() {
+    let dir = std::env::temp_dir().join(format!("plain-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut document = export(&["session-api"]);
+    document["paths"]["/auth/session"]["get"]
+        .as_object_mut()
+        .expect("operation")
+        .remove(session_conformance::openapi::EXTENSION);
+    let plain = dir.join("plain.json");
+    std::fs::write(&plain, document.to_string()).expect("write");
+    cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "import"])
+        .arg(&plain)
+        .args([
+            "--operation",
+            "GET /auth/session",
+            "--name",
+            "my-session",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("check: outcomes inferred"))
+        .stdout(predicate::str::contains("\"authenticated\":\"valid\""))
+        .stdout(predicate::str::contains("\"unauthenticated\":\"401\""))
+        .stdout(predicate::str::contains("session.identity empty"));
+    cargo_bin_cmd!("session-conformance")
+        .args(["validate", "-c"])
+        .arg(dir.join("my-session.schema.json"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/session-api/valid.json"
+        ))
+        .assert()
+        .code(0);
+    // Not an OpenAPI document, or no such operation: exit 2, saying which.
+    cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "import"])
+        .arg(&plain)
+        .args(["--operation", "GET /nope", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no operation GET /nope; the document has: GET /auth/session",
+        ));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -138,8 +138,12 @@ fn a_loaded_contract_is_exported_too() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/contracts/better-auth.schema.json"
     );
+    // Without it, the built-ins alone.
     let document = export(&["--format", "openapi"]);
-    assert!(document["paths"]["/api/auth/get-session"].is_null());
+    let paths = document["paths"].as_object().expect("paths");
+    for contract in session_schemas::Registry::builtin().contracts() {
+        assert!(paths.contains_key(&contract.path), "{}", contract.path);
+    }
     let output = cargo_bin_cmd!("session-conformance")
         .args(["contracts", "--contract", file, "export", "better-auth"])
         .output()
@@ -196,6 +200,9 @@ fn a_round_trip_through_openapi_judges_every_counter_example_alike() {
             .join("../fixtures")
             .join(&original.name)
             .join("invalid");
+        if !invalid.is_dir() {
+            continue; // a contract without counter-examples
+        }
         for entry in std::fs::read_dir(&invalid).expect("invalid/") {
             let path = entry.expect("entry").path();
             let case: Value =

@@ -88,7 +88,10 @@ fn the_mock_pinned_to_valid_is_an_auth_bypass() {
     let settings = selftest::settings(64, 14, CheckSet::all());
     runtime().block_on(async {
         for contract in contracts() {
-            let run = against_mock(contract, Some("valid"), &settings)
+            let signed_in = &contract
+                .outcome(session_schemas::Outcome::Authenticated)
+                .name;
+            let run = against_mock(contract, Some(signed_in), &settings)
                 .await
                 .expect("run");
             assert!(

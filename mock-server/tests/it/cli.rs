@@ -37,9 +37,9 @@ fn bad_flags_exit_2_naming_key_value_and_what_is_accepted() {
         fails(&["--scenario", "40"])
             .contains("no contract served has this scenario; did you mean `401`?")
     );
-    insta::assert_snapshot!(fails(&["--scenario", "teapot"]), @r#"error: scenario = "teapot": no contract served has this scenario; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
+    assert!(fails(&["--scenario", "teapot"]).starts_with(r#"error: scenario = "teapot": no contract served has this scenario; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#));
     insta::assert_snapshot!(fails(&["--scenario", "authjs=teapot"]), @r#"error: contracts.authjs.scenario = "teapot": contract authjs has no scenario `teapot`; scenarios: valid, empty, 401 (unauthorized), 404 (not-found), 500 (server-error)"#);
-    insta::assert_snapshot!(fails(&["--path", "sessions=/x"]), @r#"error: path = "sessions=/x": unknown contract `sessions`; did you mean `session-api`?; known contracts: authjs, session-api"#);
+    assert!(fails(&["--path", "sessions=/x"]).starts_with(r#"error: path = "sessions=/x": unknown contract `sessions`; did you mean `session-api`?; known contracts: "#));
     insta::assert_snapshot!(fails(&["--listen", "localhost"]), @r#"error: listen = "localhost": not an address such as 127.0.0.1:4010 or [::1]:4010"#);
     insta::assert_snapshot!(fails(&["--cors-origin", "*.example.com"]), @r#"error: cors-origin = "*.example.com": an origin looks like http://localhost:3000, http://localhost:* or *"#);
     assert!(fails(&["--data", "random"]).contains("invalid value 'random' for '--data <DATA>'"));
@@ -539,7 +539,10 @@ fn the_example_config_loads_and_names_every_file_key() {
     )
     .expect("valid");
     assert_eq!(config.users.len(), 2);
-    assert_eq!(config.mounts.len(), 2);
+    assert_eq!(
+        config.mounts.len(),
+        session_schemas::Registry::builtin().contracts().len()
+    );
     assert!(session_mock::app(config).is_ok());
     // Every key the effective configuration prints is in the example
     // (commented out where it has no useful default).

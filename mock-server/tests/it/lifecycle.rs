@@ -46,7 +46,12 @@ async fn advance(http: &Http, step: &str) {
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
-async fn create(http: &Http, body: Value) -> (String, String) {
+/// A session-api session (named, not the admin API's default: the tests do
+/// not depend on which contracts exist).
+async fn create(http: &Http, mut body: Value) -> (String, String) {
+    if body.get("contract").is_none() {
+        body["contract"] = Value::from("session-api");
+    }
     let reply = http.admin("POST", "/__mock/sessions", body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     (

@@ -28,7 +28,9 @@ fn load_error(source: ContractSource) -> String {
 #[test]
 fn the_embedded_contracts_load_with_their_metadata() {
     let registry = Registry::builtin();
-    assert_eq!(registry.names(), ["authjs", "session-api"]);
+    for name in ["authjs", "session-api"] {
+        assert!(registry.names().contains(&name), "{name} is built in");
+    }
     let api = registry.get("session-api").expect("session-api");
     assert_eq!(
         (api.method.as_str(), api.path.as_str(), &api.auth),
@@ -98,13 +100,19 @@ fn lookups_of_unknown_names_list_what_exists() {
     let error = registry.get("sessions").expect_err("unknown");
     assert_eq!(
         error.to_string(),
-        "unknown contract `sessions`; did you mean `session-api`?; known contracts: authjs, session-api"
+        format!(
+            "unknown contract `sessions`; did you mean `session-api`?; known contracts: {}",
+            registry.names().join(", ")
+        )
     );
     // A stem shared with no single contract suggests nothing.
     let error = registry.get("teapot").expect_err("unknown");
     assert_eq!(
         error.to_string(),
-        "unknown contract `teapot`; known contracts: authjs, session-api"
+        format!(
+            "unknown contract `teapot`; known contracts: {}",
+            registry.names().join(", ")
+        )
     );
     let api = registry.get("session-api").expect("known");
     assert_eq!(

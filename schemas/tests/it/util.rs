@@ -17,6 +17,9 @@ pub(crate) fn read_json(path: &Path) -> Value {
 /// Every `.json` under `dir`, recursively, sorted.
 pub(crate) fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
+    if !dir.exists() {
+        return found; // e.g. a contract without counter-examples
+    }
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
         let path = entry.expect("dir entry").path();
         if path.is_dir() {

@@ -296,6 +296,17 @@ impl Contract {
     ) -> Result<Self, ContractError> {
         let document: Value =
             serde_json::from_str(schema_text).map_err(|e| ContractError::json(file, e))?;
+        const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+        if let Some(declared) = document.get("$schema")
+            && declared.as_str().map(|d| d.trim_end_matches('#')) != Some(DRAFT)
+        {
+            return Err(ContractError::manifest(
+                file,
+                format!(
+                    "/$schema: a contract is JSON Schema draft 2020-12 (`{DRAFT}`), not {declared}"
+                ),
+            ));
+        }
         if let Err(error) = jsonschema::draft202012::meta::validate(&document) {
             return Err(ContractError::MetaSchema {
                 file: file.to_owned(),
@@ -350,6 +361,22 @@ impl Contract {
             outcome(&manifest.outcomes.unauthenticated, Outcome::Unauthenticated)?,
             outcome(&manifest.outcomes.revoked, Outcome::Revoked)?,
         ];
+        // An outcome is what a correct server answers: its fixture must
+        // keep the contract (other scenarios may be off-contract on purpose).
+        for (outcome, index) in &outcomes {
+            let scenario = &scenarios[*index];
+            if let Some(why) = &scenario.off_contract {
+                return Err(ContractError::manifest(
+                    file,
+                    format!(
+                        "x-contract.outcomes.{}: scenario `{}` (fixture {}) is off-contract, but an outcome is what a correct server answers: {why}",
+                        outcome_key(*outcome),
+                        scenario.name,
+                        scenario.fixture
+                    ),
+                ));
+            }
+        }
         let invariants: Vec<Invariant> = manifest
             .invariants
             .into_iter()
@@ -822,8 +849,10 @@ impl Loader<'_> {
         Ok(responses)
     }
 
-    fn fixture(&self, path: &str) -> Result<(Value, String), ContractError> {
+    fn fixture(&self, path: &str, context: &str) -> Result<(Value, String), ContractError> {
         let fail = |message: String| ContractError::Fixture {
+            file: self.file.to_owned(),
+            key: format!("{context}.fixture"),
             contract: self.name.to_owned(),
             fixture: path.to_owned(),
             message,
@@ -832,7 +861,7 @@ impl Loader<'_> {
             .fixtures
             .iter()
             .find(|(p, _)| p == path)
-            .ok_or_else(|| fail(format!("no such file under fixtures/{}/", self.name)))?;
+            .ok_or_else(|| fail("no such file".to_owned()))?;
         let value = serde_json::from_str(text).map_err(|e| {
             fail(format!(
                 "not valid JSON at line {}, column {}: {e}",
@@ -864,7 +893,7 @@ impl Loader<'_> {
             if let Some(pointer) = &entry.schema {
                 self.check_pointer(pointer, &context)?;
             }
-            let (body, text) = self.fixture(&entry.fixture)?;
+            let (body, text) = self.fixture(&entry.fixture, &context)?;
             let recorded_at = match &entry.recorded_at {
                 None => None,
                 Some(at) => Some(crate::time_fmt::parse(at).ok_or_else(|| {
@@ -917,7 +946,7 @@ impl Loader<'_> {
         for (name, value) in raw {
             let context = format!("x-contract.examples.{name}");
             let entry: ExampleManifest = self.entry(value, &context)?;
-            let (body, _) = self.fixture(&entry.fixture)?;
+            let (body, _) = self.fixture(&entry.fixture, &context)?;
             let Some(spec) = responses.iter().find(|r| r.status == entry.status) else {
                 return Err(ContractError::manifest(
                     self.file,
@@ -926,6 +955,8 @@ impl Loader<'_> {
             };
             if let Some(violation) = spec.validate(&body, Mode::Lenient).first() {
                 return Err(ContractError::Fixture {
+                    file: self.file.to_owned(),
+                    key: format!("{context}.fixture"),
                     contract: self.name.to_owned(),
                     fixture: entry.fixture,
                     message: format!("example `{name}` does not match its schema: {violation}"),
@@ -1020,5 +1051,13 @@ fn undocumented(document: &Value, schema: &Value, at: String, depth: usize, out:
             out.push(path.clone());
         }
         undocumented(document, property, path, depth + 1, out);
+    }
+}
+
+fn outcome_key(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Authenticated => "authenticated",
+        Outcome::Unauthenticated => "unauthenticated",
+        Outcome::Revoked => "revoked",
     }
 }

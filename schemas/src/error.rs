@@ -35,8 +35,11 @@ pub enum ContractError {
         message: String,
     },
     /// A fixture named by the manifest is missing or not JSON.
-    #[error("contract {contract}: fixture {fixture}: {message}")]
+    #[error("{file}: {key}: fixture {fixture} (under fixtures/{contract}/): {message}")]
     Fixture {
+        file: String,
+        /// The manifest key that names it, e.g. `x-contract.scenarios.valid.fixture`.
+        key: String,
         contract: String,
         fixture: String,
         message: String,

@@ -127,3 +127,71 @@ fn self_test_proves_its_claims_for_a_loaded_contract() {
             "better-auth: the full check against the mock pinned to `signed-in` finds the auth bypass",
         ));
 }
+
+/// Bad contract files stop the runner's commands with exit 2 (the mock's
+/// start: mock-server/tests/it/scenarios.rs), naming the file and
+/// where in it: a missing fixture, a misspelled manifest key, a schema not
+/// draft 2020-12, an outcome whose fixture breaks its own schema.
+#[test]
+fn bad_contract_files_exit_2_naming_file_and_path() {
+    let source = std::fs::read_to_string(FILE).expect("contract");
+    let signed_in = std::fs::read_to_string(format!("{FIXTURES}/signed-in.json")).expect("fixture");
+    let cases: [(&str, String, Option<&str>, &str); 4] = [
+        (
+            "missing fixture",
+            source.replace("\"fixture\": \"500.json\"", "\"fixture\": \"gone.json\""),
+            None,
+            "gone.json",
+        ),
+        (
+            "misspelled key",
+            source.replace("\"outcomes\": {", "\"outcome\": {}, \"outcomes\": {"),
+            None,
+            "x-contract: Additional properties are not allowed ('outcome' was unexpected)",
+        ),
+        (
+            "not draft 2020-12",
+            source.replace("draft/2020-12/schema", "draft-07/schema"),
+            None,
+            "/$schema: a contract is JSON Schema draft 2020-12",
+        ),
+        (
+            "an outcome breaking its schema",
+            source.clone(),
+            Some(r#"{"session": {"id": "short"}}"#),
+            "x-contract.outcomes.authenticated: scenario `signed-in` (fixture signed-in.json) is off-contract",
+        ),
+    ];
+    for (what, text, fixture, says) in cases {
+        let dir = std::env::temp_dir().join(format!(
+            "bad-contract-{}-{}",
+            std::process::id(),
+            what.replace(' ', "-")
+        ));
+        let fixtures = dir.join("fixtures/better-auth");
+        std::fs::create_dir_all(&fixtures).expect("dir");
+        for name in ["signed-out.json", "500.json"] {
+            std::fs::copy(format!("{FIXTURES}/{name}"), fixtures.join(name)).expect("copy");
+        }
+        std::fs::write(
+            fixtures.join("signed-in.json"),
+            fixture.unwrap_or(&signed_in),
+        )
+        .expect("write");
+        let file = dir.join("better-auth.schema.json");
+        std::fs::write(&file, text).expect("write");
+        for args in [vec!["contracts", "--contract"], vec!["validate", "-c"]] {
+            let mut command = runner();
+            command.args(&args).arg(&file);
+            if args[0] == "validate" {
+                command.arg(format!("{FIXTURES}/500.json"));
+            }
+            command
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("better-auth.schema.json"))
+                .stderr(predicate::str::contains(says));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -165,7 +165,7 @@ fn broken_contract_files_are_refused_with_the_reason() {
             Box::new(|d| d["x-contract"]["outcomes"]["revoked"] = "gone".into()),
         ),
         (
-            "fixture missing.json: no such file",
+            "x-contract.scenarios.valid.fixture: fixture missing.json (under fixtures/session-api/): no such file",
             Box::new(|d| d["x-contract"]["scenarios"]["valid"]["fixture"] = "missing.json".into()),
         ),
         (

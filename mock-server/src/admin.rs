@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Admin request bodies larger than this are refused.
 pub(crate) const MAX_ADMIN_BODY: usize = 64 * 1024;

@@ -15,10 +15,10 @@ use session_schemas::Auth;
 use time::OffsetDateTime;
 
 use crate::admin::MAX_ADMIN_BODY;
-use crate::app::{AppState, Inner, MountState};
 use crate::clock::{self, Change};
 use crate::config::User;
 use crate::lifecycle::{Event, LifecycleError};
+use crate::state::{AppState, Inner, MountState};
 use crate::store::{Session, State as SessionState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -301,8 +301,7 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         }
         Err(LifecycleError::Invalid(message)) => return bad_request(message).into_response(),
     };
-    crate::app::record_event(
-        inner,
+    inner.record_event(
         &parts,
         &contract.name,
         &crate::credentials::Credential::Absent,
@@ -387,8 +386,7 @@ fn end_session(inner: &Inner, id: &str, to: SessionState, parts: &Parts) -> Resp
         SessionState::SignedOut => Event::SignOut,
         _ => Event::Revoke,
     };
-    crate::app::record_event(
-        inner,
+    inner.record_event(
         parts,
         &session.contract,
         &crate::credentials::Credential::Absent,
@@ -454,8 +452,7 @@ async fn change(
         inner
             .sessions
             .update(&id, &mut |s| s.profile = profile.clone());
-        crate::app::record_event(
-            inner,
+        inner.record_event(
             &parts,
             &session.contract,
             &crate::credentials::Credential::Absent,

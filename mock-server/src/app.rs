@@ -15,118 +15,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
 use futures_util::future::Either;
 use serde_json::json;
-use session_schemas::{Answer, Contract, Outcome, Protocol};
+use session_schemas::{Answer, Outcome, Protocol};
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::config::{AuthMode, ConfigError, MockConfig, Mount};
 use crate::credentials::{self, Credential, Keyring};
-use crate::journal::{self, Entry, Journal};
-use crate::lifecycle::{Event, Held, Sessions};
+use crate::journal::Journal;
+use crate::lifecycle::{Held, Sessions};
 use crate::render::MountBodies;
 use crate::resolve::{self, Choice, Reason, RequestView, Target};
+use crate::state::{AppState, Inner, MountState, NO_RUNTIME_CHOICE};
 use crate::{admin, authjs, cors};
 
-const NO_RUNTIME_CHOICE: usize = usize::MAX;
 const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 /// A route that also takes next-auth's `update()`.
 const ALLOWED_METHODS_WITH_UPDATE: &str = "GET, HEAD, OPTIONS, POST";
-
-/// One mounted contract with everything precomputed.
-pub(crate) struct MountState {
-    pub(crate) mount: Mount,
-    pub(crate) default: usize,
-    /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
-    runtime: AtomicUsize,
-    pub(crate) bodies: MountBodies,
-    scenario_headers: Vec<HeaderMap>,
-    example_headers: Vec<HeaderMap>,
-    fault_scenario: Option<usize>,
-}
-
-impl MountState {
-    /// The body a held session gets at `now`, or every way it breaks the
-    /// contract (a profile or update that does not fit).
-    pub(crate) fn session_body(
-        &self,
-        now: OffsetDateTime,
-        session: &crate::store::Session,
-    ) -> Result<serde_json::Value, Vec<String>> {
-        let contract = self.mount.contract;
-        let body: serde_json::Value =
-            serde_json::from_slice(&self.bodies.session(now, session)).unwrap_or_default();
-        let violations = contract
-            .validate(
-                contract.outcome(Outcome::Authenticated).status,
-                &body,
-                session_schemas::Mode::Lenient,
-            )
-            .unwrap_or_default();
-        if violations.is_empty() {
-            Ok(body)
-        } else {
-            Err(violations.iter().map(ToString::to_string).collect())
-        }
-    }
-
-    pub(crate) fn runtime(&self) -> Option<usize> {
-        Some(self.runtime.load(Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
-    }
-
-    pub(crate) fn set_runtime(&self, index: Option<usize>) {
-        self.runtime
-            .store(index.unwrap_or(NO_RUNTIME_CHOICE), Ordering::Relaxed);
-    }
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: MockConfig,
-    pub(crate) mounts: Vec<MountState>,
-    pub(crate) keyring: Keyring,
-    pub(crate) journal: Option<Journal>,
-    pub(crate) sessions: Sessions,
-    pub(crate) clock: Clock,
-    requests: AtomicU64,
-}
-
-impl Inner {
-    /// A new session's lifetime on `contract`, in seconds: the configured
-    /// one, else the interval the contract's authenticated fixture shows
-    /// (session-api: created to expiry, 1 h; authjs: recorded to expiry, 30 d).
-    pub(crate) fn lifetime(&self, contract: &Contract) -> i64 {
-        if let Some(lifetime) = self.config.session_lifetime {
-            return i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
-        }
-        fixture_lifetime(contract).unwrap_or(3600)
-    }
-}
-
-fn fixture_lifetime(contract: &Contract) -> Option<i64> {
-    let scenario = contract.outcome(Outcome::Authenticated);
-    let fields = &contract.session_fields;
-    let at = |pointer: &Option<String>| {
-        pointer
-            .as_deref()
-            .and_then(|p| scenario.body.pointer(p))
-            .and_then(serde_json::Value::as_str)
-            .and_then(|t| {
-                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-            })
-    };
-    let start = at(&fields.created).or(scenario.recorded_at)?;
-    let lifetime = (at(&fields.expires)? - start).whole_seconds();
-    (lifetime > 0).then_some(lifetime)
-}
-
-/// Shared by every handler; cheap to clone.
-#[derive(Clone)]
-pub struct AppState(pub(crate) Arc<Inner>);
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").finish_non_exhaustive()
-    }
-}
 
 /// Builds the mock's router. Fails if an override or a user's profile breaks
 /// its schema, or the state file cannot be read.
@@ -381,7 +285,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
     ) {
         Ok(choice) => choice,
         Err(unknown) => {
-            record_event(inner, &parts, &contract.name, &credential, 400, None, None);
+            inner.record_event(&parts, &contract.name, &credential, 400, None, None);
             return (StatusCode::BAD_REQUEST, axum::Json(unknown)).into_response();
         }
     };
@@ -445,7 +349,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         }
     };
     if let Some(journal) = &inner.journal {
-        let mut entry = entry(inner, &parts, &contract.name, &credential, status);
+        let mut entry = inner.entry(&parts, &contract.name, &credential, status);
         entry.scenario = Some(name.clone());
         entry.reason = Some(choice.reason);
         entry.off_contract = off_contract;
@@ -477,58 +381,6 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
 }
 
 /// A journal entry for a request, before the answer is chosen.
-fn entry(
-    inner: &Inner,
-    parts: &axum::http::request::Parts,
-    contract: &str,
-    credential: &Credential,
-    status: u16,
-) -> Entry {
-    Entry {
-        at: crate::clock::format(inner.clock.now()),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(journal::redact_query),
-        contract: contract.to_owned(),
-        scenario: None,
-        reason: None,
-        status,
-        off_contract: false,
-        credential: inner.keyring.fingerprint(credential),
-        event: None,
-        session: None,
-    }
-}
-
-/// Journals a request that is not a scenario's answer (a refusal, a
-/// protocol or admin call), with its lifecycle event if any, logged too.
-pub(crate) fn record_event(
-    inner: &Inner,
-    parts: &axum::http::request::Parts,
-    contract: &str,
-    credential: &Credential,
-    status: u16,
-    event: Option<Event>,
-    session: Option<&str>,
-) {
-    if let Some(event) = event {
-        tracing::info!(
-            contract,
-            ?event,
-            session = session.unwrap_or("-"),
-            "session event"
-        );
-    }
-    let Some(journal) = &inner.journal else {
-        return;
-    };
-    journal.record(Entry {
-        event,
-        session: session.map(str::to_owned),
-        ..entry(inner, parts, contract, credential, status)
-    });
-}
-
 /// A number in [0, 1) from the seed and the request number: a fixed sequence per seed.
 fn unit(seed: u64, number: u64, stream: u64) -> f64 {
     let mut x = seed

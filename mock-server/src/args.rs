@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::{AuthMode, DataMode, SessionStrategy};
+use serde::{Deserialize, Serialize};
 
 /// A mock of the session endpoints for frontend development.
 ///
@@ -221,3 +221,38 @@ Per-request choice wins over the runtime choice, which wins over --auth, which
 wins over the configured default:
   ?__scenario=NAME  >  Mock-Scenario: NAME  >  Prefer: code=N / example=NAME
 Exit codes: 0 clean shutdown, 2 configuration error or address in use.";
+
+/// Where a scenario's body comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DataMode {
+    /// The golden fixtures, timestamps moved to the present.
+    Fixture,
+    /// The golden fixtures byte for byte, for snapshot tests.
+    Frozen,
+    /// Bodies generated from the schema, seeded, timestamps around now.
+    Generated,
+}
+
+/// Whether (and how) the response follows the request's credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// The configured scenario, whatever the request carries.
+    Off,
+    /// Only configured credentials and tokens the mock issued are valid.
+    Known,
+    /// Any well-formed credential is valid.
+    Any,
+}
+
+/// What ending an Auth.js session does, as Auth.js's `session.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStrategy {
+    /// Sessions live in the mock's store: sign-out ends them for real.
+    Database,
+    /// Like Auth.js's JWT sessions: sign-out only clears the cookie, and a
+    /// copy of the old cookie keeps its session until it expires.
+    Jwt,
+}

@@ -33,11 +33,11 @@ use serde_json::{Value, json};
 use session_schemas::{Auth, Contract, Outcome};
 use time::OffsetDateTime;
 
-use crate::app::{AppState, Inner, MountState};
 use crate::config::SessionStrategy;
 use crate::credentials::{self, Credential};
 use crate::lifecycle::{Event, Held, random_bytes};
 use crate::render::merge_patch;
+use crate::state::{AppState, Inner, MountState};
 use crate::store::State as SessionState;
 
 /// Request bodies larger than this are refused (413).
@@ -487,8 +487,7 @@ impl<'a> Exchange<'a> {
 
     fn record(&self, status: u16, event: Option<Event>, session: Option<&str>, what: &str) {
         let credential = credentials::extract(&self.contract.auth, &self.parts.headers);
-        crate::app::record_event(
-            self.inner,
+        self.inner.record_event(
             self.parts,
             &self.contract.name,
             &credential,

@@ -17,40 +17,9 @@ use thiserror::Error;
 use crate::args::MockArgs;
 use crate::duration;
 
-/// Where a scenario's body comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum DataMode {
-    /// The golden fixtures, timestamps moved to the present.
-    Fixture,
-    /// The golden fixtures byte for byte, for snapshot tests.
-    Frozen,
-    /// Bodies generated from the schema, seeded, timestamps around now.
-    Generated,
-}
-
-/// Whether (and how) the response follows the request's credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMode {
-    /// The configured scenario, whatever the request carries.
-    Off,
-    /// Only configured credentials and tokens the mock issued are valid.
-    Known,
-    /// Any well-formed credential is valid.
-    Any,
-}
-
-/// What ending an Auth.js session does, as Auth.js's `session.strategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionStrategy {
-    /// Sessions live in the mock's store: sign-out ends them for real.
-    Database,
-    /// Like Auth.js's JWT sessions: sign-out only clears the cookie, and a
-    /// copy of the old cookie keeps its session until it expires.
-    Jwt,
-}
+// The flags' value enums live beside the flags (`args`); the configuration
+// uses them as they are.
+pub use crate::args::{AuthMode, DataMode, SessionStrategy};
 
 /// One contract served at one path.
 #[derive(Debug, Clone)]

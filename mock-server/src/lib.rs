@@ -26,8 +26,10 @@ mod memo;
 pub mod render;
 pub mod resolve;
 mod server;
+mod state;
 pub mod store;
 
-pub use app::{AppState, MAX_HEADER_BYTES, MAX_URI_BYTES, app};
+pub use app::{MAX_HEADER_BYTES, MAX_URI_BYTES, app};
 pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};
 pub use server::{MockServer, StartError, bind};
+pub use state::AppState;

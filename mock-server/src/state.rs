@@ -1,0 +1,171 @@
+//! The state every handler shares: the configuration, the mounted
+//! contracts with their precomputed bodies and headers, the keyring, the
+//! journal, the sessions and the clock. Its own module, so the contract
+//! handler (`app`) and the admin API (`admin`, `admin_sessions`, `authjs`)
+//! depend on it and not on each other.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use axum::http::HeaderMap;
+use session_schemas::{Contract, Outcome};
+use time::OffsetDateTime;
+
+use crate::clock::Clock;
+use crate::config::{MockConfig, Mount};
+use crate::credentials::{Credential, Keyring};
+use crate::journal::{self, Entry, Journal};
+use crate::lifecycle::{Event, Sessions};
+use crate::render::MountBodies;
+
+/// No runtime choice: the mount serves its default.
+pub(crate) const NO_RUNTIME_CHOICE: usize = usize::MAX;
+
+/// One mounted contract with everything precomputed.
+pub(crate) struct MountState {
+    pub(crate) mount: Mount,
+    pub(crate) default: usize,
+    /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
+    pub(crate) runtime: AtomicUsize,
+    pub(crate) bodies: MountBodies,
+    pub(crate) scenario_headers: Vec<HeaderMap>,
+    pub(crate) example_headers: Vec<HeaderMap>,
+    pub(crate) fault_scenario: Option<usize>,
+}
+
+impl MountState {
+    /// The body a held session gets at `now`, or every way it breaks the
+    /// contract (a profile or update that does not fit).
+    pub(crate) fn session_body(
+        &self,
+        now: OffsetDateTime,
+        session: &crate::store::Session,
+    ) -> Result<serde_json::Value, Vec<String>> {
+        let contract = self.mount.contract;
+        let body: serde_json::Value =
+            serde_json::from_slice(&self.bodies.session(now, session)).unwrap_or_default();
+        let violations = contract
+            .validate(
+                contract.outcome(Outcome::Authenticated).status,
+                &body,
+                session_schemas::Mode::Lenient,
+            )
+            .unwrap_or_default();
+        if violations.is_empty() {
+            Ok(body)
+        } else {
+            Err(violations.iter().map(ToString::to_string).collect())
+        }
+    }
+
+    pub(crate) fn runtime(&self) -> Option<usize> {
+        Some(self.runtime.load(Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
+    }
+
+    pub(crate) fn set_runtime(&self, index: Option<usize>) {
+        self.runtime
+            .store(index.unwrap_or(NO_RUNTIME_CHOICE), Ordering::Relaxed);
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: MockConfig,
+    pub(crate) mounts: Vec<MountState>,
+    pub(crate) keyring: Keyring,
+    pub(crate) journal: Option<Journal>,
+    pub(crate) sessions: Sessions,
+    pub(crate) clock: Clock,
+    pub(crate) requests: AtomicU64,
+}
+
+impl Inner {
+    /// A journal entry for a request, before what it got is known.
+    pub(crate) fn entry(
+        &self,
+        parts: &axum::http::request::Parts,
+        contract: &str,
+        credential: &Credential,
+        status: u16,
+    ) -> Entry {
+        Entry {
+            at: crate::clock::format(self.clock.now()),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(journal::redact_query),
+            contract: contract.to_owned(),
+            scenario: None,
+            reason: None,
+            status,
+            off_contract: false,
+            credential: self.keyring.fingerprint(credential),
+            event: None,
+            session: None,
+        }
+    }
+
+    /// Journals a request that is not a scenario's answer (a refusal, a
+    /// protocol or admin call), with its lifecycle event if any, logged too.
+    pub(crate) fn record_event(
+        &self,
+        parts: &axum::http::request::Parts,
+        contract: &str,
+        credential: &Credential,
+        status: u16,
+        event: Option<Event>,
+        session: Option<&str>,
+    ) {
+        if let Some(event) = event {
+            tracing::info!(
+                contract,
+                ?event,
+                session = session.unwrap_or("-"),
+                "session event"
+            );
+        }
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        journal.record(Entry {
+            event,
+            session: session.map(str::to_owned),
+            ..self.entry(parts, contract, credential, status)
+        });
+    }
+
+    /// A new session's lifetime on `contract`, in seconds: the configured
+    /// one, else the interval the contract's authenticated fixture shows
+    /// (session-api: created to expiry, 1 h; authjs: recorded to expiry, 30 d).
+    pub(crate) fn lifetime(&self, contract: &Contract) -> i64 {
+        if let Some(lifetime) = self.config.session_lifetime {
+            return i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        }
+        fixture_lifetime(contract).unwrap_or(3600)
+    }
+}
+
+fn fixture_lifetime(contract: &Contract) -> Option<i64> {
+    let scenario = contract.outcome(Outcome::Authenticated);
+    let fields = &contract.session_fields;
+    let at = |pointer: &Option<String>| {
+        pointer
+            .as_deref()
+            .and_then(|p| scenario.body.pointer(p))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+    };
+    let start = at(&fields.created).or(scenario.recorded_at)?;
+    let lifetime = (at(&fields.expires)? - start).whole_seconds();
+    (lifetime > 0).then_some(lifetime)
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}

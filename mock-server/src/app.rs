@@ -302,7 +302,13 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
 
     let mut session_id = None;
     let mut set_cookie = None;
-    let (status, name, off_contract, headers, body) = match choice.target {
+    let Chosen {
+        status,
+        name,
+        off_contract,
+        headers,
+        body,
+    } = match choice.target {
         Target::Scenario(i) => {
             let scenario = &contract.scenarios[i];
             let body = match &held {
@@ -329,23 +335,23 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
                     )
                 }
             };
-            (
-                scenario.status,
-                &scenario.name,
-                scenario.off_contract.is_some(),
-                &mount.scenario_headers[i],
+            Chosen {
+                status: scenario.status,
+                name: &scenario.name,
+                off_contract: scenario.off_contract.is_some(),
+                headers: &mount.scenario_headers[i],
                 body,
-            )
+            }
         }
         Target::Example(i) => {
             let example = &contract.examples[i];
-            (
-                example.status,
-                &example.name,
-                false,
-                &mount.example_headers[i],
-                mount.bodies.example(i),
-            )
+            Chosen {
+                status: example.status,
+                name: &example.name,
+                off_contract: false,
+                headers: &mount.example_headers[i],
+                body: mount.bodies.example(i),
+            }
         }
     };
     if let Some(journal) = &inner.journal {
@@ -380,7 +386,15 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
     response
 }
 
-/// A journal entry for a request, before the answer is chosen.
+/// What a request is answered with, once chosen: a scenario or an example.
+struct Chosen<'a> {
+    status: u16,
+    name: &'a String,
+    off_contract: bool,
+    headers: &'a HeaderMap,
+    body: bytes::Bytes,
+}
+
 /// A number in [0, 1) from the seed and the request number: a fixed sequence per seed.
 fn unit(seed: u64, number: u64, stream: u64) -> f64 {
     let mut x = seed

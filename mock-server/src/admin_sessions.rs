@@ -146,14 +146,23 @@ fn mount_for<'a>(inner: &'a Inner, name: Option<&str>) -> Result<&'a MountState,
                     mounted()
                 ))
             }),
-        // Contracts with a sign-in protocol have their own way in; the
-        // default is the first without one.
-        None => inner
-            .mounts
-            .iter()
-            .find(|m| m.mount.contract.protocol.is_none())
-            .or_else(|| inner.mounts.first())
-            .ok_or_else(|| bad_request("no contract is mounted")),
+        // Contracts with a sign-in protocol have their own way in; without
+        // a name, the one mounted contract without one, if it is alone.
+        None => {
+            let plain: Vec<&MountState> = inner
+                .mounts
+                .iter()
+                .filter(|m| m.mount.contract.protocol.is_none())
+                .collect();
+            match plain.as_slice() {
+                [only] => Ok(*only),
+                [] if inner.mounts.len() == 1 => Ok(&inner.mounts[0]),
+                _ => Err(bad_request(format!(
+                    "name the contract: {{\"contract\": \"...\"}}; mounted: {}",
+                    mounted()
+                ))),
+            }
+        }
     }
 }
 

@@ -500,3 +500,29 @@ async fn each_credential_gets_its_own_identity_in_the_manifest_fields() {
         );
     }
 }
+
+/// The admin API's session default is no hidden convention: with two
+/// contracts without a sign-in protocol mounted, it asks which.
+#[tokio::test]
+async fn an_admin_session_without_a_contract_is_refused_when_it_is_ambiguous() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/better-auth.schema.json"
+    );
+    let mut config = crate::util::config(&["--contract", file]);
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    let (_server, http) = crate::util::serve_config(config).await;
+    let reply = http
+        .admin("POST", "/__mock/sessions", serde_json::json!({}))
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert!(reply.text.contains("name the contract"), "{}", reply.text);
+    let named = http
+        .admin(
+            "POST",
+            "/__mock/sessions",
+            serde_json::json!({"contract": "session-api"}),
+        )
+        .await;
+    assert_eq!(named.status, 201, "{}", named.text);
+}

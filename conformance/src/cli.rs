@@ -398,7 +398,7 @@ pub enum ContractsAction {
     /// too): schemas, security schemes, headers and named examples. Prism
     /// mocks it, Schemathesis tests a server with it.
     Export(ExportArgs),
-    /// Make a contract from one operation of an OpenAPI 3 document (JSON):
+    /// Make a contract from one operation of an OpenAPI 3 document (JSON or YAML):
     /// `<out>/<name>.schema.json` and `<out>/fixtures/<name>/`. What it
     /// cannot infer is filled with defaults it prints; it checks the result
     /// loads before writing anything.
@@ -407,7 +407,7 @@ pub enum ContractsAction {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The OpenAPI document (JSON).
+    /// The OpenAPI document (JSON, or YAML for a `.yaml` / `.yml` file).
     #[arg(value_name = "OPENAPI")]
     pub document: PathBuf,
     /// The operation, as METHOD /path.

@@ -150,10 +150,27 @@ fn write_human(contract: &Contract, out: &mut dyn Write) -> std::io::Result<()> 
     writeln!(out)
 }
 
+/// An OpenAPI document, JSON or YAML (by its extension, else JSON first).
+fn read_openapi(path: &std::path::Path) -> Result<Value, CliError> {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if !yaml {
+        return crate::input::read_json(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        what: path.display().to_string(),
+        source,
+    })?;
+    serde_norway::from_str::<Value>(&text)
+        .map_err(|e| CliError::Usage(format!("{} is not valid YAML: {e}", path.display())))
+}
+
 /// `contracts import`: the contract is built and loaded in memory first; only
 /// a contract that loads is written.
 fn import_contract(args: &ImportArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let document = crate::input::read_json(&args.document)?;
+    let document = read_openapi(&args.document)?;
     let imported = crate::openapi::import(&document, &args.operation, args.name.as_deref())?;
     let file = format!("{}.schema.json", imported.name);
     let text = |value: &Value| serde_json::to_string_pretty(value).map(|t| t + "\n");

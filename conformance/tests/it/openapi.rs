@@ -293,3 +293,31 @@ fn a_plain_openapi_operation_imports_with_its_defaults_named() {
         ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same document as YAML imports the same contract.
+#[test]
+fn a_yaml_openapi_document_imports_too() {
+    let dir = std::env::temp_dir().join(format!("yaml-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let document = export(&["session-api"]);
+    let yaml = dir.join("openapi.yaml");
+    std::fs::write(&yaml, serde_norway::to_string(&document).expect("yaml")).expect("write");
+    cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "import"])
+        .arg(&yaml)
+        .args(["--operation", "GET /auth/session", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("session-api.schema.json"));
+    std::fs::write(&yaml, "openapi: [unclosed").expect("write");
+    cargo_bin_cmd!("session-conformance")
+        .args(["contracts", "import"])
+        .arg(&yaml)
+        .args(["--operation", "GET /auth/session", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not valid YAML"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

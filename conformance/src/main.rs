@@ -4,12 +4,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use session_conformance::cli::{Cli, Command};
 use session_conformance::{CliError, commands};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let stdout = std::io::stdout();
     let mut out = PipeSafe {
         inner: stdout.lock(),
@@ -31,6 +30,23 @@ fn main() -> ExitCode {
             ExitCode::from(CliError::EXIT_CODE)
         }
     }
+}
+
+/// The flags, with the `--contract` help naming the contracts this build
+/// knows (from the registry, not a list written twice).
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let names = session_schemas::Registry::builtin().names().join(", ");
+    let help = format!(
+        "The contract: one of {names} (see `contracts`), one loaded with --contracts, or a <name>.schema.json file to load"
+    );
+    let mut command = Cli::command();
+    for sub in ["check", "snapshot", "validate"] {
+        let help = help.clone();
+        command = command.mut_subcommand(sub, |c| c.mut_arg("contract", |a| a.help(help)));
+    }
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Standard output that survives its reader leaving (`| head`): the rest is

@@ -332,3 +332,22 @@ fn curl_si_output_is_judged_with_its_status_and_headers() {
     assert_eq!(judge("HTTP/1.1 200 OK\r\ncontent-type: x", &[]).0, Some(2));
     assert_eq!(judge("HTTP/1.1 OK\r\n\r\n{}", &[]).0, Some(2));
 }
+
+#[test]
+fn the_contract_help_names_the_contracts_the_registry_knows() {
+    for command in ["validate", "check", "snapshot"] {
+        let run = cargo_bin_cmd!("session-conformance")
+            .args([command, "--help"])
+            .assert()
+            .code(0);
+        let help = stdout_of(&run);
+        let names = session_schemas::Registry::builtin().names().join(", ");
+        assert!(
+            help.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(&format!("one of {names}")),
+            "{command}: {help}"
+        );
+    }
+}

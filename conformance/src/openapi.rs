@@ -153,20 +153,29 @@ fn component_prefix(name: &str) -> String {
 
 /// `#/$defs/X...` becomes `#/components/schemas/<prefix>_X...`.
 fn rewrite_refs(value: &mut Value, prefix: &str) {
+    rewrite(
+        value,
+        "#/$defs/",
+        &format!("#/components/schemas/{prefix}_"),
+    );
+}
+
+/// Every `$ref` that starts with `from` starts with `to` instead.
+fn rewrite(value: &mut Value, from: &str, to: &str) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 match child {
                     Value::String(target) if key == "$ref" => {
-                        if let Some(rest) = target.strip_prefix("#/$defs/") {
-                            *target = format!("#/components/schemas/{prefix}_{rest}");
+                        if let Some(rest) = target.strip_prefix(from) {
+                            *target = format!("{to}{rest}");
                         }
                     }
-                    _ => rewrite_refs(child, prefix),
+                    _ => rewrite(child, from, to),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, prefix)),
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, from, to)),
         _ => {}
     }
 }
@@ -434,7 +443,7 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
         defs.insert(component, schema.clone());
     }
     let mut defs = Value::Object(defs);
-    rewrite_component_refs(&mut defs);
+    rewrite(&mut defs, "#/components/schemas/", "#/$defs/");
     if responses.is_empty() {
         return Err(bad(format!(
             "{operation} has no JSON response to make a contract of"
@@ -609,26 +618,6 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
             }
         }
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
-}
-
-/// `#/components/schemas/X...` becomes `#/$defs/X...`.
-fn rewrite_component_refs(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                match child {
-                    Value::String(target) if key == "$ref" => {
-                        if let Some(rest) = target.strip_prefix("#/components/schemas/") {
-                            *target = format!("#/$defs/{rest}");
-                        }
-                    }
-                    _ => rewrite_component_refs(child),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(rewrite_component_refs),
         _ => {}
     }
 }

@@ -45,6 +45,7 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             config.seed,
             config.allow_invalid_override,
             now,
+            |status, name, off_contract| response_headers(mount, status, name, off_contract),
         )?;
         if !config.allow_invalid_override {
             crate::render::check_users(mount, &config.users)?;
@@ -54,24 +55,12 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             .iter()
             .position(|s| s.name == mount.scenario)
             .unwrap_or(0);
-        let scenario_headers = contract
-            .scenarios
-            .iter()
-            .map(|s| response_headers(mount, s.status, &s.name, s.off_contract.is_some()))
-            .collect();
-        let example_headers = contract
-            .examples
-            .iter()
-            .map(|e| response_headers(mount, e.status, &e.name, false))
-            .collect();
         let fault_scenario = contract.scenarios.iter().position(|s| s.status == 500);
         mounts.push(MountState {
             mount: mount.clone(),
             default,
             runtime: AtomicUsize::new(NO_RUNTIME_CHOICE),
             bodies,
-            scenario_headers,
-            example_headers,
             fault_scenario,
         });
     }
@@ -339,7 +328,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
                 status: scenario.status,
                 name: &scenario.name,
                 off_contract: scenario.off_contract.is_some(),
-                headers: &mount.scenario_headers[i],
+                headers: mount.bodies.scenario_headers(i),
                 body,
             }
         }
@@ -349,7 +338,7 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
                 status: example.status,
                 name: &example.name,
                 off_contract: false,
-                headers: &mount.example_headers[i],
+                headers: mount.bodies.example_headers(i),
                 body: mount.bodies.example(i),
             }
         }

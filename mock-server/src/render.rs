@@ -12,6 +12,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use axum::http::HeaderMap;
 use bytes::Bytes;
 use serde_json::Value;
 use session_schemas::{BodyGenerator, Contract, Mode, Outcome, Scenario, SessionFields, is_uuid};
@@ -46,6 +47,8 @@ struct ScenarioBody {
     /// seed of its own, so the same credential keeps the same body.
     stable: Memo<[u8; 32], Value>,
     overrides: Option<Value>,
+    /// The response headers this scenario is served with, built once.
+    headers: HeaderMap,
 }
 
 /// The bodies of one mounted contract.
@@ -59,7 +62,8 @@ pub struct MountBodies {
     /// JSON pointers of the fields that identify a session (the manifest's
     /// `session.identity`): each credential gets values of its own there.
     identity_paths: Vec<String>,
-    examples: Vec<Bytes>,
+    /// Each extra example's body and headers.
+    examples: Vec<(Bytes, HeaderMap)>,
     /// When the generators' timestamps were placed.
     generated_at: OffsetDateTime,
 }
@@ -79,6 +83,7 @@ impl MountBodies {
         seed: u64,
         allow_invalid_override: bool,
         now: OffsetDateTime,
+        headers: impl Fn(u16, &str, bool) -> HeaderMap,
     ) -> Result<Self, ConfigError> {
         let contract = mount.contract;
         let authenticated = &contract.outcome(Outcome::Authenticated).name;
@@ -122,12 +127,22 @@ impl MountBodies {
                 generator: generator.map(Mutex::new),
                 stable: Memo::new(IDENTITY_CACHE),
                 overrides,
+                headers: headers(
+                    scenario.status,
+                    &scenario.name,
+                    scenario.off_contract.is_some(),
+                ),
             });
         }
         let examples = contract
             .examples
             .iter()
-            .map(|e| Bytes::from(serde_json::to_vec(&e.body).unwrap_or_default()))
+            .map(|e| {
+                (
+                    Bytes::from(serde_json::to_vec(&e.body).unwrap_or_default()),
+                    headers(e.status, &e.name, false),
+                )
+            })
             .collect();
         Ok(Self {
             data,
@@ -141,7 +156,20 @@ impl MountBodies {
     }
 
     pub fn example(&self, index: usize) -> Bytes {
-        self.examples.get(index).cloned().unwrap_or_default()
+        self.examples
+            .get(index)
+            .map(|(body, _)| body.clone())
+            .unwrap_or_default()
+    }
+
+    /// The headers scenario `index` is served with.
+    pub fn scenario_headers(&self, index: usize) -> &HeaderMap {
+        &self.scenarios[index].headers
+    }
+
+    /// The headers example `index` is served with.
+    pub fn example_headers(&self, index: usize) -> &HeaderMap {
+        &self.examples[index].1
     }
 
     /// The body of scenario `index` for a request at `now`.

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use axum::http::HeaderMap;
 use session_schemas::{Contract, Outcome};
 use time::OffsetDateTime;
 
@@ -28,8 +27,6 @@ pub(crate) struct MountState {
     /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
     pub(crate) runtime: AtomicUsize,
     pub(crate) bodies: MountBodies,
-    pub(crate) scenario_headers: Vec<HeaderMap>,
-    pub(crate) example_headers: Vec<HeaderMap>,
     pub(crate) fault_scenario: Option<usize>,
 }
 

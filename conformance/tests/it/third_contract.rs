@@ -9,10 +9,29 @@ use predicates::prelude::*;
 use session_mock::{AuthMode, MockServer, Mount};
 use session_schemas::{ContractSource, Outcome, Registry};
 
-const FILE: &str = concat!(
+/// The repository's copy, read by the bad-file test.
+const SOURCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/contracts/better-auth.schema.json"
 );
+
+/// The contract as a user would add it: copied, with its fixtures, into a
+/// temporary directory outside the repository, once per test run.
+fn file() -> &'static str {
+    static COPY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("third-contract-{}", std::process::id()));
+        let fixtures = dir.join("fixtures/better-auth");
+        std::fs::create_dir_all(&fixtures).expect("dir");
+        for entry in std::fs::read_dir(FIXTURES).expect("fixtures") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), fixtures.join(entry.file_name())).expect("copy");
+        }
+        let file = dir.join("better-auth.schema.json");
+        std::fs::copy(SOURCE, &file).expect("copy");
+        file.display().to_string()
+    })
+}
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/contracts/fixtures/better-auth"
@@ -32,7 +51,7 @@ fn validate_and_contracts_take_a_contract_file() {
         .args([
             "validate",
             "--contract",
-            FILE,
+            file(),
             &format!("{FIXTURES}/signed-in.json"),
         ])
         .assert()
@@ -42,13 +61,13 @@ fn validate_and_contracts_take_a_contract_file() {
         .args([
             "validate",
             "--contract",
-            FILE,
+            file(),
             &format!("{FIXTURES}/500.json"),
         ])
         .assert()
         .code(1);
     runner()
-        .args(["contracts", "--contract", FILE])
+        .args(["contracts", "--contract", file()])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
@@ -68,7 +87,7 @@ fn validate_and_contracts_take_a_contract_file() {
 #[test]
 fn check_and_snapshot_pass_against_the_mock_serving_it() {
     let (registry, _) = Registry::with(vec![
-        ContractSource::from_file(FILE.as_ref()).expect("source"),
+        ContractSource::from_file(file().as_ref()).expect("source"),
     ])
     .expect("loads");
     let registry = registry.leak();
@@ -89,7 +108,7 @@ fn check_and_snapshot_pass_against_the_mock_serving_it() {
         .args([
             "check",
             "--contract",
-            FILE,
+            file(),
             "--base-url",
             &base,
             "--cases",
@@ -105,7 +124,14 @@ fn check_and_snapshot_pass_against_the_mock_serving_it() {
     let dir = std::env::temp_dir().join(format!("third-shapes-{}", std::process::id()));
     runner()
         .env("SESSION_COOKIE", &token)
-        .args(["snapshot", "--contract", FILE, "--base-url", &base, "--dir"])
+        .args([
+            "snapshot",
+            "--contract",
+            file(),
+            "--base-url",
+            &base,
+            "--dir",
+        ])
         .arg(&dir)
         .assert()
         .code(0);
@@ -117,7 +143,7 @@ fn check_and_snapshot_pass_against_the_mock_serving_it() {
 #[test]
 fn self_test_proves_its_claims_for_a_loaded_contract() {
     runner()
-        .args(["self-test", "--cases", "24", "--contract", FILE])
+        .args(["self-test", "--cases", "24", "--contract", file()])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
@@ -134,7 +160,7 @@ fn self_test_proves_its_claims_for_a_loaded_contract() {
 /// draft 2020-12, an outcome whose fixture breaks its own schema.
 #[test]
 fn bad_contract_files_exit_2_naming_file_and_path() {
-    let source = std::fs::read_to_string(FILE).expect("contract");
+    let source = std::fs::read_to_string(SOURCE).expect("contract");
     let signed_in = std::fs::read_to_string(format!("{FIXTURES}/signed-in.json")).expect("fixture");
     let cases: [(&str, String, Option<&str>, &str); 4] = [
         (

@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::case::RequestCase;
 use crate::exec::{Failure, Observation, Reply};
-use crate::lifecycle::{Journey, Replay};
+use crate::lifecycle::{Journey, Part, Replay};
 use crate::secret::Redactor;
 use crate::target::Target;
 
@@ -1010,13 +1010,18 @@ fn body_leak(judge: &Judge<'_>, s: &Subject<'_>) -> Verdict {
     }
 }
 
-fn steps_details(journey: &Journey, part: &str) -> Vec<String> {
-    journey
-        .steps
-        .iter()
-        .filter(|(p, _)| p == part)
-        .map(|(_, s)| s.clone())
-        .collect()
+/// A journey part's finding with its steps (the details of any failure),
+/// or the verdict when the part did not run (skip) or broke (fail).
+fn decided<T>(part: Option<&Part<T>>) -> Result<(&T, Vec<String>), Verdict> {
+    let Some(part) = part else {
+        return Err(Verdict::Skip);
+    };
+    match &part.result {
+        Err(broke) => Err(Verdict::Fail(
+            Finding::new(broke.clone()).with_details(part.steps.clone()),
+        )),
+        Ok(found) => Ok((found, part.steps.clone())),
+    }
 }
 
 /// The answer a replayed credential must get: no session, and the status
@@ -1030,13 +1035,9 @@ fn refused(judge: &Judge<'_>, replay: &Replay) -> bool {
 }
 
 fn sign_out_ends_session(judge: &Judge<'_>, journey: &Journey) -> Verdict {
-    let Some(result) = &journey.signed_out else {
-        return Verdict::Skip;
-    };
-    let details = steps_details(journey, "sign-out");
-    let replay = match result {
-        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
-        Ok(replay) => replay,
+    let (replay, details) = match decided(journey.signed_out.as_ref()) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     Verdict::pass_if(refused(judge, replay), || {
         let message = if replay.session {
@@ -1052,13 +1053,9 @@ fn sign_out_ends_session(judge: &Judge<'_>, journey: &Journey) -> Verdict {
 }
 
 fn csrf_protected(judge: &Judge<'_>, journey: &Journey) -> Verdict {
-    let Some(result) = &journey.csrf else {
-        return Verdict::Skip;
-    };
-    let details = steps_details(journey, "csrf");
-    let probe = match result {
-        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
-        Ok(probe) => probe,
+    let (probe, details) = match decided(journey.csrf.as_ref()) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     let mut problems = Vec::new();
     if let Some(replay) = &probe.sign_in_replay
@@ -1073,9 +1070,9 @@ fn csrf_protected(judge: &Judge<'_>, journey: &Journey) -> Verdict {
         problems
             .push("a sign-out POST without the CSRF token cleared the session cookie".to_owned());
     }
-    if !refused(judge, &probe.after_sign_out) && !probe.after_sign_out.session {
-        // Neither a session nor a refusal: judged by the oracle checks.
-    } else if !probe.after_sign_out.session {
+    // Still a session is right; neither a session nor a refusal is the
+    // oracle checks' to judge.
+    if refused(judge, &probe.after_sign_out) {
         problems.push("a sign-out POST without the CSRF token ended the session".to_owned());
     }
     if problems.is_empty() {
@@ -1085,13 +1082,9 @@ fn csrf_protected(judge: &Judge<'_>, journey: &Journey) -> Verdict {
 }
 
 fn fresh_credential(_: &Judge<'_>, journey: &Journey) -> Verdict {
-    let Some(result) = &journey.fresh else {
-        return Verdict::Skip;
-    };
-    let details = steps_details(journey, "fresh");
-    let fresh = match result {
-        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
-        Ok(fresh) => fresh,
+    let (fresh, details) = match decided(journey.fresh.as_ref()) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     let mut problems = Vec::new();
     if fresh.kept_presented {
@@ -1109,13 +1102,9 @@ fn fresh_credential(_: &Judge<'_>, journey: &Journey) -> Verdict {
 }
 
 fn expired_credential(judge: &Judge<'_>, journey: &Journey) -> Verdict {
-    let Some(result) = &journey.expired else {
-        return Verdict::Skip;
-    };
-    let details = steps_details(journey, "expired");
-    let replay = match result {
-        Err(broke) => return Verdict::Fail(Finding::new(broke.clone()).with_details(details)),
-        Ok(replay) => replay,
+    let (replay, details) = match decided(journey.expired.as_ref()) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     let contract = judge.target.contract;
     let wanted = contract.outcome(Outcome::Unauthenticated);

@@ -122,17 +122,22 @@ pub struct Fresh {
     pub kept_presented: bool,
 }
 
+/// One part of the journey: what was done, in order (for the reports), and
+/// what it found, or `Err` when it broke before its deciding request.
+#[derive(Debug, Clone)]
+pub struct Part<T> {
+    pub steps: Vec<String>,
+    pub result: Result<T, String>,
+}
+
 /// Everything the lifecycle checks judge. A part is `None` when it could
-/// not run (no sign-out, not Auth.js, no expired credential given), and
-/// `Err` when the journey broke before its deciding request.
+/// not run (no sign-out, not Auth.js, no expired credential given).
 #[derive(Debug, Clone, Default)]
 pub struct Journey {
-    /// `(part, step)`: what was done, in order, for the reports.
-    pub steps: Vec<(String, String)>,
-    pub signed_out: Option<Result<Replay, String>>,
-    pub csrf: Option<Result<CsrfProbe, String>>,
-    pub fresh: Option<Result<Fresh, String>>,
-    pub expired: Option<Result<Replay, String>>,
+    pub signed_out: Option<Part<Replay>>,
+    pub csrf: Option<Part<CsrfProbe>>,
+    pub fresh: Option<Part<Fresh>>,
+    pub expired: Option<Part<Replay>>,
     /// Why parts did not run, for the run's notes.
     pub notes: Vec<String>,
 }
@@ -255,6 +260,12 @@ impl Session<'_> {
         })
     }
 
+    /// A session read with a credential a sign-in issued, under its cookie name.
+    async fn replay_issued(&self, issued: &Issued) -> Result<Replay, String> {
+        self.replay(&issued.value, issued.cookie_name.as_deref())
+            .await
+    }
+
     fn origin(&self) -> &str {
         &self.target.base_url
     }
@@ -288,12 +299,7 @@ impl Session<'_> {
         let set = set_cookies(&reply.headers);
         let answer = self.answer_words(&reply, &set);
         let session = self.session_from(&set);
-        for (name, value, cleared) in set {
-            if !cleared && !self.is_session_cookie(&name) {
-                jar.retain(|(n, _)| *n != name);
-                jar.push((name, value));
-            }
-        }
+        self.keep_cookies(&mut jar, set);
         let issued = session.map(|(cookie_name, value)| Issued {
             value,
             cookie_name: Some(cookie_name),
@@ -320,10 +326,10 @@ impl Session<'_> {
         if with_csrf {
             form.insert(0, ("csrfToken", token.as_str()));
         }
-        let mut cookies = issued.jar.clone();
-        cookies.push(self.session_cookie(issued));
         let url = format!("{}{}/signout", self.origin(), login.base);
-        let reply = self.post_form(&url, &form, &cookies).await?;
+        let reply = self
+            .post_form(&url, &form, &self.cookies_of(issued))
+            .await?;
         if reply.status >= 400 {
             return Err(format!(
                 "POST {}/signout got {}",
@@ -347,9 +353,7 @@ impl Session<'_> {
                 .client()
                 .get(format!("{}{}/csrf", self.origin(), login.base));
         if let Some(present) = present {
-            let mut cookies = present.jar.clone();
-            cookies.push(self.session_cookie(present));
-            request = request.header(COOKIE, cookie_header(&cookies));
+            request = request.header(COOKIE, cookie_header(&self.cookies_of(present)));
         }
         let reply = self
             .executor
@@ -372,12 +376,7 @@ impl Session<'_> {
             ));
         };
         let mut jar: Vec<(String, String)> = present.map(|p| p.jar.clone()).unwrap_or_default();
-        for (name, value, cleared) in set_cookies(&reply.headers) {
-            jar.retain(|(n, _)| *n != name);
-            if !cleared && !self.is_session_cookie(&name) {
-                jar.push((name, value));
-            }
-        }
+        self.keep_cookies(&mut jar, set_cookies(&reply.headers));
         Ok((token, jar))
     }
 
@@ -405,6 +404,28 @@ impl Session<'_> {
             .fetch(request)
             .await
             .map_err(|e| format!("POST {path} got no answer: {e}"))
+    }
+
+    /// What a browser holding `issued` sends: the flow's cookies and the
+    /// session cookie.
+    fn cookies_of(&self, issued: &Issued) -> Vec<(String, String)> {
+        let mut cookies = issued.jar.clone();
+        cookies.push(self.session_cookie(issued));
+        cookies
+    }
+
+    /// The flow's cookies (not the session's) after an answer set `set`, as
+    /// a browser keeps them: a new value replaces the old, a cleared one goes.
+    fn keep_cookies(&self, jar: &mut Vec<(String, String)>, set: Vec<(String, String, bool)>) {
+        for (name, value, cleared) in set {
+            if self.is_session_cookie(&name) {
+                continue;
+            }
+            jar.retain(|(n, _)| *n != name);
+            if !cleared {
+                jar.push((name, value));
+            }
+        }
     }
 
     /// The cookie that carries `issued` (its chunks joined, as Auth.js reads them).
@@ -544,10 +565,7 @@ impl Session<'_> {
             ))
         })?;
         let mut target = self.target.clone();
-        let var = match target.carrier {
-            Carrier::Bearer => "SESSION_TOKEN",
-            Carrier::Cookie { .. } => "SESSION_COOKIE",
-        };
+        let var = target.carrier.var();
         if let (Carrier::Cookie { name }, Some(set)) = (&mut target.carrier, &issued.cookie_name) {
             name.clone_from(set);
         }
@@ -560,17 +578,20 @@ impl Session<'_> {
     pub async fn journey(&self, how: Option<&SignIn>, main: Option<&Issued>) -> Journey {
         let mut journey = Journey::default();
         if let Some(expired) = &self.target.expired {
-            let replay = self.replay(expired.expose(), None).await;
-            journey.steps.push((
-                "expired".to_owned(),
-                format!(
-                    "GET {} with the expired credential (${}): {}",
-                    self.target.path,
-                    expired.var(),
-                    replay_text(&replay)
-                ),
-            ));
-            journey.expired = Some(replay);
+            let result = self.replay(expired.expose(), None).await;
+            let step = format!(
+                "GET {} with the expired credential (${}): {}",
+                self.target.path,
+                expired.var(),
+                match &result {
+                    Ok(replay) => replay.to_string(),
+                    Err(e) => e.clone(),
+                }
+            );
+            journey.expired = Some(Part {
+                steps: vec![step],
+                result,
+            });
         } else {
             journey.notes.push(
                 "expired-credential did not run: give an expired credential with --expired-token / --expired-cookie (or SESSION_EXPIRED_TOKEN / SESSION_EXPIRED_COOKIE)".to_owned(),
@@ -582,9 +603,13 @@ impl Session<'_> {
             );
             return journey;
         };
-        journey.fresh = Some(self.fresh(how, main, &mut journey.steps).await);
+        let mut steps = Vec::new();
+        let result = self.fresh(how, main, &mut steps).await;
+        journey.fresh = Some(Part { steps, result });
         if how.can_sign_out() {
-            journey.signed_out = Some(self.signed_out(how, &mut journey.steps).await);
+            let mut steps = Vec::new();
+            let result = self.signed_out(how, &mut steps).await;
+            journey.signed_out = Some(Part { steps, result });
         } else {
             journey.notes.push(
                 "sign-out-ends-session did not run: give --sign-out-cmd to end a session"
@@ -592,7 +617,9 @@ impl Session<'_> {
             );
         }
         if let SignIn::AuthJs(_) = how {
-            journey.csrf = Some(self.csrf_probe(how, &mut journey.steps).await);
+            let mut steps = Vec::new();
+            let result = self.csrf_probe(how, &mut steps).await;
+            journey.csrf = Some(Part { steps, result });
         }
         journey
     }
@@ -601,38 +628,29 @@ impl Session<'_> {
         &self,
         how: &SignIn,
         main: Option<&Issued>,
-        steps: &mut Vec<(String, String)>,
+        steps: &mut Vec<String>,
     ) -> Result<Fresh, String> {
-        let step = |steps: &mut Vec<(String, String)>, text: String| {
-            steps.push(("fresh".to_owned(), text));
-        };
         let first = self
             .sign_in(how, None, true)
             .await
             .map_err(|e| format!("sign-in failed: {e}"))?;
-        step(steps, "signed in (credential A)".to_owned());
+        steps.push("signed in (credential A)".to_owned());
         let second = self
             .sign_in(how, Some(&first), true)
             .await
             .map_err(|e| format!("the second sign-in failed: {e}"))?;
-        step(
-            steps,
-            "signed in again presenting A (credential B)".to_owned(),
-        );
+        steps.push("signed in again presenting A (credential B)".to_owned());
         let kept_presented = second.value == first.value;
         let same_twice = main.is_some_and(|m| m.value == first.value || m.value == second.value);
-        step(
-            steps,
-            format!(
-                "B {} A; {}",
-                if kept_presented { "is" } else { "differs from" },
-                if same_twice {
-                    "the run's own sign-in had issued the same credential"
-                } else {
-                    "each sign-in issued its own credential"
-                }
-            ),
-        );
+        steps.push(format!(
+            "B {} A; {}",
+            if kept_presented { "is" } else { "differs from" },
+            if same_twice {
+                "the run's own sign-in had issued the same credential"
+            } else {
+                "each sign-in issued its own credential"
+            }
+        ));
         if how.can_sign_out() {
             // Leave nothing behind; a failure here is sign-out's to report.
             let _ = self.sign_out(how, &second, true).await;
@@ -644,29 +662,17 @@ impl Session<'_> {
         })
     }
 
-    async fn signed_out(
-        &self,
-        how: &SignIn,
-        steps: &mut Vec<(String, String)>,
-    ) -> Result<Replay, String> {
-        let step = |steps: &mut Vec<(String, String)>, text: String| {
-            steps.push(("sign-out".to_owned(), text));
-        };
+    async fn signed_out(&self, how: &SignIn, steps: &mut Vec<String>) -> Result<Replay, String> {
         let issued = self
             .sign_in(how, None, true)
             .await
             .map_err(|e| format!("sign-in failed: {e}"))?;
-        step(steps, "signed in".to_owned());
-        let before = self
-            .replay(&issued.value, issued.cookie_name.as_deref())
-            .await?;
-        step(
-            steps,
-            format!(
-                "GET {} with the new credential: {}",
-                self.target.path, before
-            ),
-        );
+        steps.push("signed in".to_owned());
+        let before = self.replay_issued(&issued).await?;
+        steps.push(format!(
+            "GET {} with the new credential: {}",
+            self.target.path, before
+        ));
         if !before.session {
             return Err(format!(
                 "a credential fresh from sign-in got {} before sign-out; nothing to end",
@@ -676,51 +682,31 @@ impl Session<'_> {
         self.sign_out(how, &issued, true)
             .await
             .map_err(|e| format!("sign-out failed: {e}"))?;
-        step(steps, "signed out".to_owned());
-        let after = self
-            .replay(&issued.value, issued.cookie_name.as_deref())
-            .await?;
-        step(
-            steps,
-            format!(
-                "GET {} with the signed-out credential: {}",
-                self.target.path, after
-            ),
-        );
+        steps.push("signed out".to_owned());
+        let after = self.replay_issued(&issued).await?;
+        steps.push(format!(
+            "GET {} with the signed-out credential: {}",
+            self.target.path, after
+        ));
         Ok(after)
     }
 
-    async fn csrf_probe(
-        &self,
-        how: &SignIn,
-        steps: &mut Vec<(String, String)>,
-    ) -> Result<CsrfProbe, String> {
+    async fn csrf_probe(&self, how: &SignIn, steps: &mut Vec<String>) -> Result<CsrfProbe, String> {
         let SignIn::AuthJs(login) = how else {
             return Err("the CSRF probes speak Auth.js".to_owned());
         };
-        let step = |steps: &mut Vec<(String, String)>, text: String| {
-            steps.push(("csrf".to_owned(), text));
-        };
         let (forged, answer) = self.authjs_sign_in(login, None, false).await?;
-        step(
-            steps,
-            format!(
-                "POST {}/callback/credentials without csrfToken: {answer}",
-                login.base
-            ),
-        );
+        steps.push(format!(
+            "POST {}/callback/credentials without csrfToken: {answer}",
+            login.base
+        ));
         let sign_in_replay = match &forged {
             Some(issued) => {
-                let replay = self
-                    .replay(&issued.value, issued.cookie_name.as_deref())
-                    .await?;
-                step(
-                    steps,
-                    format!(
-                        "GET {} with the cookie it set: {}",
-                        self.target.path, replay
-                    ),
-                );
+                let replay = self.replay_issued(issued).await?;
+                steps.push(format!(
+                    "GET {} with the cookie it set: {}",
+                    self.target.path, replay
+                ));
                 Some(replay)
             }
             None => None,
@@ -729,30 +715,22 @@ impl Session<'_> {
             .sign_in(how, None, true)
             .await
             .map_err(|e| format!("sign-in failed: {e}"))?;
-        step(steps, "signed in with the CSRF token".to_owned());
+        steps.push("signed in with the CSRF token".to_owned());
         let sign_out_cleared = self.sign_out(how, &issued, false).await?;
-        step(
-            steps,
-            format!(
-                "POST {}/signout without csrfToken: {}",
-                login.base,
-                if sign_out_cleared {
-                    "cleared the session cookie"
-                } else {
-                    "left the session cookie alone"
-                }
-            ),
-        );
-        let after_sign_out = self
-            .replay(&issued.value, issued.cookie_name.as_deref())
-            .await?;
-        step(
-            steps,
-            format!(
-                "GET {} with the credential: {}",
-                self.target.path, after_sign_out
-            ),
-        );
+        steps.push(format!(
+            "POST {}/signout without csrfToken: {}",
+            login.base,
+            if sign_out_cleared {
+                "cleared the session cookie"
+            } else {
+                "left the session cookie alone"
+            }
+        ));
+        let after_sign_out = self.replay_issued(&issued).await?;
+        steps.push(format!(
+            "GET {} with the credential: {}",
+            self.target.path, after_sign_out
+        ));
         let _ = self.sign_out(how, &issued, true).await;
         if let Some(forged) = &forged {
             let _ = self.sign_out(how, forged, true).await;
@@ -765,11 +743,12 @@ impl Session<'_> {
     }
 }
 
-fn replay_text(replay: &Result<Replay, String>) -> String {
-    match replay {
-        Ok(replay) => replay.to_string(),
-        Err(e) => e.clone(),
-    }
+/// The Auth.js routes' base beside a session route: `/api/auth` for
+/// `/api/auth/session`; `None` for a route not named `session`.
+pub fn authjs_base(session_path: &str) -> Option<&str> {
+    session_path
+        .strip_suffix("/session")
+        .filter(|base| !base.is_empty())
 }
 
 /// `name.3` -> `name`; other names as they are.

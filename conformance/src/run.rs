@@ -56,6 +56,21 @@ pub struct Tally {
     pub skipped: u64,
 }
 
+impl Tally {
+    /// Counts one verdict; a failure's finding is handed back.
+    fn count(&mut self, verdict: Verdict) -> Option<Finding> {
+        match verdict {
+            Verdict::Pass => self.passed += 1,
+            Verdict::Skip => self.skipped += 1,
+            Verdict::Fail(finding) => {
+                self.failed += 1;
+                return Some(finding);
+            }
+        }
+        None
+    }
+}
+
 /// One distinct failure: a check, what broke (the finding's key), how many
 /// cases broke it that way, and the lowest-numbered of them as sent and, if
 /// shrinking found one, as minimal.
@@ -327,23 +342,18 @@ pub async fn run_target(
         let Some(tally) = tallies.get_mut(&check) else {
             return;
         };
-        match verdict {
-            Verdict::Pass => tally.passed += 1,
-            Verdict::Skip => tally.skipped += 1,
-            Verdict::Fail(finding) => {
-                tally.failed += 1;
-                failures.add(check, index, finding, |finding| {
-                    failed(
-                        check,
-                        index,
-                        &cases[index],
-                        observation,
-                        finding,
-                        target,
-                        &redactor,
-                    )
-                });
-            }
+        if let Some(finding) = tally.count(verdict) {
+            failures.add(check, index, finding, |finding| {
+                failed(
+                    check,
+                    index,
+                    &cases[index],
+                    observation,
+                    finding,
+                    target,
+                    &redactor,
+                )
+            });
         }
     };
     let mut failed_so_far = 0;
@@ -416,24 +426,19 @@ pub async fn run_target(
             let Some(tally) = tallies.get_mut(&check) else {
                 continue;
             };
-            match verdict {
-                Verdict::Pass => tally.passed += 1,
-                Verdict::Skip => tally.skipped += 1,
-                Verdict::Fail(finding) => {
-                    tally.failed += 1;
-                    failures.push(Failed {
-                        check,
-                        key: finding.key.clone(),
-                        count: 1,
-                        index: 0,
-                        case: None,
-                        status: None,
-                        finding,
-                        body: None,
-                        curl: only_check(rerun, check),
-                        shrunk: None,
-                    });
-                }
+            if let Some(finding) = tally.count(verdict) {
+                failures.push(Failed {
+                    check,
+                    key: finding.key.clone(),
+                    count: 1,
+                    index: 0,
+                    case: None,
+                    status: None,
+                    finding,
+                    body: None,
+                    curl: only_check(rerun, check),
+                    shrunk: None,
+                });
             }
         }
     }

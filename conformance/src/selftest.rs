@@ -104,11 +104,7 @@ pub async fn against_mock(
         }
     }
     let carrier = Carrier::of(contract, None);
-    let var = if carrier == Carrier::Bearer {
-        "SESSION_TOKEN"
-    } else {
-        "SESSION_COOKIE"
-    };
+    let var = carrier.var();
     let server = MockServer::start(config)
         .await
         .map_err(|e| CliError::Target(format!("cannot start the mock: {e}")))?;
@@ -152,18 +148,16 @@ pub async fn lifecycle_against_mock(
     let base_url = format!("http://{}", server.addr());
     let expired = expired_credential(&base_url, contract).await;
     let carrier = Carrier::of(contract, None);
-    let bearer = carrier == Carrier::Bearer;
-    let (var, expired_var) = if bearer {
-        ("SESSION_TOKEN", "SESSION_EXPIRED_TOKEN")
-    } else {
-        ("SESSION_COOKIE", "SESSION_EXPIRED_COOKIE")
-    };
+    let var = carrier.var();
+    let expired_var = format!("SESSION_EXPIRED_{}", &var[8..]);
     let sign_in = (contract.protocol == Some(session_schemas::Protocol::AuthJs)).then(|| {
         SignIn::AuthJs(AuthJsLogin {
             user: Secret::new(DEFAULT_USER, "SESSION_USER"),
             password: Secret::new(DEFAULT_PASSWORD, "SESSION_PASSWORD").masked_only(),
             user_field: "username".to_owned(),
-            base: contract.path.trim_end_matches("/session").to_owned(),
+            base: crate::lifecycle::authjs_base(&contract.path)
+                .unwrap_or_default()
+                .to_owned(),
         })
     });
     let target = Target {

@@ -17,6 +17,15 @@ pub enum Carrier {
 }
 
 impl Carrier {
+    /// The environment variable a valid credential of this carrier comes
+    /// from, and reproductions read.
+    pub fn var(&self) -> &'static str {
+        match self {
+            Self::Bearer => "SESSION_TOKEN",
+            Self::Cookie { .. } => "SESSION_COOKIE",
+        }
+    }
+
     /// The contract's carrier; for cookies, `name` or the contract's first name.
     pub fn of(contract: &Contract, name: Option<&str>) -> Self {
         match &contract.auth {

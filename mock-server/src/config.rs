@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use session_schemas::{Contract, ContractSource, Outcome, Registry};
+use session_schemas::{Contract, Outcome, Registry};
 use thiserror::Error;
 
 use crate::args::MockArgs;
@@ -274,7 +274,8 @@ impl MockConfig {
             .chain(file.contracts_dir.iter().flatten())
             .cloned()
             .collect();
-        let (registry, mut notes) = load_registry(&contract_files, &contract_dirs)?;
+        let (registry, mut notes) = Registry::loaded(&contract_files, &contract_dirs)
+            .map_err(|e| invalid("contract", "(loading)", e.to_string()))?;
         if file.listen.is_some() && file.port.is_some() {
             return Err(invalid(
                 "port",
@@ -713,31 +714,6 @@ fn parse_duration(key: &str, text: Option<String>) -> Result<Duration, ConfigErr
 /// The value for `contract` among repeated `CONTRACT=VALUE` flags. Where
 /// `bare` is allowed, a value without `CONTRACT=` applies to every contract,
 /// and a contract-specific one wins over it whatever the order.
-/// The built-in contracts, with the ones loaded from files (`--contract`,
-/// `--contracts`) beside them. A loaded registry lives as long as the
-/// process (contracts are shared by every mount and request).
-fn load_registry(
-    files: &[PathBuf],
-    dirs: &[PathBuf],
-) -> Result<(&'static Registry, Vec<String>), ConfigError> {
-    if files.is_empty() && dirs.is_empty() {
-        return Ok((Registry::builtin(), Vec::new()));
-    }
-    let bad = |key: &str, path: &std::path::Path, e: session_schemas::ContractError| {
-        invalid(key, path.display().to_string(), e.to_string())
-    };
-    let mut sources = Vec::new();
-    for dir in dirs {
-        sources.extend(ContractSource::from_dir(dir).map_err(|e| bad("contracts", dir, e))?);
-    }
-    for file in files {
-        sources.push(ContractSource::from_file(file).map_err(|e| bad("contract", file, e))?);
-    }
-    let (registry, notes) =
-        Registry::with(sources).map_err(|e| invalid("contract", "(loading)", e.to_string()))?;
-    Ok((registry.leak(), notes))
-}
-
 /// The value of a per-contract flag for `contract`: `CONTRACT=VALUE` for it,
 /// else a bare `VALUE` when `bare` allows one; `true` when it was bare.
 fn per_contract(

@@ -219,6 +219,28 @@ impl Registry {
             })
     }
 
+    /// The built-in contracts with those in `files` and every
+    /// `*.schema.json` in `dirs` loaded beside them, for the rest of the
+    /// process (the built-in registry itself when none is given), and what
+    /// replaced what. What both binaries load their contracts with.
+    pub fn loaded(
+        files: &[PathBuf],
+        dirs: &[PathBuf],
+    ) -> Result<(&'static Registry, Vec<String>), ContractError> {
+        if files.is_empty() && dirs.is_empty() {
+            return Ok((Self::builtin(), Vec::new()));
+        }
+        let mut sources = Vec::new();
+        for dir in dirs {
+            sources.extend(ContractSource::from_dir(dir)?);
+        }
+        for file in files {
+            sources.push(ContractSource::from_file(file)?);
+        }
+        let (registry, notes) = Self::with(sources)?;
+        Ok((registry.leak(), notes))
+    }
+
     /// This registry for the rest of the process: what a binary does with
     /// the contracts it loaded at start, so every mount and request shares them.
     pub fn leak(self) -> &'static Registry {

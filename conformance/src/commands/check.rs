@@ -151,9 +151,10 @@ pub(crate) fn require_credentials(targets: &[Target]) -> Result<(), CliError> {
     else {
         return Ok(());
     };
-    let (var, flag) = match target.carrier {
-        crate::target::Carrier::Bearer => ("SESSION_TOKEN", "--token"),
-        crate::target::Carrier::Cookie { .. } => ("SESSION_COOKIE", "--cookie"),
+    let var = target.carrier.var();
+    let flag = match target.carrier {
+        crate::target::Carrier::Bearer => "--token",
+        crate::target::Carrier::Cookie { .. } => "--cookie",
     };
     Err(CliError::Usage(format!(
         "target {}: no valid credential: {var} is not set (nor {flag}). Without one only \
@@ -573,7 +574,7 @@ fn sign_in(
                     contract.name
                 )));
             }
-            let Some(base) = path.strip_suffix("/session").filter(|b| !b.is_empty()) else {
+            let Some(base) = crate::lifecycle::authjs_base(path) else {
                 return Err(CliError::Usage(format!(
                     "--sign-in authjs: the session route {path} does not end in /session, so the \
                      Auth.js routes beside it (csrf, callback/credentials, signout) cannot be found"

@@ -9,7 +9,7 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-use session_schemas::{Contract, ContractSource, Registry};
+use session_schemas::{Contract, Registry};
 
 use crate::cli::ContractSources;
 use crate::error::CliError;
@@ -20,18 +20,7 @@ pub(crate) fn registry(
     files: &[PathBuf],
     sources: &ContractSources,
 ) -> Result<(&'static Registry, Vec<String>), CliError> {
-    if files.is_empty() && sources.dirs.is_empty() {
-        return Ok((Registry::builtin(), Vec::new()));
-    }
-    let mut loaded = Vec::new();
-    for dir in &sources.dirs {
-        loaded.extend(ContractSource::from_dir(dir)?);
-    }
-    for file in files {
-        loaded.push(ContractSource::from_file(file)?);
-    }
-    let (registry, notes) = Registry::with(loaded)?;
-    Ok((registry.leak(), notes))
+    Ok(Registry::loaded(files, &sources.dirs)?)
 }
 
 /// `--contract NAME|FILE`: a file (`*.schema.json`) is loaded beside the

@@ -1,55 +1,89 @@
-//! The benchmark baseline: a bare axum handler answering with the same
-//! bytes as the mock's `valid` session-api response (body and headers),
-//! with nothing else in the way: the ceiling the mock is measured against
-//! (see `bench/run.sh`). `--body-only` drops the extra headers, as in the
-//! issue's reference figure.
+//! The benchmark baselines: the plainest axum 0.8 handler serving the same
+//! body bytes as the mock's signed-in session-api answer, and nothing else
+//! in the way. `bench/run.sh` measures every mock configuration against it.
 //!
-//! `cargo run --release -p session-mock --example bare -- 127.0.0.1:4400 [--body-only]`
+//! - default (the ceiling): the body as static bytes with only
+//!   `Content-Type`; no allocation per request.
+//! - `--mock-headers`: the same body with the mock's headers (the contract's
+//!   `Cache-Control`, `Mock-Scenario`), a static header array: what the
+//!   mock's extra headers alone cost.
+//! - `--contract authjs`: the same for the authjs signed-in body.
+//!
+//! `cargo run --release -p session-mock --example bare -- 127.0.0.1:4400 [--mock-headers] [--contract authjs]`
 
 use axum::Router;
+use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:4400".to_owned());
-    let body_only = args.next().as_deref() == Some("--body-only");
-    // The same bytes the mock serves for the fixture, made static once.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let addr = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:4400".to_owned());
+    let mock_headers = args.iter().any(|a| a == "--mock-headers");
+    let name = args
+        .iter()
+        .position(|a| a == "--contract")
+        .and_then(|i| args.get(i + 1))
+        .map_or("session-api", String::as_str);
+    // The same bytes the mock serves for the contract's signed-in fixture.
     let contract = session_schemas::Registry::builtin()
-        .get("session-api")
+        .get(name)
         .map_err(std::io::Error::other)?;
-    let scenario = contract.scenario("valid").map_err(std::io::Error::other)?;
-    let body: &'static str = Box::leak(scenario.body.to_string().into_boxed_str());
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if !body_only {
-        for rule in contract.headers_for(200) {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(rule.name.as_bytes()),
-                HeaderValue::from_str(&rule.value),
-            ) {
-                headers.insert(name, value);
-            }
+    let scenario = contract.outcome(session_schemas::Outcome::Authenticated);
+    let body: &'static [u8] = Box::leak(scenario.body.to_string().into_bytes().into_boxed_slice());
+    let path = contract.path.clone();
+    let app = if mock_headers {
+        // Static header pairs, leaked once: still no allocation per request.
+        let mut pairs: Vec<(&'static str, &'static str)> =
+            vec![("content-type", "application/json")];
+        for rule in contract.headers_for(scenario.status) {
+            pairs.push((
+                Box::leak(rule.name.to_ascii_lowercase().into_boxed_str()),
+                Box::leak(rule.value.clone().into_boxed_str()),
+            ));
         }
-        headers.insert("mock-scenario", HeaderValue::from_static("valid"));
-    }
-    let app = Router::new().route(
-        "/auth/session",
-        get(move || {
-            let headers = headers.clone();
-            async move { (headers, body) }
-        }),
-    );
+        pairs.push((
+            "mock-scenario",
+            Box::leak(scenario.name.clone().into_boxed_str()),
+        ));
+        let pairs: &'static [(&'static str, &'static str)] = Box::leak(pairs.into_boxed_slice());
+        Router::new().route(
+            &path,
+            get(move || async move {
+                let mut response = body.into_response();
+                for (name, value) in pairs {
+                    response
+                        .headers_mut()
+                        .insert(*name, HeaderValue::from_static(value));
+                }
+                response
+            }),
+        )
+    } else {
+        Router::new().route(
+            &path,
+            get(move || async move {
+                (
+                    [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                    body,
+                )
+            }),
+        )
+    };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!(
-        "bare baseline on http://{addr}/auth/session ({} bytes{})",
+        "bare baseline on http://{addr}{path} ({} bytes, {})",
         body.len(),
-        if body_only {
-            ", body only"
+        if mock_headers {
+            "the mock's headers"
         } else {
-            ", with the mock's headers"
+            "Content-Type only"
         }
     );
     axum::serve(listener, app).await

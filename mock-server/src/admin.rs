@@ -36,7 +36,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 
 /// Refuses non-loopback peers unless the config opens the admin API.
 async fn loopback_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    // In-process calls (tests through `oneshot`) carry no peer address.
+    // No peer address: a loopback listener (every peer is local; see
+    // `MockServer::start_on`) or an in-process call (tests through `oneshot`).
     let peer_is_loopback = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -3,8 +3,13 @@
 //! `app(config)` builds everything that can be built at startup (bodies,
 //! header sets, the keyring), so a request only resolves, renders and answers.
 
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
@@ -13,7 +18,6 @@ use axum::http::header::{ALLOW, CONNECTION, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
-use futures_util::future::Either;
 use serde_json::json;
 use session_schemas::{Answer, Outcome, Protocol};
 use time::OffsetDateTime;
@@ -34,7 +38,7 @@ const ALLOWED_METHODS_WITH_UPDATE: &str = "GET, HEAD, OPTIONS, POST";
 
 /// Builds the mock's router. Fails if an override or a user's profile breaks
 /// its schema, or the state file cannot be read.
-pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
+pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
     let now = OffsetDateTime::now_utc();
     let mut mounts = Vec::new();
     for mount in &config.mounts {
@@ -62,6 +66,7 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             runtime: AtomicUsize::new(NO_RUNTIME_CHOICE),
             bodies,
             fault_scenario,
+            path: Arc::from(mount.path.as_str()),
         });
     }
     let keyring = Keyring::new(
@@ -106,11 +111,16 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
             Some(Protocol::AuthJs) => ALLOWED_METHODS_WITH_UPDATE,
             None => ALLOWED_METHODS,
         };
-        let mut endpoint: MethodRouter<AppState> =
-            get(move |state: State<AppState>, request: Request| {
-                serve_contract(state, index, request)
-            })
-            .options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, allowed)]) });
+        let mut endpoint: MethodRouter<AppState> = get(
+            move |State(state): State<AppState>, request: Request| async move {
+                let (response, wait) = serve_contract(&state, index, request);
+                if let Some(wait) = wait {
+                    tokio::time::sleep(wait).await;
+                }
+                response
+            },
+        )
+        .options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, allowed)]) });
         if protocol == Some(Protocol::AuthJs) {
             endpoint = endpoint.post(move |state: State<AppState>, request: Request| {
                 authjs::update(state, index, request)
@@ -124,28 +134,116 @@ pub fn app(config: MockConfig) -> Result<Router, ConfigError> {
     if admin_enabled {
         router = router.merge(admin::routes(state.clone()));
     }
+    let direct = state.clone();
     let plain = router.fallback(any(not_found)).with_state(state);
     let with_cors = plain.clone().layer(cors);
-    // CORS only for requests that carry an Origin: the others (curl, load
-    // tests, server-side fetches) skip the layer and its per-response Vary
-    // headers, which is most of the cost over a bare handler. tower-http also
-    // treats every OPTIONS as a preflight; a plain OPTIONS (no
-    // Access-Control-Request-Method) must reach the handler and get `Allow`.
-    let service = tower::service_fn(move |request: axum::extract::Request| {
+    Ok(MockApp {
+        state: direct,
+        plain,
+        with_cors,
+    })
+}
+
+/// The mock as one service: the size limits, then the session endpoints'
+/// plain GETs straight to their handler, everything else through the router
+/// (with the CORS layer when the request has an `Origin`).
+#[derive(Clone)]
+pub struct MockApp {
+    state: AppState,
+    plain: Router,
+    with_cors: Router,
+}
+
+impl std::fmt::Debug for MockApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockApp").finish_non_exhaustive()
+    }
+}
+
+impl tower::Service<Request> for MockApp {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answering;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Answering {
         if let Some(refusal) = over_limits(&request) {
-            return Either::Left(std::future::ready(Ok(refusal)));
+            return Answering::Ready(Some(refusal));
         }
         let headers = request.headers();
+        // CORS only for requests that carry an Origin: the others (curl,
+        // load tests, server-side fetches) skip the layer and its
+        // per-response Vary headers.
+        let cross_origin = headers.contains_key(ORIGIN);
+        // A GET of a session endpoint without an Origin, what a mock serves
+        // most, goes straight to its handler: the router would find the same
+        // handler by the same exact path, at the cost of a route lookup, a
+        // boxed service and future, and a parameter map per request.
+        if !cross_origin && request.method() == Method::GET {
+            let path = request.uri().path();
+            if let Some(index) = self.state.0.mounts.iter().position(|m| *m.path == *path) {
+                return match serve_contract(&self.state, index, request) {
+                    (response, None) => Answering::Ready(Some(response)),
+                    (response, Some(wait)) => {
+                        Answering::Delayed(Box::pin(tokio::time::sleep(wait)), Some(response))
+                    }
+                };
+            }
+        }
+        // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
+        // Access-Control-Request-Method) must reach the handler and get `Allow`.
         let plain_options = request.method() == Method::OPTIONS
             && !headers.contains_key("access-control-request-method");
-        let router = if plain_options || !headers.contains_key(ORIGIN) {
-            plain.clone()
+        let router = if plain_options || !cross_origin {
+            self.plain.clone()
         } else {
-            with_cors.clone()
+            self.with_cors.clone()
         };
-        Either::Right(tower::ServiceExt::oneshot(router, request))
-    });
-    Ok(Router::new().fallback_service(service))
+        Answering::Routed(tower::ServiceExt::oneshot(router, request))
+    }
+}
+
+/// The future of a `MockApp` answer: ready, ready after a configured
+/// latency, or the router's.
+pub enum Answering {
+    Ready(Option<Response>),
+    Delayed(Pin<Box<tokio::time::Sleep>>, Option<Response>),
+    Routed(tower::util::Oneshot<Router, Request>),
+}
+
+impl std::fmt::Debug for Answering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Ready(_) => "Answering::Ready",
+            Self::Delayed(..) => "Answering::Delayed",
+            Self::Routed(_) => "Answering::Routed",
+        })
+    }
+}
+
+impl Future for Answering {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every field is Unpin (the sleep is boxed, the router's future too).
+        match self.get_mut() {
+            Self::Ready(response) => Poll::Ready(Ok(response.take().unwrap_or_else(gone))),
+            Self::Delayed(sleep, response) => match sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Ok(response.take().unwrap_or_else(gone))),
+                Poll::Pending => Poll::Pending,
+            },
+            Self::Routed(routed) => Pin::new(routed).poll(cx),
+        }
+    }
+}
+
+/// A future polled again after it finished: a bug in its caller, answered
+/// as a server error rather than a panic.
+fn gone() -> Response {
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// Longest request target (path and query) the mock reads.
@@ -221,10 +319,17 @@ fn target(answer: Answer) -> Target {
     }
 }
 
-async fn serve_contract(State(state): State<AppState>, index: usize, request: Request) -> Response {
+/// A session endpoint's answer, and how long to hold it back (the
+/// configured latency and jitter). Synchronous: all the work is here, the
+/// wait is the caller's.
+fn serve_contract(
+    state: &AppState,
+    index: usize,
+    request: Request,
+) -> (Response, Option<std::time::Duration>) {
     let inner = &state.0;
     let Some(mount) = inner.mounts.get(index) else {
-        return not_found(request).await;
+        return (nowhere(request.uri().path()), None);
     };
     let contract = mount.mount.contract;
     let (parts, _) = request.into_parts();
@@ -275,7 +380,10 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         Ok(choice) => choice,
         Err(unknown) => {
             inner.record_event(&parts, &contract.name, &credential, 400, None, None);
-            return (StatusCode::BAD_REQUEST, axum::Json(unknown)).into_response();
+            return (
+                (StatusCode::BAD_REQUEST, axum::Json(unknown)).into_response(),
+                None,
+            );
         }
     };
     let fault =
@@ -344,20 +452,27 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
         }
     };
     if let Some(journal) = &inner.journal {
-        let mut entry = inner.entry(&parts, &contract.name, &credential, status);
-        entry.scenario = Some(name.clone());
-        entry.reason = Some(choice.reason);
-        entry.off_contract = off_contract;
-        entry.event = found;
-        entry.session = session_id.or_else(|| match &held {
-            Some(Held::Ended(s) | Held::Expired(s)) => Some(s.id.clone()),
-            _ => None,
-        });
-        journal.record(entry);
+        let mut record = inner.record(
+            &parts,
+            Some(&mount.path),
+            Cow::Borrowed(contract.name.as_str()),
+            &credential,
+            status,
+        );
+        record.scenario = Some(name);
+        record.reason = Some(choice.reason);
+        record.off_contract = off_contract;
+        record.event = found;
+        record.session = session_id
+            .or_else(|| match &held {
+                Some(Held::Ended(s) | Held::Expired(s)) => Some(s.id.clone()),
+                _ => None,
+            })
+            .map(String::into_boxed_str);
+        journal.record(record);
     }
     tracing::debug!(contract = %contract.name, scenario = %name, reason = ?choice.reason, status, credential = %inner.keyring.fingerprint(&credential), "answered");
 
-    delay(&inner.config, number).await;
     let mut response = Response::new(Body::from(body));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -372,13 +487,13 @@ async fn serve_contract(State(state): State<AppState>, index: usize, request: Re
             .headers_mut()
             .insert("mock-fault", HeaderValue::from_static("fail-rate"));
     }
-    response
+    (response, delay(&inner.config, number))
 }
 
 /// What a request is answered with, once chosen: a scenario or an example.
 struct Chosen<'a> {
     status: u16,
-    name: &'a String,
+    name: &'static str,
     off_contract: bool,
     headers: &'a HeaderMap,
     body: bytes::Bytes,
@@ -398,13 +513,14 @@ fn unit(seed: u64, number: u64, stream: u64) -> f64 {
     value
 }
 
-async fn delay(config: &MockConfig, number: u64) {
+/// The configured latency with this request's jitter; `None` when none is.
+fn delay(config: &MockConfig, number: u64) -> Option<std::time::Duration> {
     if config.latency.is_zero() && config.jitter.is_zero() {
-        return;
+        return None;
     }
     let jitter = config.jitter.as_secs_f64() * (2.0 * unit(config.seed, number, 1) - 1.0);
     let total = (config.latency.as_secs_f64() + jitter).max(0.0);
-    tokio::time::sleep(std::time::Duration::from_secs_f64(total)).await;
+    Some(std::time::Duration::from_secs_f64(total))
 }
 
 async fn method_not_allowed(method: Method, allowed: &'static str) -> Response {
@@ -418,7 +534,11 @@ async fn method_not_allowed(method: Method, allowed: &'static str) -> Response {
 }
 
 async fn not_found(request: Request) -> Response {
-    let body = json!({"error": "not_found", "message": format!("no mock endpoint at {}; see GET /__mock/scenarios for what is mounted", request.uri().path())});
+    nowhere(request.uri().path())
+}
+
+fn nowhere(path: &str) -> Response {
+    let body = json!({"error": "not_found", "message": format!("no mock endpoint at {path}; see GET /__mock/scenarios for what is mounted")});
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 

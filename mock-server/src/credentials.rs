@@ -118,6 +118,29 @@ pub struct Keyring {
     /// One memo per carrier: a token valid as a bearer is not thereby a
     /// valid cookie.
     verdicts: Arc<[Memo<String, Verdict>; 2]>,
+    /// Fingerprints already computed (a keyed hash per credential is the
+    /// most expensive thing a journaled request would do otherwise).
+    fingerprints: Arc<Memo<String, [u8; 4]>>,
+}
+
+/// What the journal and the logs show for a credential: never the
+/// credential. `none`, `malformed (why)`, or `fp:` and 8 hex digits of a
+/// keyed hash, so the same credential can be followed across requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fingerprint {
+    Absent,
+    Malformed(&'static str),
+    Keyed([u8; 4]),
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Absent => f.write_str("none"),
+            Self::Malformed(why) => write!(f, "malformed ({why})"),
+            Self::Keyed(short) => write!(f, "fp:{}", hex(short)),
+        }
+    }
 }
 
 /// Shows the mode and counts only: a keyring holds secrets.
@@ -153,6 +176,7 @@ impl Keyring {
             cookies,
             revoked,
             verdicts: Arc::new([Memo::new(VERDICT_CACHE), Memo::new(VERDICT_CACHE)]),
+            fingerprints: Arc::new(Memo::new(VERDICT_CACHE)),
         }
     }
 
@@ -249,14 +273,21 @@ impl Keyring {
 
     /// A keyed, truncated hash to tell credentials apart in the journal
     /// without revealing them.
-    pub fn fingerprint(&self, credential: &Credential) -> String {
+    pub fn fingerprint(&self, credential: &Credential) -> Fingerprint {
         match credential {
-            Credential::Absent => "none".to_owned(),
-            Credential::Malformed(why) => format!("malformed ({why})"),
-            Credential::Present(value) => format!(
-                "fp:{}",
-                hex(&self.mac(&[b"fingerprint", value.as_bytes()])[..4])
-            ),
+            Credential::Absent => Fingerprint::Absent,
+            Credential::Malformed(why) => Fingerprint::Malformed(why),
+            Credential::Present(value) => {
+                if let Some(known) = self.fingerprints.get(value.as_str()) {
+                    return Fingerprint::Keyed(known);
+                }
+                let mut short = [0; 4];
+                short.copy_from_slice(&self.mac(&[b"fingerprint", value.as_bytes()])[..4]);
+                if value.len() <= 512 {
+                    self.fingerprints.insert(value.clone(), short);
+                }
+                Fingerprint::Keyed(short)
+            }
         }
     }
 
@@ -484,10 +515,17 @@ mod tests {
         );
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
-        assert!(
-            !keyring
-                .fingerprint(&Credential::Present("secret-value".into()))
-                .contains("secret")
-        );
+        let shown = |value: &str| {
+            keyring
+                .fingerprint(&Credential::Present(value.into()))
+                .to_string()
+        };
+        let first = shown("secret-value");
+        assert!(!first.contains("secret"), "{first}");
+        assert!(first.starts_with("fp:") && first.len() == 11, "{first}");
+        // Remembered or computed, the same credential shows the same.
+        assert_eq!(shown("secret-value"), first);
+        assert_ne!(shown("secret-value2"), first);
+        assert_eq!(keyring.fingerprint(&Credential::Absent).to_string(), "none");
     }
 }

@@ -1,19 +1,47 @@
 //! The request journal: recent requests, bounded, credentials never stored.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use axum::http::Method;
 use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::credentials::Fingerprint;
 
 use crate::resolve::{QUERY_PARAMETER, Reason};
 
-/// One request as the journal keeps it.
+/// One request as the journal keeps it: compact, nothing formatted. Texts
+/// the mock already holds are shared, not copied; the time, the method and
+/// the credential's fingerprint are rendered only when the journal is read
+/// (`GET /__mock/requests`), so recording costs no formatting and, on a
+/// contract endpoint, no allocation but the ring's own slot.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub at: OffsetDateTime,
+    pub method: Method,
+    pub path: Arc<str>,
+    /// Query parameters, every value but `__scenario` redacted.
+    pub query: Option<Box<str>>,
+    pub contract: Cow<'static, str>,
+    pub scenario: Option<&'static str>,
+    pub reason: Option<Reason>,
+    pub status: u16,
+    pub off_contract: bool,
+    /// Never the credential: what `Keyring::fingerprint` renders.
+    pub credential: Fingerprint,
+    /// A session's life event (sign-in, sign-out, revoke, expire...).
+    pub event: Option<crate::lifecycle::Event>,
+    /// The held session the request was about.
+    pub session: Option<Box<str>>,
+}
+
+/// One request as `GET /__mock/requests` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub at: String,
     pub method: String,
     pub path: String,
-    /// Query parameters, every value but `__scenario` redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub contract: String,
@@ -25,18 +53,45 @@ pub struct Entry {
     pub off_contract: bool,
     /// `none`, `malformed (…)` or a keyed fingerprint: never the credential.
     pub credential: String,
-    /// A session's life event (sign-in, sign-out, revoke, expire...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<crate::lifecycle::Event>,
-    /// The held session the request was about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
 }
 
+impl Record {
+    /// The entry as listed, formatted now.
+    pub fn entry(&self) -> Entry {
+        Entry {
+            at: crate::clock::format(self.at),
+            method: self.method.to_string(),
+            path: self.path.to_string(),
+            query: self.query.as_deref().map(str::to_owned),
+            contract: self.contract.to_string(),
+            scenario: self.scenario.map(str::to_owned),
+            reason: self.reason,
+            status: self.status,
+            off_contract: self.off_contract,
+            credential: self.credential.to_string(),
+            event: self.event,
+            session: self.session.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+/// A fixed-size ring of records: the oldest is overwritten when full.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<(VecDeque<Entry>, u64)>,
+    ring: Mutex<Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    records: Vec<Record>,
+    /// Where the next record goes once the ring is full (the oldest).
+    next: usize,
+    dropped: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,32 +106,50 @@ impl Journal {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new((VecDeque::with_capacity(capacity.min(1024)), 0)),
+            ring: Mutex::new(Ring {
+                records: Vec::with_capacity(capacity.min(1024)),
+                ..Ring::default()
+            }),
         }
     }
 
-    pub fn record(&self, entry: Entry) {
-        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if guard.0.len() == self.capacity {
-            guard.0.pop_front();
-            guard.1 += 1;
+    pub fn record(&self, record: Record) {
+        let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        if ring.records.len() < self.capacity {
+            ring.records.push(record);
+            return;
         }
-        guard.0.push_back(entry);
+        let next = ring.next;
+        // The old record is dropped outside the lock.
+        let old = std::mem::replace(&mut ring.records[next], record);
+        ring.next = (next + 1) % self.capacity;
+        ring.dropped += 1;
+        drop(ring);
+        drop(old);
     }
 
+    /// Oldest first, formatted now.
     pub fn listing(&self) -> Listing {
-        let guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (records, dropped) = {
+            let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+            let (newer, older) = ring.records.split_at(ring.next);
+            (
+                older.iter().chain(newer).cloned().collect::<Vec<_>>(),
+                ring.dropped,
+            )
+        };
         Listing {
             capacity: self.capacity,
-            dropped: guard.1,
-            entries: guard.0.iter().cloned().collect(),
+            dropped,
+            entries: records.iter().map(Record::entry).collect(),
         }
     }
 
     pub fn clear(&self) {
-        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        guard.0.clear();
-        guard.1 = 0;
+        let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        ring.records.clear();
+        ring.next = 0;
+        ring.dropped = 0;
     }
 }
 
@@ -97,10 +170,10 @@ pub fn redact_query(query: &str) -> String {
 mod tests {
     use super::*;
 
-    fn entry(n: u16) -> Entry {
-        Entry {
-            at: String::new(),
-            method: "GET".into(),
+    fn entry(n: u16) -> Record {
+        Record {
+            at: OffsetDateTime::UNIX_EPOCH,
+            method: Method::GET,
             path: "/".into(),
             query: None,
             contract: "c".into(),
@@ -108,7 +181,7 @@ mod tests {
             reason: None,
             status: n,
             off_contract: false,
-            credential: "none".into(),
+            credential: Fingerprint::Absent,
             event: None,
             session: None,
         }
@@ -124,6 +197,16 @@ mod tests {
             [2, 3, 4]
         );
         assert_eq!(listing.dropped, 2);
+        // Once more round the ring: still oldest first.
+        (5..9).for_each(|n| journal.record(entry(n)));
+        let listing = journal.listing();
+        assert_eq!(
+            listing.entries.iter().map(|e| e.status).collect::<Vec<_>>(),
+            [6, 7, 8]
+        );
+        assert_eq!(listing.dropped, 6);
+        assert_eq!(listing.entries[0].at, "1970-01-01T00:00:00Z");
+        assert_eq!(listing.entries[0].credential, "none");
         journal.clear();
         assert!(journal.listing().entries.is_empty());
     }

@@ -29,7 +29,7 @@ mod server;
 mod state;
 pub mod store;
 
-pub use app::{MAX_HEADER_BYTES, MAX_URI_BYTES, app};
+pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
 pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};
 pub use server::{MockServer, StartError, bind};
 pub use state::AppState;

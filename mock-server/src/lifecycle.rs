@@ -277,7 +277,10 @@ impl Sessions {
 
     /// Applies `change` to a session (its profile, its lifetime...), then saves.
     pub fn update(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
-        let session = self.store.modify(id, change)?;
+        let session = self.store.modify(id, &mut |s| {
+            change(s);
+            s.revision = store::next_revision();
+        })?;
         self.save();
         Some(session)
     }

@@ -27,6 +27,9 @@ use crate::store::Session;
 const OVERRIDE_SAMPLES: usize = 64;
 /// Identities whose rendering is cached at once (the cache is emptied when full).
 const IDENTITY_CACHE: usize = 4096;
+/// Held sessions whose body is cached at once: room for a load test's
+/// 10,000 sessions and more (about 0.5 KB each), bounded all the same.
+const HELD_CACHE: usize = 65_536;
 
 struct ScenarioBody {
     /// The fixture, override merged in.
@@ -66,6 +69,20 @@ pub struct MountBodies {
     examples: Vec<(Bytes, HeaderMap)>,
     /// When the generators' timestamps were placed.
     generated_at: OffsetDateTime,
+    /// Held sessions' bodies as last rendered, by session id, with what they
+    /// were rendered from: a session read many times a second is rendered
+    /// once a second (or when it changes), not once a request.
+    held: Memo<String, (Stamp, Bytes)>,
+}
+
+/// Everything a held session's body depends on that can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    revision: u64,
+    second: i64,
+    last_activity_at: i64,
+    expires_at: i64,
+    state: crate::store::State,
 }
 
 impl std::fmt::Debug for MountBodies {
@@ -152,6 +169,7 @@ impl MountBodies {
             identity_paths: contract.identity.clone(),
             examples,
             generated_at: now,
+            held: Memo::new(HELD_CACHE),
         })
     }
 
@@ -275,6 +293,33 @@ impl MountBodies {
         let Some(body) = self.scenarios.get(self.authenticated) else {
             return Bytes::new();
         };
+        let stamp = Stamp {
+            revision: session.revision,
+            second: now.unix_timestamp(),
+            last_activity_at: session.last_activity_at,
+            expires_at: session.expires_at,
+            state: session.state,
+        };
+        if let Some((at, bytes)) = self.held.get(session.id.as_str())
+            && at == stamp
+        {
+            return bytes;
+        }
+        let bytes = self.render_session(body, now, session);
+        self.held.insert(session.id.clone(), (stamp, bytes.clone()));
+        bytes
+    }
+
+    /// The same, never from or into the cache: for a trial session (a
+    /// profile change being checked) that shares a live one's id and revision.
+    pub fn session_uncached(&self, now: OffsetDateTime, session: &Session) -> Bytes {
+        match self.scenarios.get(self.authenticated) {
+            Some(body) => self.render_session(body, now, session),
+            None => Bytes::new(),
+        }
+    }
+
+    fn render_session(&self, body: &ScenarioBody, now: OffsetDateTime, session: &Session) -> Bytes {
         let mut value = if self.data == DataMode::Generated && body.generator.is_some() {
             let key = session_key(&session.id);
             self.stable_generated(body, &key, now)

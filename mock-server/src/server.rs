@@ -45,14 +45,30 @@ impl MockServer {
             source,
         })?;
         let (tx, rx) = oneshot::channel::<()>();
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        // The admin API asks for the peer's address only when the listener
+        // can be reached from elsewhere: on a loopback address every peer is
+        // local, and the per-request address extension is not worth its cost.
+        let task = if addr.ip().is_loopback() {
+            let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(router);
+            tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            })
+        } else {
+            let service =
+                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                    SocketAddr,
+                >(router);
+            tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            })
+        };
         Ok(Self {
             addr,
             shutdown: Some(tx),

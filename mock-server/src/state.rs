@@ -4,6 +4,7 @@
 //! handler (`app`) and the admin API (`admin`, `admin_sessions`, `authjs`)
 //! depend on it and not on each other.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -13,7 +14,7 @@ use time::OffsetDateTime;
 use crate::clock::Clock;
 use crate::config::{MockConfig, Mount};
 use crate::credentials::{Credential, Keyring};
-use crate::journal::{self, Entry, Journal};
+use crate::journal::{self, Journal, Record};
 use crate::lifecycle::{Event, Sessions};
 use crate::render::MountBodies;
 
@@ -28,6 +29,8 @@ pub(crate) struct MountState {
     pub(crate) runtime: AtomicUsize,
     pub(crate) bodies: MountBodies,
     pub(crate) fault_scenario: Option<usize>,
+    /// The endpoint's path, shared by every journal record of it.
+    pub(crate) path: Arc<str>,
 }
 
 impl MountState {
@@ -40,7 +43,7 @@ impl MountState {
     ) -> Result<serde_json::Value, Vec<String>> {
         let contract = self.mount.contract;
         let body: serde_json::Value =
-            serde_json::from_slice(&self.bodies.session(now, session)).unwrap_or_default();
+            serde_json::from_slice(&self.bodies.session_uncached(now, session)).unwrap_or_default();
         let violations = contract
             .validate(
                 contract.outcome(Outcome::Authenticated).status,
@@ -76,20 +79,24 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// A journal entry for a request, before what it got is known.
-    pub(crate) fn entry(
+    /// A journal record for a request, before what it got is known.
+    pub(crate) fn record(
         &self,
         parts: &axum::http::request::Parts,
-        contract: &str,
+        path: Option<&Arc<str>>,
+        contract: Cow<'static, str>,
         credential: &Credential,
         status: u16,
-    ) -> Entry {
-        Entry {
-            at: crate::clock::format(self.clock.now()),
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(journal::redact_query),
-            contract: contract.to_owned(),
+    ) -> Record {
+        Record {
+            at: self.clock.now(),
+            method: parts.method.clone(),
+            path: path.map_or_else(|| Arc::from(parts.uri.path()), Arc::clone),
+            query: parts
+                .uri
+                .query()
+                .map(|q| journal::redact_query(q).into_boxed_str()),
+            contract,
             scenario: None,
             reason: None,
             status,
@@ -98,6 +105,15 @@ impl Inner {
             event: None,
             session: None,
         }
+    }
+
+    /// A contract's name, shared with its mount when it is mounted.
+    fn contract_name(&self, name: &str) -> Cow<'static, str> {
+        self.mounts
+            .iter()
+            .map(|m| m.mount.contract.name.as_str())
+            .find(|n| *n == name)
+            .map_or_else(|| Cow::Owned(name.to_owned()), Cow::Borrowed)
     }
 
     /// Journals a request that is not a scenario's answer (a refusal, a
@@ -122,10 +138,16 @@ impl Inner {
         let Some(journal) = &self.journal else {
             return;
         };
-        journal.record(Entry {
+        journal.record(Record {
             event,
-            session: session.map(str::to_owned),
-            ..self.entry(parts, contract, credential, status)
+            session: session.map(Box::from),
+            ..self.record(
+                parts,
+                None,
+                self.contract_name(contract),
+                credential,
+                status,
+            )
         });
     }
 

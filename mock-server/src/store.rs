@@ -66,6 +66,17 @@ pub struct Session {
     pub state: State,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
+    /// Unique to this session's identity and profile as last changed (a new
+    /// number at start, on loading and at every `Sessions::update`): what a
+    /// rendered body can be remembered by. Not saved.
+    #[serde(skip, default = "next_revision")]
+    pub revision: u64,
+}
+
+/// A revision no session has had before.
+pub fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Session {
@@ -92,6 +103,7 @@ impl Session {
             lifetime,
             state: State::Active,
             ended_at: None,
+            revision: next_revision(),
         }
     }
 
@@ -333,6 +345,7 @@ mod tests {
             lifetime: 3600,
             state,
             ended_at: (state != State::Active).then_some(1),
+            revision: 0,
         }
     }
 
@@ -390,7 +403,17 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("state.json");
         save_state(&path, store.list()).expect("save");
-        assert_eq!(load_state(&path).expect("load"), store.list());
+        // Everything but the revision, which is not saved: a loaded session
+        // gets a new one, so no body rendered before can be taken for it.
+        let loaded = load_state(&path).expect("load");
+        assert_ne!(loaded[0].revision, store.list()[0].revision);
+        let unrevised = |sessions: Vec<Session>| {
+            sessions
+                .into_iter()
+                .map(|s| Session { revision: 0, ..s })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(unrevised(loaded), unrevised(store.list()));
         std::fs::write(&path, "{\"version\": 1, \"sessions\": [}").expect("write");
         let error = load_state(&path).expect_err("garbage").to_string();
         assert!(error.contains("line 1, column"), "{error}");

@@ -13,7 +13,7 @@ fn issued() -> String {
     Keyring::new(DEFAULT_SIGNING_KEY, AuthMode::Known, vec![], vec![], vec![]).issue("dev")
 }
 
-async fn api(mock: &axum::Router, authorization: Option<&str>) -> (StatusCode, Value) {
+async fn api(mock: &session_mock::MockApp, authorization: Option<&str>) -> (StatusCode, Value) {
     let headers: Vec<(&str, &str)> = authorization
         .map(|a| ("authorization", a))
         .into_iter()
@@ -22,7 +22,7 @@ async fn api(mock: &axum::Router, authorization: Option<&str>) -> (StatusCode, V
     (answer.status, answer.body)
 }
 
-async fn authjs(mock: &axum::Router, cookie: Option<&str>) -> (StatusCode, Value) {
+async fn authjs(mock: &session_mock::MockApp, cookie: Option<&str>) -> (StatusCode, Value) {
     let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
     let answer = get(mock, "/api/auth/session", &headers).await;
     (answer.status, answer.body)

@@ -1,7 +1,7 @@
-use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;
+use session_mock::MockApp;
 use session_mock::args::MockArgs;
 use session_mock::config::{FileConfig, MockConfig};
 use tower::ServiceExt;
@@ -15,7 +15,7 @@ pub(crate) fn config(words: &[&str]) -> MockConfig {
     MockConfig::from_sources(&args, FileConfig::default()).expect("valid config")
 }
 
-pub(crate) fn app(words: &[&str]) -> Router {
+pub(crate) fn app(words: &[&str]) -> MockApp {
     session_mock::app(config(words)).expect("app builds")
 }
 
@@ -32,7 +32,7 @@ impl Answer {
     }
 }
 
-pub(crate) async fn send(app: &Router, request: Request<Body>) -> Answer {
+pub(crate) async fn send(app: &MockApp, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
@@ -53,7 +53,7 @@ pub(crate) async fn send(app: &Router, request: Request<Body>) -> Answer {
     }
 }
 
-pub(crate) async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn get(app: &MockApp, uri: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = Request::get(uri);
     for (name, value) in headers {
         request = request.header(*name, *value);

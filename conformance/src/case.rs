@@ -210,7 +210,7 @@ impl fmt::Display for RequestCase {
 /// collections and `Alone`. Random contents (garbage tokens, header values)
 /// do not shrink: each shrinking step costs a request, and "a random token
 /// one character shorter" teaches nothing.
-pub fn strategy(space: &CaseSpace) -> BoxedStrategy<RequestCase> {
+pub fn strategy(space: &CaseSpace) -> SBoxedStrategy<RequestCase> {
     let placement = if space.cookies {
         prop_oneof![
             6 => Just(Placement::Alone),
@@ -218,16 +218,19 @@ pub fn strategy(space: &CaseSpace) -> BoxedStrategy<RequestCase> {
                 .prop_map(Placement::AmongCookies),
             1 => any::<u32>().prop_map(Placement::WrongCookieName),
         ]
-        .boxed()
+        .sboxed()
     } else {
-        Just(Placement::Alone).boxed()
+        Just(Placement::Alone).sboxed()
     };
     (
         credential(space),
         placement,
         prop::sample::select(&ACCEPTS[..]),
         prop::collection::vec(unrelated_header().no_shrink(), 0..4),
-        prop::collection::vec(("[a-z]{1,8}", "[a-zA-Z0-9]{0,12}").no_shrink(), 0..3),
+        prop::collection::vec(
+            (chars(LOWER, 1..=8), chars(ALNUM, 0..=12)).no_shrink(),
+            0..3,
+        ),
     )
         .prop_map(|(credential, placement, accept, headers, query)| {
             // A wrong cookie name only means something for a real credential.
@@ -247,54 +250,88 @@ pub fn strategy(space: &CaseSpace) -> BoxedStrategy<RequestCase> {
                 query,
             }
         })
-        .boxed()
+        .sboxed()
 }
 
-fn credential(space: &CaseSpace) -> BoxedStrategy<CredentialCase> {
+fn credential(space: &CaseSpace) -> SBoxedStrategy<CredentialCase> {
     // Shrinking moves one alternative down at a time and stops at the first
     // that passes, so the order is a chain from garbage to nothing: a bypass
     // found with a tampered token shrinks through malformed and empty to
     // absent for as long as each still gets in. The valid credential comes
     // last: nothing shrinks into it, and its own failures keep it.
-    let mut options: Vec<(u32, BoxedStrategy<CredentialCase>)> = vec![
-        (10, Just(CredentialCase::Absent).boxed()),
-        (5, Just(CredentialCase::Empty).boxed()),
+    let mut options: Vec<(u32, SBoxedStrategy<CredentialCase>)> = vec![
+        (10, Just(CredentialCase::Absent).sboxed()),
+        (5, Just(CredentialCase::Empty).sboxed()),
         (
             25,
             malformed(space.has_valid)
                 .prop_map(CredentialCase::Malformed)
-                .boxed(),
+                .sboxed(),
         ),
     ];
     if space.has_valid {
-        options.push((20, tamper().prop_map(CredentialCase::Tampered).boxed()));
+        options.push((20, tamper().prop_map(CredentialCase::Tampered).sboxed()));
     }
     if space.has_revoked {
-        options.push((10, Just(CredentialCase::Revoked).boxed()));
+        options.push((10, Just(CredentialCase::Revoked).sboxed()));
     }
     if space.has_valid {
-        options.push((30, Just(CredentialCase::Valid).boxed()));
+        options.push((30, Just(CredentialCase::Valid).sboxed()));
     }
-    proptest::strategy::Union::new_weighted(options).boxed()
+    proptest::strategy::Union::new_weighted(options).sboxed()
 }
 
-/// Token-shaped garbage: the characters of bearer tokens and cookie values.
-const RANDOM_TOKEN: &str = "[A-Za-z0-9._~+/-]{1,64}";
-const SHORT_TOKEN: &str = "[A-Za-z0-9._~+/-]{1,32}";
+/// A string of `length` characters drawn from `set`. Two value trees (the
+/// length and a seed) instead of one per character, as a regex strategy
+/// would make: the cases' random contents never shrink, and drawing them was
+/// a large part of the runner's time. (A bare `&str` pattern is worse still:
+/// proptest parses it again for every value.)
+fn chars(
+    set: &'static [u8],
+    length: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = String> + Clone {
+    (length, any::<u64>()).prop_map(move |(n, seed)| {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                // SplitMix64: a fresh 64 bits per character.
+                x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = x;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                char::from(set[(z % set.len() as u64) as usize])
+            })
+            .collect()
+    })
+}
 
-fn malformed(has_valid: bool) -> BoxedStrategy<Malformed> {
-    let mut options: Vec<(u32, BoxedStrategy<Malformed>)> = vec![
-        (2, Just(Malformed::SchemeOnly).boxed()),
+const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// The characters of bearer tokens and cookie values.
+const TOKEN: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/-";
+const HEADER_VALUE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-";
+const USER_AGENT: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./ ()-";
+const HEX: &[u8] = b"0123456789abcdef";
+const COOKIE_VALUE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%._-";
+
+fn malformed(has_valid: bool) -> SBoxedStrategy<Malformed> {
+    let mut options: Vec<(u32, SBoxedStrategy<Malformed>)> = vec![
+        (2, Just(Malformed::SchemeOnly).sboxed()),
         (
             4,
-            RANDOM_TOKEN.no_shrink().prop_map(Malformed::Random).boxed(),
+            // Token-shaped garbage.
+            chars(TOKEN, 1..=64)
+                .no_shrink()
+                .prop_map(Malformed::Random)
+                .sboxed(),
         ),
         (
             2,
             prop::collection::vec(0x80u8..=0xff, 1..24)
                 .no_shrink()
                 .prop_map(Malformed::NonAscii)
-                .boxed(),
+                .sboxed(),
         ),
         (
             1,
@@ -303,14 +340,14 @@ fn malformed(has_valid: bool) -> BoxedStrategy<Malformed> {
             (1024usize..4000)
                 .no_shrink()
                 .prop_map(Malformed::VeryLong)
-                .boxed(),
+                .sboxed(),
         ),
         (
             2,
-            (SHORT_TOKEN, SHORT_TOKEN)
+            (chars(TOKEN, 1..=32), chars(TOKEN, 1..=32))
                 .no_shrink()
                 .prop_map(|(a, b)| Malformed::Duplicated(a, b))
-                .boxed(),
+                .sboxed(),
         ),
     ];
     if has_valid {
@@ -318,15 +355,15 @@ fn malformed(has_valid: bool) -> BoxedStrategy<Malformed> {
             2,
             prop::sample::select(&WRONG_SCHEMES[..])
                 .prop_map(Malformed::WrongScheme)
-                .boxed(),
+                .sboxed(),
         ));
     }
-    proptest::strategy::Union::new_weighted(options).boxed()
+    proptest::strategy::Union::new_weighted(options).sboxed()
 }
 
-fn tamper() -> BoxedStrategy<Tamper> {
+fn tamper() -> SBoxedStrategy<Tamper> {
     prop_oneof![
-        (any::<u32>(), "[A-Za-z0-9]")
+        (any::<u32>(), chars(ALNUM, 1..=1))
             .no_shrink()
             .prop_map(|(at, with)| Tamper::Flip {
                 at,
@@ -335,19 +372,23 @@ fn tamper() -> BoxedStrategy<Tamper> {
         any::<u32>()
             .no_shrink()
             .prop_map(|keep| Tamper::Truncate { keep }),
-        "[A-Za-z0-9]{1,8}".no_shrink().prop_map(Tamper::Extend),
+        chars(ALNUM, 1..=8).no_shrink().prop_map(Tamper::Extend),
     ]
-    .boxed()
+    .sboxed()
 }
 
 fn unrelated_header() -> impl Strategy<Value = (String, String)> {
     prop_oneof![
-        ("x-[a-z]{1,10}", "[A-Za-z0-9._/-]{0,24}"),
-        (Just("user-agent".to_owned()), "[A-Za-z0-9./ ()-]{1,40}"),
-        (Just("x-request-id".to_owned()), "[0-9a-f]{32}"),
+        (
+            chars(LOWER, 1..=10).prop_map(|name| format!("x-{name}")),
+            chars(HEADER_VALUE, 0..=24)
+        ),
+        (Just("user-agent".to_owned()), chars(USER_AGENT, 1..=40)),
+        (Just("x-request-id".to_owned()), chars(HEX, 32..=32)),
         (
             Just("x-forwarded-for".to_owned()),
-            "(10|192)\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"
+            (prop::sample::select(&[10u8, 192][..]), any::<[u8; 3]>())
+                .prop_map(|(a, [b, c, d])| format!("{a}.{b}.{c}.{d}"))
         ),
         (
             Just("accept-language".to_owned()),
@@ -367,7 +408,7 @@ fn unrelated_cookie() -> impl Strategy<Value = (String, String)> {
             "authjs.callback-url",
         ])
         .prop_map(str::to_owned),
-        "[A-Za-z0-9%._-]{1,24}",
+        chars(COOKIE_VALUE, 1..=24),
     )
 }
 
@@ -387,6 +428,34 @@ mod tests {
         (0..n)
             .map(|_| strategy.new_tree(&mut runner).unwrap().current())
             .collect()
+    }
+
+    #[test]
+    fn drawn_strings_keep_to_their_characters_and_lengths() {
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &[3; 32]),
+        );
+        let strategy = chars(HEX, 2..=5);
+        let drawn: Vec<String> = (0..500)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect();
+        assert!(
+            drawn
+                .iter()
+                .all(|s| (2..=5).contains(&s.len()) && s.bytes().all(|b| HEX.contains(&b)))
+        );
+        // Every length and every character comes up.
+        for n in 2..=5 {
+            assert!(drawn.iter().any(|s| s.len() == n), "length {n}");
+        }
+        for c in HEX {
+            assert!(
+                drawn.iter().any(|s| s.as_bytes().contains(c)),
+                "{}",
+                char::from(*c)
+            );
+        }
     }
 
     #[test]

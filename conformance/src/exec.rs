@@ -94,6 +94,8 @@ pub struct Executor {
     pacer: Option<Pacer>,
     start: Instant,
     sent: AtomicU64,
+    /// The last endpoint URL parsed, as text and parsed.
+    endpoint: Mutex<Option<(String, reqwest::Url)>>,
 }
 
 impl Executor {
@@ -107,6 +109,10 @@ impl Executor {
             // A redirect is reported, never followed: following one could
             // carry the credential to another origin.
             .redirect(reqwest::redirect::Policy::none())
+            // Nor is a request retried: each case is one request, and a
+            // server's refusal is what is being judged. (With no retries
+            // the client also keeps no copy of each request.)
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .no_proxy()
             .pool_max_idle_per_host(limits.concurrency)
             .user_agent(concat!("session-conformance/", env!("CARGO_PKG_VERSION")))
@@ -118,6 +124,7 @@ impl Executor {
             pacer: limits.rate_limit.map(Pacer::new),
             start: Instant::now(),
             sent: AtomicU64::new(0),
+            endpoint: Mutex::new(None),
         })
     }
 
@@ -155,8 +162,34 @@ impl Executor {
                 .map_err(|e| Failure::Request(format!("header {name}: {e}")))?;
             headers.append(name, value);
         }
-        self.fetch(self.client.get(&wire.url).headers(headers))
-            .await
+        let url = self.url(&wire.url)?;
+        self.fetch(self.client.get(url).headers(headers)).await
+    }
+
+    /// `text` parsed: the endpoint (everything before `?`) is parsed once
+    /// per run and only each case's query is parsed on its own.
+    fn url(&self, text: &str) -> Result<reqwest::Url, Failure> {
+        let (endpoint, query) = match text.split_once('?') {
+            Some((endpoint, query)) => (endpoint, Some(query)),
+            None => (text, None),
+        };
+        let mut url = {
+            let mut last = self
+                .endpoint
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*last {
+                Some((known, url)) if known == endpoint => url.clone(),
+                _ => {
+                    let url = reqwest::Url::parse(endpoint)
+                        .map_err(|e| Failure::Request(format!("URL {endpoint:?}: {e}")))?;
+                    *last = Some((endpoint.to_owned(), url.clone()));
+                    url
+                }
+            }
+        };
+        url.set_query(query);
+        Ok(url)
     }
 
     /// The shared client, for requests other than the cases (sign-in).

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::{SBoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 use session_schemas::{Mode, Outcome};
@@ -235,23 +235,41 @@ impl Progress {
     }
 }
 
-/// The cases of a run: the first `n` values from the seeded runner.
+/// The cases of a run: case `i` for every `i` below `n`.
 pub fn generate(target: &Target, seed: u64, n: usize) -> Vec<RequestCase> {
     let strategy = case::strategy(&CaseSpace::of(target));
-    let mut runner = seeded(seed);
     (0..n)
-        .filter_map(|_| strategy.new_tree(&mut runner).ok())
+        .filter_map(|index| case_tree(&strategy, seed, index))
         .map(|tree| tree.current())
         .collect()
 }
 
-fn seeded(seed: u64) -> TestRunner {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRunner::new_with_rng(
+/// Case `index` of a run as a value tree (to shrink it). It depends on the
+/// seed and the index alone: workers draw their cases in parallel while
+/// others are in flight, and shrinking finds case `i` without drawing the
+/// cases before it.
+pub fn case_tree(
+    strategy: &SBoxedStrategy<RequestCase>,
+    seed: u64,
+    index: usize,
+) -> Option<Box<dyn ValueTree<Value = RequestCase>>> {
+    // SplitMix64 of (seed, index) over the generator's 16 bytes.
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut x = seed
+            .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        chunk.copy_from_slice(&x.to_le_bytes());
+    }
+    bytes[0] |= 1; // XorShift's one weak state, all zero, cannot occur
+    let mut runner = TestRunner::new_with_rng(
         Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    )
+        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
+    );
+    strategy.new_tree(&mut runner).ok()
 }
 
 /// Runs every case against one target.
@@ -316,9 +334,17 @@ pub async fn run_target(
     };
 
     let started = Instant::now();
-    let cases = Arc::new(generate(target, settings.seed, settings.cases as usize));
-    progress.bar.set_length(cases.len() as u64);
-    let mut receiver = spawn_workers(&executor, target, &cases, settings.limits.concurrency);
+    let total = settings.cases as usize;
+    let strategy = Arc::new(case::strategy(&CaseSpace::of(target)));
+    progress.bar.set_length(total as u64);
+    let mut receiver = spawn_workers(
+        &executor,
+        target,
+        &strategy,
+        settings.seed,
+        total,
+        settings.limits.concurrency,
+    );
     let mut tallies: BTreeMap<CheckId, Tally> = settings
         .checks
         .iter()
@@ -337,29 +363,25 @@ pub async fn run_target(
         .collect();
     let mut failures = Distinct::new(settings.examples);
     let mut answers: Vec<(usize, Observation, Value)> = Vec::new();
-    let mut seen = vec![false; cases.len()];
-    let mut record = |check: CheckId, verdict: Verdict, index: usize, observation: &Observation| {
+    // Each case as drawn, kept for the stability check's report.
+    let mut cases: Vec<Option<RequestCase>> = vec![None; total];
+    let mut record = |check: CheckId,
+                      verdict: Verdict,
+                      index: usize,
+                      case: &RequestCase,
+                      observation: &Observation| {
         let Some(tally) = tallies.get_mut(&check) else {
             return;
         };
         if let Some(finding) = tally.count(verdict) {
             failures.add(check, index, finding, |finding| {
-                failed(
-                    check,
-                    index,
-                    &cases[index],
-                    observation,
-                    finding,
-                    target,
-                    &redactor,
-                )
+                failed(check, index, case, observation, finding, target, &redactor)
             });
         }
     };
     let mut failed_so_far = 0;
-    while let Some((index, observation)) = receiver.recv().await {
-        seen[index] = true;
-        let judgement = judge.judge(&cases[index], &observation);
+    while let Some((index, case, observation)) = receiver.recv().await {
+        let judgement = judge.judge(&case, &observation);
         if judgement
             .verdicts
             .iter()
@@ -369,16 +391,23 @@ pub async fn run_target(
         }
         progress.tick(failed_so_far);
         for (check, verdict) in judgement.verdicts {
-            record(check, verdict, index, &observation);
+            record(check, verdict, index, &case, &observation);
         }
         if let Some(body) = judgement.session
-            && cases[index].is_valid_credential()
+            && case.is_valid_credential()
         {
             answers.push((index, observation, body));
         }
+        if let Some(slot) = cases.get_mut(index) {
+            *slot = Some(case);
+        }
     }
     // A worker that died (a bug) leaves cases unanswered: report, never hide.
-    for index in (0..cases.len()).filter(|i| !seen[*i]) {
+    let unanswered: Vec<usize> = (0..total).filter(|i| cases[*i].is_none()).collect();
+    for index in unanswered {
+        let Some(case) = case_tree(&strategy, settings.seed, index).map(|t| t.current()) else {
+            continue;
+        };
         let observation = Observation {
             sent: Duration::ZERO,
             done: Duration::ZERO,
@@ -387,13 +416,16 @@ pub async fn run_target(
                 "the worker sending this case stopped".to_owned(),
             )),
         };
-        for (check, verdict) in judge.judge(&cases[index], &observation).verdicts {
-            record(check, verdict, index, &observation);
+        for (check, verdict) in judge.judge(&case, &observation).verdicts {
+            record(check, verdict, index, &case, &observation);
         }
+        cases[index] = Some(case);
     }
     for (position, verdict) in judge.stability(&answers) {
         let (index, observation, _) = &answers[position];
-        record(CheckId::Stability, verdict, *index, observation);
+        if let Some(case) = &cases[*index] {
+            record(CheckId::Stability, verdict, *index, case, observation);
+        }
     }
     let duration = started.elapsed();
     progress.bar.finish_and_clear();
@@ -446,7 +478,7 @@ pub async fn run_target(
         name: target.name.clone(),
         contract: target.contract.name.clone(),
         url: target.url(),
-        cases: cases.len() as u32,
+        cases: total as u32,
         seed: settings.seed,
         requests: executor.sent(),
         duration,
@@ -647,31 +679,38 @@ async fn preflight(
 /// Sends every case with `concurrency` workers; answers arrive in completion
 /// order. The channel is bounded: if judging falls behind, sending waits, so
 /// memory holds a few bodies, not the whole run's.
+/// `concurrency` workers, each drawing the next case number, its case, and
+/// sending it; what came back goes to the judging loop.
 fn spawn_workers(
     executor: &Arc<Executor>,
     target: &Target,
-    cases: &Arc<Vec<RequestCase>>,
+    strategy: &Arc<SBoxedStrategy<RequestCase>>,
+    seed: u64,
+    total: usize,
     concurrency: usize,
-) -> mpsc::Receiver<(usize, Observation)> {
+) -> mpsc::Receiver<(usize, RequestCase, Observation)> {
     let (sender, receiver) = mpsc::channel(concurrency.max(1) * 4);
     let next = Arc::new(AtomicUsize::new(0));
     let target = Arc::new(target.clone());
     for _ in 0..concurrency.max(1) {
-        let (executor, target, cases, next, sender) = (
+        let (executor, target, strategy, next, sender) = (
             Arc::clone(executor),
             Arc::clone(&target),
-            Arc::clone(cases),
+            Arc::clone(strategy),
             Arc::clone(&next),
             sender.clone(),
         );
         tokio::spawn(async move {
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(index) else {
+                if index >= total {
                     break;
+                }
+                let Some(case) = case_tree(&strategy, seed, index).map(|t| t.current()) else {
+                    continue;
                 };
-                let observation = executor.send(&Wire::build(case, &target), &target).await;
-                if sender.send((index, observation)).await.is_err() {
+                let observation = executor.send(&Wire::build(&case, &target), &target).await;
+                if sender.send((index, case, observation)).await.is_err() {
                     break;
                 }
             }
@@ -691,12 +730,7 @@ async fn shrink(
 ) -> Option<Shrunk> {
     let target = judge.target;
     let strategy = case::strategy(&CaseSpace::of(target));
-    let mut runner = seeded(settings.seed);
-    let mut tree = None;
-    for _ in 0..=failure.index {
-        tree = strategy.new_tree(&mut runner).ok();
-    }
-    let mut tree = tree?;
+    let mut tree = case_tree(&strategy, settings.seed, failure.index)?;
     if Some(tree.current()) != failure.case {
         return None; // cannot happen with the same seed; never shrink the wrong case
     }

@@ -10,7 +10,8 @@
 //! session the mock holds gets the authenticated body with its own values
 //! at the pointers the contract's manifest names.
 
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::http::HeaderMap;
 use bytes::Bytes;
@@ -45,7 +46,10 @@ struct ScenarioBody {
     /// The same, per identity, in auth-aware mode: a load test with one
     /// credential renders once a second, not once a request.
     identities: Memo<[u8; 32], (i64, Bytes)>,
-    generator: Option<Mutex<BodyGenerator>>,
+    generator: Option<BodyGenerator>,
+    /// How many bodies the generator has given: the next request gets body
+    /// number `drawn` of the seeded stream, without a lock.
+    drawn: AtomicU64,
     /// Generated mode: one body per identity or session, drawn once from a
     /// seed of its own, so the same credential keeps the same body.
     stable: Memo<[u8; 32], Value>,
@@ -141,7 +145,8 @@ impl MountBodies {
                 fixed,
                 cache: RwLock::new((i64::MIN, Arc::new(Value::Null), Bytes::new())),
                 identities: Memo::new(IDENTITY_CACHE),
-                generator: generator.map(Mutex::new),
+                generator,
+                drawn: AtomicU64::new(0),
                 stable: Memo::new(IDENTITY_CACHE),
                 overrides,
                 headers: headers(
@@ -212,10 +217,7 @@ impl MountBodies {
             .as_ref()
             .filter(|_| self.data == DataMode::Generated || dynamic)
         {
-            let next = generator
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .next();
+            let next = generator.draw(body.drawn.fetch_add(1, Ordering::Relaxed));
             let mut value = next.unwrap_or_else(|| body.base.clone());
             session_schemas::shift_timestamps(&mut value, now - self.generated_at);
             if let Some(patch) = &body.overrides {
@@ -268,12 +270,7 @@ impl MountBodies {
                 let fresh = body
                     .generator
                     .as_ref()
-                    .and_then(|g| {
-                        g.lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .fork(u64::from_le_bytes(seed))
-                            .next()
-                    })
+                    .and_then(|g| g.fork(u64::from_le_bytes(seed)).draw(0))
                     .unwrap_or_else(|| body.base.clone());
                 body.stable.insert(*key, fresh.clone());
                 fresh
@@ -483,7 +480,16 @@ impl MountBodies {
                 .collect();
             replace_identities(&mut value, keyring, identity, &originals);
         }
-        Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+        to_bytes(&value)
+    }
+}
+
+/// The body's bytes, written into a buffer sized for a session body at once.
+fn to_bytes(value: &Value) -> Bytes {
+    let mut buffer = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut buffer, value) {
+        Ok(()) => Bytes::from(buffer),
+        Err(_) => Bytes::new(),
     }
 }
 

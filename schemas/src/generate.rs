@@ -99,34 +99,56 @@ fn time_roles(invariants: &[Invariant]) -> HashMap<String, TimeRole> {
 }
 
 /// Moves the earlier field of each broken ordering rule below the later one,
-/// mirrored by the same distance, until every ordering rule holds.
+/// mirrored by the same distance, until every ordering rule holds. Each field
+/// is read once and written back once, whatever the number of passes.
 fn repair_order(body: &mut Value, invariants: &[Invariant]) {
-    for _ in 0..=invariants.len() {
-        let mut changed = false;
-        for invariant in invariants {
-            let (earlier, later, strict) = match &invariant.rule {
-                Rule::NotAfter { earlier, later } => (earlier, later, false),
-                Rule::After { earlier, later } => (earlier, later, true),
-                _ => continue,
-            };
-            let read = |p: &str| {
-                body.pointer(p)
+    let rules: Vec<(&str, &str, bool)> = invariants
+        .iter()
+        .filter_map(|invariant| match &invariant.rule {
+            Rule::NotAfter { earlier, later } => Some((earlier.as_str(), later.as_str(), false)),
+            Rule::After { earlier, later } => Some((earlier.as_str(), later.as_str(), true)),
+            _ => None,
+        })
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    // (pointer, time, moved) for every field a rule names that holds a time.
+    let mut times: Vec<(&str, OffsetDateTime, bool)> = Vec::with_capacity(rules.len() * 2);
+    for &(earlier, later, _) in &rules {
+        for field in [earlier, later] {
+            if times.iter().all(|(p, ..)| *p != field)
+                && let Some(at) = pointer(body, field)
                     .and_then(Value::as_str)
                     .and_then(time_fmt::parse)
-            };
-            let (Some(e), Some(l)) = (read(earlier), read(later)) else {
+            {
+                times.push((field, at, false));
+            }
+        }
+    }
+    let find = |times: &[(&str, OffsetDateTime, bool)], field: &str| {
+        times.iter().position(|(p, ..)| *p == field)
+    };
+    for _ in 0..=rules.len() {
+        let mut changed = false;
+        for &(earlier, later, strict) in &rules {
+            let (Some(e), Some(l)) = (find(&times, earlier), find(&times, later)) else {
                 continue;
             };
-            if e > l || (strict && e == l) {
-                let moved = l - (e - l) - Duration::seconds(1);
-                if let Some(slot) = body.pointer_mut(earlier) {
-                    *slot = Value::String(time_fmt::format(moved));
-                    changed = true;
-                }
+            let (e_at, l_at) = (times[e].1, times[l].1);
+            if e_at > l_at || (strict && e_at == l_at) {
+                times[e].1 = l_at - (e_at - l_at) - Duration::seconds(1);
+                times[e].2 = true;
+                changed = true;
             }
         }
         if !changed {
-            return;
+            break;
+        }
+    }
+    for (field, at, moved) in times {
+        if moved && let Some(slot) = pointer_mut(body, field) {
+            *slot = Value::String(time_fmt::format(at));
         }
     }
 }
@@ -472,62 +494,159 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     text
 }
 
-/// A seeded stream of bodies from a strategy: the same seed gives the same bodies.
+/// A seeded stream of bodies from a strategy: the same seed gives the same
+/// bodies. Body `n` depends only on the seed and `n` (`draw(n)`), so threads
+/// can draw from one stream without a lock and still get the bodies a single
+/// thread would get in the same order.
 pub struct BodyGenerator {
     strategy: SBoxedStrategy<Value>,
-    runner: TestRunner,
+    seed: u64,
+    config: Config,
+    /// The next body `Iterator::next` gives.
+    next: u64,
 }
 
 impl std::fmt::Debug for BodyGenerator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BodyGenerator").finish_non_exhaustive()
+        f.debug_struct("BodyGenerator")
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
     }
 }
 
 impl BodyGenerator {
     pub fn new(strategy: SBoxedStrategy<Value>, seed: u64) -> Self {
-        let mut bytes = [0u8; 32];
-        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-            // Spread the seed over the ChaCha key so that nearby seeds differ everywhere.
-            let word = seed
-                .wrapping_add(i as u64)
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                .rotate_left(17);
-            chunk.copy_from_slice(&word.to_le_bytes());
-        }
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
         Self {
             strategy,
-            runner: TestRunner::new_with_rng(Config::default(), rng),
+            seed,
+            config: Config::default(),
+            next: 0,
         }
     }
-}
 
-impl BodyGenerator {
     /// Another stream over the same strategy, from another seed: e.g. one
     /// stable body per session, without walking the schema again.
     pub fn fork(&self, seed: u64) -> Self {
         Self::new(self.strategy.clone(), seed)
+    }
+
+    /// Body `n` of the stream. The strategies use no filters, so a tree can
+    /// always be made; should that ever fail, `None`.
+    pub fn draw(&self, n: u64) -> Option<Value> {
+        use proptest::strategy::ValueTree;
+        // SplitMix64 of (seed, n), spread over the generator's 16 bytes, so
+        // that nearby seeds and neighbouring bodies differ everywhere.
+        let mut bytes = [0u8; 16];
+        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+            let mut x = self
+                .seed
+                .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^= x >> 31;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        // XorShift's one weak state, all zero, cannot occur.
+        bytes[0] |= 1;
+        let rng = TestRng::from_seed(RngAlgorithm::XorShift, &bytes);
+        let mut runner = TestRunner::new_with_rng(self.config.clone(), rng);
+        self.strategy
+            .new_tree(&mut runner)
+            .ok()
+            .map(|tree| tree.current())
     }
 }
 
 impl Iterator for BodyGenerator {
     type Item = Value;
 
-    /// The next body. The strategies use no filters, so a tree can always be
-    /// made; should that ever fail the stream simply ends.
     fn next(&mut self) -> Option<Value> {
-        use proptest::strategy::ValueTree;
-        self.strategy
-            .new_tree(&mut self.runner)
-            .ok()
-            .map(|tree| tree.current())
+        let body = self.draw(self.next);
+        self.next += 1;
+        body
     }
+}
+
+/// `value.pointer_mut(pointer)`, as `pointer` below.
+fn pointer_mut<'a>(value: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
+    // A token that could be an array index takes serde_json's path.
+    let plain = pointer.is_empty()
+        || (pointer.starts_with('/')
+            && !pointer.contains('~')
+            && !pointer.split('/').skip(1).any(|t| {
+                t.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_digit() || b == b'+')
+            }));
+    if !plain {
+        return value.pointer_mut(pointer);
+    }
+    let mut at = value;
+    for token in pointer.split('/').skip(1) {
+        at = match at {
+            Value::Object(map) => map.get_mut(token)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// `value.pointer(pointer)` without unescaping (and so allocating) each
+/// token when no token needs it: the generator reads the invariants' fields
+/// on every body.
+fn pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.contains('~') || !(pointer.is_empty() || pointer.starts_with('/')) {
+        return value.pointer(pointer);
+    }
+    let mut at = value;
+    for token in pointer.split('/').skip(1) {
+        at = match at {
+            Value::Object(map) => map.get(token)?,
+            // Array indices have rules of their own: serde_json's.
+            Value::Array(_) => return value.pointer(pointer),
+            _ => return None,
+        };
+    }
+    Some(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_pointer_reads_what_serde_json_reads() {
+        let body = serde_json::json!({"a": {"b/c": 1, "d": [10, {"e": 2}], "": 3, "f~g": 4}});
+        for p in [
+            "", "/a", "/a/b~1c", "/a/d", "/a/d/1/e", "/a/d/01", "/a/d/+1", "/a/", "/a/f~0g", "/x",
+            "/a/d/9", "a",
+        ] {
+            assert_eq!(pointer(&body, p), body.pointer(p), "{p}");
+            let mut mine = body.clone();
+            let mut theirs = body.clone();
+            assert_eq!(
+                pointer_mut(&mut mine, p).cloned(),
+                theirs.pointer_mut(p).cloned(),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn body_n_is_the_same_drawn_alone_or_in_order() {
+        let strategy = proptest::prelude::any::<u32>()
+            .prop_map(Value::from)
+            .sboxed();
+        let stream: Vec<Value> = BodyGenerator::new(strategy.clone(), 7).take(5).collect();
+        let alone = BodyGenerator::new(strategy.clone(), 7);
+        assert_eq!(alone.draw(3).as_ref(), stream.get(3));
+        assert_ne!(stream[0], stream[1]);
+        assert_ne!(
+            BodyGenerator::new(strategy, 8).draw(0).as_ref(),
+            stream.first()
+        );
+    }
 
     #[test]
     fn uuids_carry_version_and_variant_bits() {

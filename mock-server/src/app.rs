@@ -345,7 +345,7 @@ fn serve_contract(
         }
         _ => None,
     };
-    let (held, found) = match held {
+    let (mut held, found) = match held {
         Some((held, event)) => (Some(held), event),
         None => (None, None),
     };
@@ -408,17 +408,16 @@ fn serve_contract(
     } = match choice.target {
         Target::Scenario(i) => {
             let scenario = &contract.scenarios[i];
-            let body = match &held {
+            let body = match &mut held {
                 Some(Held::Live(session)) if i == authenticated => {
-                    let session = inner
+                    inner
                         .sessions
-                        .touch(&session.id, now.unix_timestamp(), contract.expiry)
-                        .unwrap_or_else(|| session.clone());
+                        .touch_found(session, now.unix_timestamp(), contract.expiry);
                     if contract.protocol == Some(Protocol::AuthJs) {
-                        set_cookie = authjs::refreshed_cookie(inner, mount, &parts, &session);
+                        set_cookie = authjs::refreshed_cookie(inner, mount, &parts, session);
                     }
                     session_id = Some(session.id.clone());
-                    mount.bodies.session(now, &session)
+                    mount.bodies.session(now, session)
                 }
                 _ => {
                     let identity = judged.and_then(|(outcome, identity)| {

@@ -43,19 +43,23 @@ pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
             if values.next().is_some() {
                 return Credential::Malformed("several Authorization headers");
             }
-            let Ok(text) = value.to_str() else {
+            // One pass over the bytes: visible ASCII (as `to_str` checks) and
+            // where the whitespace is.
+            let bytes = value.as_bytes();
+            if bytes.iter().any(|&b| (b < 0x20 && b != b'\t') || b >= 0x7f) {
                 return Credential::Malformed("Authorization is not visible ASCII");
-            };
-            let Some((scheme, token)) = text.split_once(' ') else {
+            }
+            let Some(space) = bytes.iter().position(|&b| b == b' ') else {
                 return Credential::Malformed("no token after the scheme");
             };
-            let token = token.trim();
-            if !scheme.eq_ignore_ascii_case("bearer") {
+            let (scheme, token) = (&bytes[..space], bytes[space + 1..].trim_ascii());
+            if !scheme.eq_ignore_ascii_case(b"bearer") {
                 Credential::Malformed("not a Bearer credential")
-            } else if token.is_empty() || token.contains(char::is_whitespace) {
+            } else if token.is_empty() || token.iter().any(u8::is_ascii_whitespace) {
                 Credential::Malformed("not a single bearer token")
             } else {
-                Credential::Present(token.to_owned())
+                // Visible ASCII is UTF-8.
+                Credential::Present(String::from_utf8_lossy(token).into_owned())
             }
         }
         Auth::Cookie { names } => {

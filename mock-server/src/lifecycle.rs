@@ -78,6 +78,16 @@ pub enum Event {
     Restored,
 }
 
+fn touched(s: &mut Session, now: i64, expiry: Expiry) {
+    if s.state != State::Active {
+        return;
+    }
+    s.last_activity_at = s.last_activity_at.max(now);
+    if expiry == Expiry::Sliding {
+        s.expires_at = s.expires_at.max(now.saturating_add(s.lifetime));
+    }
+}
+
 /// A session that cannot be created or changed as asked.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum LifecycleError {
@@ -252,15 +262,15 @@ impl Sessions {
     /// Records an authenticated request: last activity moves to `now`
     /// (never backwards) and a sliding expiry is extended.
     pub fn touch(&self, id: &str, now: i64, expiry: Expiry) -> Option<Session> {
-        self.store.modify(id, &mut |s| {
-            if s.state != State::Active {
-                return;
-            }
-            s.last_activity_at = s.last_activity_at.max(now);
-            if expiry == Expiry::Sliding {
-                s.expires_at = s.expires_at.max(now.saturating_add(s.lifetime));
-            }
-        })
+        self.store.modify(id, &mut |s| touched(s, now, expiry))
+    }
+
+    /// The same for a session just found: the stored one and `session`
+    /// (the copy `find` gave) are touched alike, with no second copy.
+    pub fn touch_found(&self, session: &mut Session, now: i64, expiry: Expiry) {
+        self.store
+            .change(&session.id, &mut |s| touched(s, now, expiry));
+        touched(session, now, expiry);
     }
 
     /// Ends a session (sign-out, revocation, expiry on purpose). Ending an

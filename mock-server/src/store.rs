@@ -161,6 +161,8 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     fn get(&self, id: &str) -> Option<Session>;
     /// Changes one session in place and returns it as changed.
     fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session>;
+    /// Changes one session in place, without a copy; whether it was there.
+    fn change(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> bool;
     /// Every session, oldest first.
     fn list(&self) -> Vec<Session>;
 }
@@ -231,6 +233,14 @@ impl SessionStore for MemoryStore {
 
     fn get(&self, id: &str) -> Option<Session> {
         self.cell(id).map(|cell| lock(&cell).clone())
+    }
+
+    fn change(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> bool {
+        let Some(cell) = self.cell(id) else {
+            return false;
+        };
+        change(&mut lock(&cell));
+        true
     }
 
     fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {

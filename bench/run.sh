@@ -4,9 +4,9 @@
 # The ceiling is the plainest axum 0.8 handler there is: the same body bytes
 # as the mock's signed-in session-api answer, only `Content-Type`, nothing
 # allocated per request (mock-server/examples/bare.rs). Round after round,
-# wrk loads it and each mock configuration in turn; each ratio is taken
-# against the ceiling of the same round, and the medians are judged against
-# the targets:
+# wrk loads each mock configuration right after a run of the ceiling; each
+# ratio is taken against that run, and the medians over the rounds are
+# judged against the targets:
 #
 #   default    `session-mock` as users run it (journal on)     >= 0.90x
 #   auth       `--auth known`, a valid bearer token           >= 0.85x
@@ -21,10 +21,10 @@
 # request (through bench/sessions.lua, whose cost to wrk is the same for
 # its own baseline: the ceiling through the same script).
 #
-#   bench/run.sh            # full run: RUNS=3 rounds of DURATION=10s (about 7 minutes)
+#   bench/run.sh            # full run: RUNS=3 rounds of DURATION=5s (about 6 minutes)
 #   bench/run.sh --quick    # smoke: 1 round of 1s, 1,000 sessions; targets shown, never judged
 #
-# Environment: DURATION (10s), RUNS (3), CONNECTIONS (64), THREADS (2),
+# Environment: DURATION (5s), RUNS (3), CONNECTIONS (64), THREADS (2),
 # CASES (50000), SESSIONS (10000). Results: Markdown on stdout, also in
 # target/bench/latest.md. Exit 1 when a full run misses a target.
 set -euo pipefail
@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 QUICK=0
 if [[ ${1:-} == --quick ]]; then QUICK=1; fi
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
 RUNS=${RUNS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
@@ -140,17 +140,25 @@ load() {
 
 served() { awk -F'\t' -v n="$1" '$1=="load" && $3==n {s+=$7} END {print s+0}' "$RAW"; }
 
+# Each configuration right after a run of the plain handler (its baseline
+# in this round), so that the machine's drift between runs weighs on both.
 for round in $(seq "$RUNS"); do
-  load "$round" plain "$(url plain)"
-  load "$round" headers "$(url headers)"
-  load "$round" default "$(url default)"
-  load "$round" nojournal "$(url nojournal)"
-  load "$round" auth "$(url auth)" -H "Authorization: Bearer $TOKEN"
-  load "$round" sessions "$(url sessions)" -H "Authorization: Bearer $SESSION_TOKEN"
+  paired() {
+    local name=$1 target=$2
+    shift 2
+    load "$round" "plain@$name" "$(url plain)"
+    load "$round" "$name" "$target" "$@"
+  }
+  paired headers "$(url headers)"
+  paired default "$(url default)"
+  paired nojournal "$(url nojournal)"
+  paired auth "$(url auth)" -H "Authorization: Bearer $TOKEN"
+  paired sessions "$(url sessions)" -H "Authorization: Bearer $SESSION_TOKEN"
+  paired generated "$(url generated)"
   TOKENS_FILE="$OUT/tokens.txt" load "$round" plain-script "$(url plain)" -s bench/sessions.lua
   TOKENS_FILE="$OUT/tokens.txt" load "$round" cycling "$(url sessions)" -s bench/sessions.lua
-  load "$round" generated "$(url generated)"
-  # The runner against the ceiling, beside wrk's rate there in this round.
+  # The runner against the plain handler, right after wrk's run there.
+  load "$round" "plain@runner" "$(url plain)"
   rate=$("$BIN/session-conformance" check --contract session-api --base-url "http://127.0.0.1:$PORT_plain" \
     --token smk1-bench --cases "$CASES" --concurrency 32 --max-shrink 0 --seed "$round" --color never --quiet |
     sed -n 's/.*(\([0-9]*\) cases\/s).*/\1/p' | head -1 || true)

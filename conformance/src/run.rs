@@ -265,8 +265,14 @@ pub fn case_tree(
         chunk.copy_from_slice(&x.to_le_bytes());
     }
     bytes[0] |= 1; // XorShift's one weak state, all zero, cannot occur
+    // The cases are drawn, not persisted as test failures: no failure
+    // persistence, so a runner per case allocates nothing for it.
+    static CONFIG: std::sync::LazyLock<Config> = std::sync::LazyLock::new(|| Config {
+        failure_persistence: None,
+        ..Config::default()
+    });
     let mut runner = TestRunner::new_with_rng(
-        Config::default(),
+        CONFIG.clone(),
         TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
     );
     strategy.new_tree(&mut runner).ok()

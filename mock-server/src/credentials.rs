@@ -122,14 +122,17 @@ pub struct Keyring {
     /// One memo per carrier: a token valid as a bearer is not thereby a
     /// valid cookie.
     verdicts: Arc<[Memo<String, Verdict>; 2]>,
-    /// Fingerprints already computed (a keyed hash per credential is the
-    /// most expensive thing a journaled request would do otherwise).
-    fingerprints: Arc<Memo<String, [u8; 4]>>,
+    /// The key of the fingerprints: SipHash with a key drawn at start, so a
+    /// fingerprint follows one credential through a run's journal and logs
+    /// and says nothing about it. (Cheaper than the HMAC per request it
+    /// replaced, and with nothing to remember per credential.)
+    fingerprints: std::collections::hash_map::RandomState,
 }
 
 /// What the journal and the logs show for a credential: never the
 /// credential. `none`, `malformed (why)`, or `fp:` and 8 hex digits of a
-/// keyed hash, so the same credential can be followed across requests.
+/// keyed hash, so the same credential can be followed across the requests
+/// of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fingerprint {
     Absent,
@@ -180,7 +183,7 @@ impl Keyring {
             cookies,
             revoked,
             verdicts: Arc::new([Memo::new(VERDICT_CACHE), Memo::new(VERDICT_CACHE)]),
-            fingerprints: Arc::new(Memo::new(VERDICT_CACHE)),
+            fingerprints: std::collections::hash_map::RandomState::new(),
         }
     }
 
@@ -278,18 +281,14 @@ impl Keyring {
     /// A keyed, truncated hash to tell credentials apart in the journal
     /// without revealing them.
     pub fn fingerprint(&self, credential: &Credential) -> Fingerprint {
+        use std::hash::BuildHasher;
         match credential {
             Credential::Absent => Fingerprint::Absent,
             Credential::Malformed(why) => Fingerprint::Malformed(why),
             Credential::Present(value) => {
-                if let Some(known) = self.fingerprints.get(value.as_str()) {
-                    return Fingerprint::Keyed(known);
-                }
+                let hash = self.fingerprints.hash_one(value.as_bytes());
                 let mut short = [0; 4];
-                short.copy_from_slice(&self.mac(&[b"fingerprint", value.as_bytes()])[..4]);
-                if value.len() <= 512 {
-                    self.fingerprints.insert(value.clone(), short);
-                }
+                short.copy_from_slice(&hash.to_le_bytes()[..4]);
                 Fingerprint::Keyed(short)
             }
         }

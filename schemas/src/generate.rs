@@ -519,7 +519,12 @@ impl BodyGenerator {
         Self {
             strategy,
             seed,
-            config: Config::default(),
+            // Nothing to persist: these are bodies, not test failures (and
+            // without it a runner per body allocates nothing for it).
+            config: Config {
+                failure_persistence: None,
+                ..Config::default()
+            },
             next: 0,
         }
     }

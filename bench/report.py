@@ -43,6 +43,12 @@ def ratio(name, baseline="plain"):
     return med(v[0] / base[r][0] for r, v in loads[name].items())
 
 
+def cpu_ratio(name, baseline="plain"):
+    """Median over rounds of the server's CPU per request over its baseline's."""
+    base = baseline_of(name, baseline)
+    return med(v[4] / base[r][4] for r, v in loads[name].items())
+
+
 def p99_ratio(name, baseline="plain"):
     base = baseline_of(name, baseline)
     return med(v[2] / base[r][2] for r, v in loads[name].items())
@@ -50,8 +56,8 @@ def p99_ratio(name, baseline="plain"):
 
 print(f"wrk -t{threads} -c{connections} -d{duration} --latency, {runs} round(s); each configuration right after "
       f"a run of the plain handler, its ratio against that run; medians over the rounds\n")
-print("| configuration | requests/s | p50 ms | p99 ms | req/s vs plain | p99 vs plain |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| configuration | requests/s | p50 ms | p99 ms | req/s vs plain | p99 vs plain | server CPU µs/request | CPU vs plain |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 labels = [
     ("plain", "plain axum handler, static body, Content-Type only (the ceiling; all its runs)", None),
     ("headers", "plain axum handler with the mock's headers", "plain"),
@@ -67,9 +73,11 @@ for name, label, baseline in labels:
     rounds = loads[name]
     if not rounds:
         continue
-    ratios = ("1.00x", "1.00x") if baseline is None else (f"{ratio(name, baseline):.2f}x", f"{p99_ratio(name, baseline):.2f}x")
+    ratios = ("1.00x", "1.00x", "1.00x") if baseline is None else (
+        f"{ratio(name, baseline):.2f}x", f"{p99_ratio(name, baseline):.2f}x", f"{cpu_ratio(name, baseline):.2f}x")
     print(f"| {label} | {med(v[0] for v in rounds.values()):,.0f} | {med(v[1] for v in rounds.values()):.2f} "
-          f"| {med(v[2] for v in rounds.values()):.2f} | {ratios[0]} | {ratios[1]} |")
+          f"| {med(v[2] for v in rounds.values()):.2f} | {ratios[0]} | {ratios[1]} "
+          f"| {med(v[4] for v in rounds.values()):.1f} | {ratios[2]} |")
 print()
 
 runner_ratio = med(rate / loads["plain@runner"][r][0] for r, rate in runner.items()) if runner else 0.0
@@ -108,7 +116,7 @@ print(f"- start to first 200: {', '.join(f'{s:.1f}' for s in startup)} ms")
 print("- memory of the default mock by requests served: "
       + ", ".join(f"{kib / 1024:.1f} MiB after {n:,}" for kib, n in defaults))
 print(f"- memory of the sessions mock: {sessions_before / 1024:.1f} MiB before its sessions were made, "
-      f"{sessions_after / 1024:.1f} MiB after {int(sessions):,} sessions and its load")
+      + ", ".join(f"{kib / 1024:.1f} MiB after round {n}" for kib, n in rss["sessions-round"]))
 print(f"- runner: `check --contract session-api --cases {cases} --concurrency 32 --max-shrink 0` "
       f"against the plain handler: " + ", ".join(f"{rate:,}" for rate in runner.values()) + " cases/s by round")
 if not quick:

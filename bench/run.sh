@@ -21,10 +21,10 @@
 # request (through bench/sessions.lua, whose cost to wrk is the same for
 # its own baseline: the ceiling through the same script).
 #
-#   bench/run.sh            # full run: RUNS=3 rounds of DURATION=5s (about 6 minutes)
+#   bench/run.sh            # full run: RUNS=5 rounds of DURATION=5s (about 9 minutes)
 #   bench/run.sh --quick    # smoke: 1 round of 1s, 1,000 sessions; targets shown, never judged
 #
-# Environment: DURATION (5s), RUNS (3), CONNECTIONS (64), THREADS (2),
+# Environment: DURATION (5s), RUNS (5), CONNECTIONS (64), THREADS (2),
 # CASES (50000), SESSIONS (10000). Results: Markdown on stdout, also in
 # target/bench/latest.md. Exit 1 when a full run misses a target.
 set -euo pipefail
@@ -33,7 +33,7 @@ cd "$(dirname "$0")/.."
 QUICK=0
 if [[ ${1:-} == --quick ]]; then QUICK=1; fi
 DURATION=${DURATION:-5s}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 CASES=${CASES:-50000}
@@ -101,6 +101,12 @@ for name in plain headers default nojournal auth sessions generated; do
   wait_ready "http://127.0.0.1:${!port_var}/auth/session"
 done
 url() { local port_var="PORT_$1"; echo "http://127.0.0.1:${!port_var}/auth/session"; }
+# Which process serves each URL (by "port/path"), for its CPU time.
+declare -A PID_OF
+for name in plain headers default nojournal auth sessions generated; do
+  port_var="PORT_$name" pid_var="PID_$name"
+  PID_OF["${!port_var}/auth/session"]=${!pid_var}
+done
 TOKEN=$(grep -o 'Bearer smk1[^ ]*' "$OUT/auth.log" | head -1 | cut -d' ' -f2)
 
 # SESSIONS live sessions in the sessions mock, made through the admin API.
@@ -130,12 +136,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESSION
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$(url auth)")
 [[ $code == 200 ]] || { echo "bench: the auth-aware mock's token got $code" >&2; exit 1; }
 
-# load ROUND NAME URL [wrk args...]: one wrk run; appends requests/s, p50, p99 (ms), requests.
+# ticks PID: the CPU time (user and system, in clock ticks) PID has used.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load ROUND NAME URL [wrk args...]: one wrk run against the server of URL;
+# appends requests/s, p50, p99 (ms), requests, and the server's CPU time per
+# request in microseconds (less at the mercy of a noisy machine than
+# requests/s: what the server itself spent).
 load() {
-  local round=$1 name=$2 url=$3
+  local round=$1 name=$2 url=$3 pid before after
   shift 3
+  pid=${PID_OF[${url#http://127.0.0.1:}]}
+  before=$(ticks "$pid")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" |
-    python3 bench/wrk_parse.py "$round" "$name" >>"$RAW"
+    python3 bench/wrk_parse.py "$round" "$name" >"$OUT/last.tsv"
+  after=$(ticks "$pid")
+  awk -F'\t' -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '{printf "%s\t%.2f\n", $0, t / hz * 1e6 / $7}' "$OUT/last.tsv" >>"$RAW"
 }
 
 served() { awk -F'\t' -v n="$1" '$1=="load" && $3==n {s+=$7} END {print s+0}' "$RAW"; }
@@ -164,13 +181,14 @@ for round in $(seq "$RUNS"); do
     sed -n 's/.*(\([0-9]*\) cases\/s).*/\1/p' | head -1 || true)
   printf 'runner\t%s\tsession-api\t%s\n' "$round" "${rate:-0}" >>"$RAW"
   printf 'rss\tdefault\t%s\t%s\n' "$(rss_kib "$PID_default")" "$(served default)" >>"$RAW"
+  printf 'rss\tsessions-round\t%s\t%s\n' "$(rss_kib "$PID_sessions")" "$round" >>"$RAW"
 done
 printf 'rss\tsessions-after\t%s\n' "$(rss_kib "$PID_sessions")" >>"$RAW"
 
 # The default mock on to SOAK requests, its memory read every 5 s.
 while (($(served default) < SOAK)); do
   wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --latency "$(url default)" |
-    python3 bench/wrk_parse.py soak default >>"$RAW"
+    python3 bench/wrk_parse.py soak default | sed 's/$/\t0/' >>"$RAW"
   printf 'rss\tdefault\t%s\t%s\n' "$(rss_kib "$PID_default")" "$(served default)" >>"$RAW"
 done
 

@@ -14,7 +14,8 @@
 #   generated  `--data generated`                             >= 0.70x
 #   runner     `check` cases/s against the ceiling            >= 0.50x wrk's req/s there
 #   start      process start to first 200                     < 20 ms
-#   memory     default mock after 3M requests                 < 16 MiB, flat
+#   memory     default mock after 3M requests                 < 16 MiB, flat (+0.5 MiB at most
+#                                                             over the second half)
 #
 # Shown beside them, not judged: the ceiling with the mock's headers, the
 # journal off, and the sessions mock with another of its tokens on every

@@ -22,7 +22,7 @@
 # request (through bench/sessions.lua, whose cost to wrk is the same for
 # its own baseline: the ceiling through the same script).
 #
-#   bench/run.sh            # full run: RUNS=5 rounds of DURATION=5s (about 9 minutes)
+#   bench/run.sh            # full run: RUNS=5 rounds of DURATION=5s (about 10 minutes)
 #   bench/run.sh --quick    # smoke: 1 round of 1s, 1,000 sessions; targets shown, never judged
 #
 # Environment: DURATION (5s), RUNS (5), CONNECTIONS (64), THREADS (2),

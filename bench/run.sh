@@ -112,25 +112,7 @@ TOKEN=$(grep -o 'Bearer smk1[^ ]*' "$OUT/auth.log" | head -1 | cut -d' ' -f2)
 
 # SESSIONS live sessions in the sessions mock, made through the admin API.
 printf 'rss\tsessions-before\t%s\n' "$(rss_kib "$PID_sessions")" >>"$RAW"
-python3 - "$PORT_sessions" "$SESSIONS" "$OUT/tokens.txt" <<'PY'
-import http.client, json, sys
-port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-with open(path, "w") as tokens:
-    for n in range(count):
-        connection.request("POST", "/__mock/sessions", body=json.dumps({"user": {"username": f"user{n}"}}),
-                           headers={"Content-Type": "application/json"})
-        answer = connection.getresponse()
-        body = json.loads(answer.read())
-        if answer.status != 201:
-            sys.exit(f"bench: creating session {n} got {answer.status}: {body}")
-        tokens.write(body["token"] + "\n")
-connection.request("GET", "/__mock/sessions")
-listing = json.loads(connection.getresponse().read())
-live = sum(1 for s in listing.get("sessions", []) if s.get("state") == "active")
-if live != count:
-    sys.exit(f"bench: {live} live sessions, not {count}")
-PY
+python3 bench/sessions.py "$PORT_sessions" "$SESSIONS" "$OUT/tokens.txt"
 SESSION_TOKEN=$(sed -n "$((SESSIONS / 2))p" "$OUT/tokens.txt")
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESSION_TOKEN" "$(url sessions)")
 [[ $code == 200 ]] || { echo "bench: a held session's token got $code" >&2; exit 1; }

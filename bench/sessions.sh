@@ -64,22 +64,7 @@ start() {
 }
 
 # create PORT COUNT FILE: COUNT sessions through the admin API, tokens to FILE.
-create() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import http.client, json, sys
-port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-with open(path, "w") as tokens:
-    for n in range(count):
-        connection.request("POST", "/__mock/sessions", body=json.dumps({"user": {"username": f"user{n}"}}),
-                           headers={"Content-Type": "application/json"})
-        answer = connection.getresponse()
-        body = json.loads(answer.read())
-        if answer.status != 201:
-            sys.exit(f"bench: creating session {n} got {answer.status}: {body}")
-        tokens.write(body["token"] + "\n")
-PY
-}
+create() { python3 bench/sessions.py "$1" "$2" "$3"; }
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 

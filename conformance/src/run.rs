@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use proptest::strategy::{SBoxedStrategy, Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
 use session_schemas::{Mode, Outcome};
 use tokio::sync::mpsc;
@@ -253,18 +253,6 @@ pub fn case_tree(
     seed: u64,
     index: usize,
 ) -> Option<Box<dyn ValueTree<Value = RequestCase>>> {
-    // SplitMix64 of (seed, index) over the generator's 16 bytes.
-    let mut bytes = [0u8; 16];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let mut x = seed
-            .wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            .wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^= x >> 31;
-        chunk.copy_from_slice(&x.to_le_bytes());
-    }
-    bytes[0] |= 1; // XorShift's one weak state, all zero, cannot occur
     // The cases are drawn, not persisted as test failures: no failure
     // persistence, so a runner per case allocates nothing for it.
     static CONFIG: std::sync::LazyLock<Config> = std::sync::LazyLock::new(|| Config {
@@ -273,7 +261,7 @@ pub fn case_tree(
     });
     let mut runner = TestRunner::new_with_rng(
         CONFIG.clone(),
-        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
+        session_schemas::stream_rng(seed, index as u64),
     );
     strategy.new_tree(&mut runner).ok()
 }

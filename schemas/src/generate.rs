@@ -494,6 +494,26 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     text
 }
 
+/// The random source of value `n` of the stream `seed`: a fast XorShift
+/// seeded with SplitMix64 of (seed, n), so that nearby seeds and
+/// neighbouring values differ everywhere, and value `n` can be drawn alone.
+/// The mock's generated bodies and the runner's cases both draw this way.
+pub fn stream_rng(seed: u64, n: u64) -> TestRng {
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut x = seed
+            .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        chunk.copy_from_slice(&x.to_le_bytes());
+    }
+    // XorShift's one weak state, all zero, cannot occur.
+    bytes[0] |= 1;
+    TestRng::from_seed(RngAlgorithm::XorShift, &bytes)
+}
+
 /// A seeded stream of bodies from a strategy: the same seed gives the same
 /// bodies. Body `n` depends only on the seed and `n` (`draw(n)`), so threads
 /// can draw from one stream without a lock and still get the bodies a single
@@ -539,22 +559,7 @@ impl BodyGenerator {
     /// always be made; should that ever fail, `None`.
     pub fn draw(&self, n: u64) -> Option<Value> {
         use proptest::strategy::ValueTree;
-        // SplitMix64 of (seed, n), spread over the generator's 16 bytes, so
-        // that nearby seeds and neighbouring bodies differ everywhere.
-        let mut bytes = [0u8; 16];
-        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-            let mut x = self
-                .seed
-                .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                .wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            x ^= x >> 31;
-            chunk.copy_from_slice(&x.to_le_bytes());
-        }
-        // XorShift's one weak state, all zero, cannot occur.
-        bytes[0] |= 1;
-        let rng = TestRng::from_seed(RngAlgorithm::XorShift, &bytes);
+        let rng = stream_rng(self.seed, n);
         let mut runner = TestRunner::new_with_rng(self.config.clone(), rng);
         self.strategy
             .new_tree(&mut runner)

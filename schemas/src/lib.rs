@@ -29,7 +29,7 @@ pub use contract::{
     ResponseSpec, Scenario, SessionFields,
 };
 pub use error::{ContractError, suggest};
-pub use generate::{BodyGenerator, is_uuid, uuid_v4};
+pub use generate::{BodyGenerator, is_uuid, stream_rng, uuid_v4};
 pub use invariants::{Clock, Invariant, Rule};
 pub use registry::{ContractSource, Registry};
 pub use time_fmt::shift_timestamps;

@@ -94,8 +94,8 @@ pub struct Executor {
     pacer: Option<Pacer>,
     start: Instant,
     sent: AtomicU64,
-    /// The last endpoint URL parsed, as text and parsed.
-    endpoint: Mutex<Option<(String, reqwest::Url)>>,
+    /// The run's endpoint URL, as text and parsed.
+    endpoint: std::sync::OnceLock<(String, reqwest::Url)>,
 }
 
 impl Executor {
@@ -124,7 +124,7 @@ impl Executor {
             pacer: limits.rate_limit.map(Pacer::new),
             start: Instant::now(),
             sent: AtomicU64::new(0),
-            endpoint: Mutex::new(None),
+            endpoint: std::sync::OnceLock::new(),
         })
     }
 
@@ -173,19 +173,18 @@ impl Executor {
             Some((endpoint, query)) => (endpoint, Some(query)),
             None => (text, None),
         };
-        let mut url = {
-            let mut last = self
-                .endpoint
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match &*last {
-                Some((known, url)) if known == endpoint => url.clone(),
-                _ => {
-                    let url = reqwest::Url::parse(endpoint)
-                        .map_err(|e| Failure::Request(format!("URL {endpoint:?}: {e}")))?;
-                    *last = Some((endpoint.to_owned(), url.clone()));
-                    url
-                }
+        let parse = |text: &str| {
+            reqwest::Url::parse(text).map_err(|e| Failure::Request(format!("URL {text:?}: {e}")))
+        };
+        // A run has one endpoint: the first one parsed is kept (and read
+        // without a lock); any other is parsed each time.
+        let mut url = match self.endpoint.get() {
+            Some((known, url)) if known == endpoint => url.clone(),
+            Some(_) => parse(endpoint)?,
+            None => {
+                let url = parse(endpoint)?;
+                let _ = self.endpoint.set((endpoint.to_owned(), url.clone()));
+                url
             }
         };
         url.set_query(query);

@@ -111,16 +111,11 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
             Some(Protocol::AuthJs) => ALLOWED_METHODS_WITH_UPDATE,
             None => ALLOWED_METHODS,
         };
-        let mut endpoint: MethodRouter<AppState> = get(
-            move |State(state): State<AppState>, request: Request| async move {
-                let (response, wait) = serve_contract(&state, index, request);
-                if let Some(wait) = wait {
-                    tokio::time::sleep(wait).await;
-                }
-                response
-            },
-        )
-        .options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, allowed)]) });
+        let mut endpoint: MethodRouter<AppState> =
+            get(move |State(state): State<AppState>, request: Request| {
+                answer(&state, index, request)
+            })
+            .options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, allowed)]) });
         if protocol == Some(Protocol::AuthJs) {
             endpoint = endpoint.post(move |state: State<AppState>, request: Request| {
                 authjs::update(state, index, request)
@@ -185,12 +180,7 @@ impl tower::Service<Request> for MockApp {
         if !cross_origin && request.method() == Method::GET {
             let path = request.uri().path();
             if let Some(index) = self.state.0.mounts.iter().position(|m| *m.path == *path) {
-                return match serve_contract(&self.state, index, request) {
-                    (response, None) => Answering::Ready(Some(response)),
-                    (response, Some(wait)) => {
-                        Answering::Delayed(Box::pin(tokio::time::sleep(wait)), Some(response))
-                    }
-                };
+                return answer(&self.state, index, request);
             }
         }
         // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
@@ -203,6 +193,18 @@ impl tower::Service<Request> for MockApp {
             self.with_cors.clone()
         };
         Answering::Routed(tower::ServiceExt::oneshot(router, request))
+    }
+}
+
+/// A session endpoint's answer as a future: ready at once, or after the
+/// configured latency. The router's route and `MockApp`'s direct path both
+/// answer through it.
+fn answer(state: &AppState, index: usize, request: Request) -> Answering {
+    match serve_contract(state, index, request) {
+        (response, None) => Answering::Ready(Some(response)),
+        (response, Some(wait)) => {
+            Answering::Delayed(Box::pin(tokio::time::sleep(wait)), Some(response))
+        }
     }
 }
 

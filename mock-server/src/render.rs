@@ -253,7 +253,7 @@ impl MountBodies {
             }
         }
         let value = Arc::new(self.retimed(body, now));
-        let bytes = Bytes::from(serde_json::to_vec(&*value).unwrap_or_default());
+        let bytes = to_bytes(&value);
         *body.cache.write().unwrap_or_else(PoisonError::into_inner) =
             (second, Arc::clone(&value), bytes.clone());
         (value, bytes)
@@ -324,7 +324,7 @@ impl MountBodies {
             Value::clone(&self.retimed_at(body, now).0)
         };
         apply_session(&mut value, &self.fields, session);
-        Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+        to_bytes(&value)
     }
 
     fn retimed(&self, body: &ScenarioBody, now: OffsetDateTime) -> Value {

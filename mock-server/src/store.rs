@@ -159,10 +159,17 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// Adds a session; fails when the store holds its limit of live ones.
     fn insert(&self, session: Session, now: i64) -> Result<(), StoreFull>;
     fn get(&self, id: &str) -> Option<Session>;
-    /// Changes one session in place and returns it as changed.
-    fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session>;
     /// Changes one session in place, without a copy; whether it was there.
     fn change(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> bool;
+    /// Changes one session in place and returns it as changed.
+    fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
+        let mut changed = None;
+        self.change(id, &mut |s| {
+            change(s);
+            changed = Some(s.clone());
+        });
+        changed
+    }
     /// Every session, oldest first.
     fn list(&self) -> Vec<Session>;
 }
@@ -241,13 +248,6 @@ impl SessionStore for MemoryStore {
         };
         change(&mut lock(&cell));
         true
-    }
-
-    fn modify(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
-        let cell = self.cell(id)?;
-        let mut session = lock(&cell);
-        change(&mut session);
-        Some(session.clone())
     }
 
     fn list(&self) -> Vec<Session> {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 
@@ -38,14 +38,7 @@ impl Observation {
 }
 
 /// A response, read up to the bound.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    /// The body went on past the bound and was not read further.
-    pub truncated: bool,
-}
+pub use session_schemas::judge::Reply;
 
 /// Why there is no response.
 #[derive(Debug, Clone, PartialEq, Eq)]

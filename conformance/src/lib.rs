@@ -21,7 +21,7 @@ pub mod lifecycle;
 pub mod openapi;
 pub mod report;
 pub mod run;
-pub mod secret;
+pub use session_schemas::secret;
 pub mod selftest;
 pub mod target;
 pub mod wire;

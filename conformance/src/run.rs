@@ -20,7 +20,7 @@ use session_schemas::{Mode, Outcome};
 use tokio::sync::mpsc;
 
 use crate::case::{self, CaseSpace, CredentialCase, RequestCase};
-use crate::checks::{CheckId, CheckSet, Finding, Judge, Severity, Verdict, excerpt};
+use crate::checks::{CheckId, CheckSet, Finding, Judge, Rules, Severity, Verdict, excerpt};
 use crate::error::CliError;
 use crate::exec::{Executor, Failure, Limits, Observation};
 use crate::lifecycle;
@@ -320,11 +320,15 @@ pub async fn run_target(
     let judge = Judge {
         target,
         redactor: &redactor,
-        checks: &settings.checks,
-        schema_mode: settings.schema_mode,
-        clock_skew: settings.clock_skew,
-        max_response_time: settings.max_response_time,
-        max_body: settings.limits.max_body,
+        rules: Rules {
+            contract: target.contract,
+            redactor: &redactor,
+            checks: &settings.checks,
+            schema_mode: settings.schema_mode,
+            clock_skew: settings.clock_skew,
+            max_response_time: settings.max_response_time,
+            max_body: settings.limits.max_body,
+        },
     };
 
     let started = Instant::now();

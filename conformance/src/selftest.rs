@@ -237,6 +237,7 @@ fn mount_only(config: &mut MockConfig, contract: &'static Contract) {
             .name
             .clone(),
         overrides: None,
+        upstream: None,
     }];
 }
 

@@ -29,6 +29,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/__mock/requests",
             get(list_requests).delete(clear_requests),
         )
+        .route(
+            "/__mock/violations",
+            get(list_violations).delete(reset_violations),
+        )
         .merge(crate::admin_sessions::routes())
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
         .route_layer(middleware::from_fn_with_state(state, loopback_only))
@@ -90,6 +94,7 @@ fn listing(state: &AppState) -> Value {
                 "runtime": runtime,
                 "active": runtime.clone().unwrap_or_else(|| contract.scenarios[m.default].name.clone()),
                 "auth": state.0.config.auth,
+                "upstream": m.mount.upstream.as_ref().map(ToString::to_string),
                 "scenarios": contract.scenarios.iter().map(|s| json!({
                     "name": s.name, "aliases": s.aliases, "status": s.status,
                     "documented": s.is_documented(), "off_contract": s.off_contract,
@@ -213,4 +218,30 @@ async fn clear_requests(State(state): State<AppState>) -> Response {
         journal.clear();
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+fn no_proxy() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "proxy_off",
+        "the validating proxy is off; start the mock with --proxy URL",
+    )
+}
+
+/// What the upstreams broke since the start or the last reset.
+async fn list_violations(State(state): State<AppState>) -> Response {
+    match &state.0.proxy {
+        Some(proxy) => axum::Json(proxy.summary().to_json()).into_response(),
+        None => no_proxy(),
+    }
+}
+
+async fn reset_violations(State(state): State<AppState>) -> Response {
+    match &state.0.proxy {
+        Some(proxy) => {
+            proxy.summary().reset();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => no_proxy(),
+    }
 }

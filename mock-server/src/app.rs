@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use crate::clock::Clock;
 use crate::config::{AuthMode, ConfigError, MockConfig, Mount};
 use crate::credentials::{self, Credential, Keyring};
-use crate::journal::Journal;
+use crate::journal::{Journal, ProxyNote, Source};
 use crate::lifecycle::{Held, Sessions};
 use crate::render::MountBodies;
 use crate::resolve::{self, Choice, Reason, RequestView, Target};
@@ -94,6 +94,17 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
     let clock = config.clock.map_or_else(Clock::real, Clock::frozen_at);
     let cors = cors::layer(config.cors_origins.clone());
     let admin_enabled = config.admin;
+    let proxy = if config.mounts.iter().any(|m| m.upstream.is_some()) {
+        Some(
+            crate::proxy::Proxy::new(config.proxy).map_err(|message| ConfigError::Invalid {
+                key: "proxy".into(),
+                value: String::new(),
+                message,
+            })?,
+        )
+    } else {
+        None
+    };
     let state = AppState(Arc::new(Inner {
         config,
         mounts,
@@ -102,6 +113,7 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
         sessions,
         clock,
         requests: AtomicU64::new(0),
+        proxy,
     }));
 
     let mut router = Router::new();
@@ -130,12 +142,35 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
         router = router.merge(admin::routes(state.clone()));
     }
     let direct = state.clone();
-    let plain = router.fallback(any(not_found)).with_state(state);
-    let with_cors = plain.clone().layer(cors);
+    let plain = router.fallback(any(not_found)).with_state(state.clone());
+    let with_cors = plain.clone().layer(cors.clone());
+    // Cross-origin requests to an upstream get the mock's CORS headers (and
+    // their preflights its answer), as its own answers do.
+    let proxied = state.0.proxy.is_some().then(|| {
+        let mock = plain.clone();
+        Router::new()
+            .fallback(move |State(state): State<AppState>, request: Request| {
+                let mock = mock.clone();
+                async move {
+                    match crate::proxy::goes_upstream(&state, &request) {
+                        Some(index) => {
+                            crate::proxy::forward(state, index, request, mock, true).await
+                        }
+                        None => match tower::ServiceExt::oneshot(mock, request).await {
+                            Ok(response) => response,
+                            Err(never) => match never {},
+                        },
+                    }
+                }
+            })
+            .with_state(state)
+            .layer(cors)
+    });
     Ok(MockApp {
         state: direct,
         plain,
         with_cors,
+        proxied,
     })
 }
 
@@ -147,11 +182,19 @@ pub struct MockApp {
     state: AppState,
     plain: Router,
     with_cors: Router,
+    /// The validating proxy's cross-origin route, when it runs.
+    proxied: Option<Router>,
 }
 
 impl std::fmt::Debug for MockApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockApp").finish_non_exhaustive()
+    }
+}
+
+impl MockApp {
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
     }
 }
 
@@ -173,6 +216,24 @@ impl tower::Service<Request> for MockApp {
         // load tests, server-side fetches) skip the layer and its
         // per-response Vary headers.
         let cross_origin = headers.contains_key(ORIGIN);
+        // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
+        // Access-Control-Request-Method) must reach the handler and get `Allow`.
+        let plain_options = request.method() == Method::OPTIONS
+            && !headers.contains_key("access-control-request-method");
+        if let Some(proxied) = &self.proxied
+            && let Some(index) = crate::proxy::goes_upstream(&self.state, &request)
+        {
+            if cross_origin && !plain_options {
+                return Answering::Routed(tower::ServiceExt::oneshot(proxied.clone(), request));
+            }
+            return Answering::Proxied(Box::pin(crate::proxy::forward(
+                self.state.clone(),
+                index,
+                request,
+                self.plain.clone(),
+                false,
+            )));
+        }
         // A GET of a session endpoint without an Origin, what a mock serves
         // most, goes straight to its handler: the router would find the same
         // handler by the same exact path, at the cost of a route lookup, a
@@ -183,10 +244,6 @@ impl tower::Service<Request> for MockApp {
                 return answer(&self.state, index, request);
             }
         }
-        // tower-http treats every OPTIONS as a preflight; a plain OPTIONS (no
-        // Access-Control-Request-Method) must reach the handler and get `Allow`.
-        let plain_options = request.method() == Method::OPTIONS
-            && !headers.contains_key("access-control-request-method");
         let router = if plain_options || !cross_origin {
             self.plain.clone()
         } else {
@@ -214,6 +271,8 @@ pub enum Answering {
     Ready(Option<Response>),
     Delayed(Pin<Box<tokio::time::Sleep>>, Option<Response>),
     Routed(tower::util::Oneshot<Router, Request>),
+    /// The validating proxy's: the upstream's answer, judged.
+    Proxied(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
 impl std::fmt::Debug for Answering {
@@ -222,6 +281,7 @@ impl std::fmt::Debug for Answering {
             Self::Ready(_) => "Answering::Ready",
             Self::Delayed(..) => "Answering::Delayed",
             Self::Routed(_) => "Answering::Routed",
+            Self::Proxied(_) => "Answering::Proxied",
         })
     }
 }
@@ -238,6 +298,7 @@ impl Future for Answering {
                 Poll::Pending => Poll::Pending,
             },
             Self::Routed(routed) => Pin::new(routed).poll(cx),
+            Self::Proxied(proxied) => proxied.as_mut().poll(cx).map(Ok),
         }
     }
 }
@@ -324,7 +385,7 @@ fn target(answer: Answer) -> Target {
 /// A session endpoint's answer, and how long to hold it back (the
 /// configured latency and jitter). Synchronous: all the work is here, the
 /// wait is the caller's.
-fn serve_contract(
+pub(crate) fn serve_contract(
     state: &AppState,
     index: usize,
     request: Request,
@@ -335,6 +396,15 @@ fn serve_contract(
     };
     let contract = mount.mount.contract;
     let (parts, _) = request.into_parts();
+    // Behind the validating proxy, the mock's answers say they are its own
+    // (asked for, or a fallback).
+    let source = mount.mount.upstream.is_some().then(|| {
+        parts
+            .extensions
+            .get::<Source>()
+            .copied()
+            .unwrap_or(Source::Mock)
+    });
     let now = inner.clock.now();
     let credential = credentials::extract(&contract.auth, &parts.headers);
     // A session the mock holds answers for itself, in every auth mode;
@@ -470,6 +540,12 @@ fn serve_contract(
                 _ => None,
             })
             .map(String::into_boxed_str);
+        record.proxy = source.map(|source| {
+            Box::new(ProxyNote {
+                source,
+                violations: Vec::new(),
+            })
+        });
         journal.record(record);
     }
     tracing::debug!(contract = %contract.name, scenario = %name, reason = ?choice.reason, status, credential = %inner.keyring.fingerprint(&credential), "answered");
@@ -487,6 +563,12 @@ fn serve_contract(
         response
             .headers_mut()
             .insert("mock-fault", HeaderValue::from_static("fail-rate"));
+    }
+    if let Some(source) = source {
+        response.headers_mut().insert(
+            crate::proxy::SOURCE_HEADER,
+            HeaderValue::from_static(source.name()),
+        );
     }
     (response, delay(&inner.config, number))
 }

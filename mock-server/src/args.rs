@@ -207,6 +207,28 @@ pub struct MockArgs {
         value_name = "STRATEGY"
     )]
     pub session_strategy: Option<SessionStrategy>,
+    /// Validating proxy: send the contract endpoints' requests (and their
+    /// sign-in routes') to the real backend at URL and judge every answer
+    /// against the contract; CONTRACT=URL for one contract (repeatable).
+    /// A request that asks for a scenario is still answered by the mock.
+    #[arg(
+        long,
+        env = "SESSION_MOCK_PROXY",
+        value_delimiter = ',',
+        value_name = "[CONTRACT=]URL"
+    )]
+    pub proxy: Vec<String>,
+    /// Turn an upstream answer that breaks the contract into a 502 listing
+    /// the violations.
+    #[arg(long, env = "SESSION_MOCK_PROXY_STRICT")]
+    pub proxy_strict: bool,
+    /// Answer from the mock when the upstream is unreachable or too slow
+    /// (marked `Mock-Source: fallback`).
+    #[arg(long, env = "SESSION_MOCK_PROXY_FALLBACK")]
+    pub proxy_fallback: bool,
+    /// Time allowed for the upstream's whole answer. [default: 10s]
+    #[arg(long, env = "SESSION_MOCK_PROXY_TIMEOUT", value_name = "DURATION")]
+    pub proxy_timeout: Option<String>,
     /// Log level or filter (error, warn, info, debug, trace). [default: info]
     #[arg(long, env = "SESSION_MOCK_LOG", value_name = "LEVEL")]
     pub log: Option<String>,

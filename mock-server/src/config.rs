@@ -30,6 +30,8 @@ pub struct Mount {
     pub scenario: String,
     /// JSON merged into the authenticated body.
     pub overrides: Option<Value>,
+    /// The real backend its requests go to (`--proxy`), judged on the way back.
+    pub upstream: Option<crate::proxy::Upstream>,
 }
 
 impl Mount {
@@ -149,7 +151,22 @@ pub struct MockConfig {
     /// Contract files and directories loaded beside the built-ins.
     pub contract_files: Vec<PathBuf>,
     pub contract_dirs: Vec<PathBuf>,
+    /// How the validating proxy treats the upstreams of mounts that have one.
+    pub proxy: ProxySettings,
 }
+
+/// The validating proxy's settings (the upstreams are per mount).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// A violating answer becomes a 502 listing the violations.
+    pub strict: bool,
+    /// An unreachable or silent upstream is answered by the mock.
+    pub fallback: bool,
+    /// Time allowed for the upstream's whole answer.
+    pub timeout: Duration,
+}
+
+pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub const DEFAULT_USER: &str = "dev";
 pub const DEFAULT_PASSWORD: &str = "dev";
@@ -222,6 +239,11 @@ pub struct FileConfig {
     pub max_sessions: Option<usize>,
     pub session_lifetime: Option<String>,
     pub session_strategy: Option<SessionStrategy>,
+    /// The upstream of every contract (`--proxy URL`); `[contracts.X] proxy` for one.
+    pub proxy: Option<String>,
+    pub proxy_strict: Option<bool>,
+    pub proxy_fallback: Option<bool>,
+    pub proxy_timeout: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub contracts: BTreeMap<String, FileMount>,
     /// `[[user]]` tables.
@@ -238,6 +260,7 @@ pub struct FileMount {
     pub scenario: Option<String>,
     #[serde(rename = "override")]
     pub overrides: Option<toml::Value>,
+    pub proxy: Option<String>,
 }
 
 impl FileConfig {
@@ -410,11 +433,24 @@ impl MockConfig {
                     "must be a JSON object to merge into the body",
                 ));
             }
+            let upstream =
+                match per_contract(registry, &args.proxy, &contract.name, "proxy", true)? {
+                    Some((url, _)) => Some((key("proxy"), url)),
+                    None => from_file
+                        .proxy
+                        .map(|url| (key("proxy"), url))
+                        .or_else(|| file.proxy.clone().map(|url| ("proxy".to_owned(), url))),
+                }
+                .map(|(key, url)| {
+                    crate::proxy::Upstream::parse(&url).map_err(|m| invalid(&key, &url, m))
+                })
+                .transpose()?;
             mounts.push(Mount {
                 contract,
                 path,
                 scenario: scenario.name.clone(),
                 overrides,
+                upstream,
             });
         }
         for name in args.only.iter().chain(&args.without) {
@@ -586,7 +622,34 @@ impl MockConfig {
                     .map_err(|m| invalid("session-lifetime", &text, m))
             })
             .transpose()?;
+        let proxy = ProxySettings {
+            strict: args.proxy_strict || file.proxy_strict.unwrap_or(false),
+            fallback: args.proxy_fallback || file.proxy_fallback.unwrap_or(false),
+            timeout: match args.proxy_timeout.clone().or(file.proxy_timeout) {
+                Some(text) => {
+                    let timeout =
+                        duration::parse(&text).map_err(|m| invalid("proxy-timeout", &text, m))?;
+                    if timeout.is_zero() {
+                        return Err(invalid("proxy-timeout", &text, "must be more than 0"));
+                    }
+                    timeout
+                }
+                None => DEFAULT_PROXY_TIMEOUT,
+            },
+        };
+        if (proxy.strict || proxy.fallback) && mounts.iter().all(|m| m.upstream.is_none()) {
+            return Err(invalid(
+                if proxy.strict {
+                    "proxy-strict"
+                } else {
+                    "proxy-fallback"
+                },
+                "true",
+                "there is no upstream to proxy to; give --proxy URL",
+            ));
+        }
         Ok(Self {
+            proxy,
             users,
             clock,
             state_file: args.state.clone().or(file.state),
@@ -657,6 +720,10 @@ impl MockConfig {
             max_sessions: Some(self.max_sessions),
             session_lifetime: self.session_lifetime.map(duration::format),
             session_strategy: Some(self.session_strategy),
+            proxy: None,
+            proxy_strict: Some(self.proxy.strict),
+            proxy_fallback: Some(self.proxy.fallback),
+            proxy_timeout: Some(duration::format(self.proxy.timeout)),
             user: self
                 .users
                 .iter()
@@ -691,6 +758,7 @@ impl MockConfig {
                             path: Some(m.path.clone()),
                             scenario: Some(m.scenario.clone()),
                             overrides,
+                            proxy: m.upstream.as_ref().map(ToString::to_string),
                         },
                     )
                 })

@@ -34,6 +34,50 @@ pub struct Record {
     pub event: Option<crate::lifecycle::Event>,
     /// The held session the request was about.
     pub session: Option<Box<str>>,
+    /// On a proxied mount: where the answer came from, and what broke.
+    pub proxy: Option<Box<ProxyNote>>,
+}
+
+/// Where a proxied mount's answer came from (`Mock-Source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The upstream's answer, passed through.
+    Upstream,
+    /// The mock's, asked for (a scenario).
+    Mock,
+    /// The mock's, because the upstream failed (`--proxy-fallback`).
+    Fallback,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Upstream => "upstream",
+            Self::Mock => "mock",
+            Self::Fallback => "fallback",
+        }
+    }
+}
+
+/// A proxied request's note in the journal.
+#[derive(Debug, Clone)]
+pub struct ProxyNote {
+    pub source: Source,
+    /// The upstream's answer's violations, judged as the runner judges.
+    pub violations: Vec<Violation>,
+}
+
+/// One broken check of an upstream answer: the check, its rule (what broke,
+/// without values) and the finding, redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    pub check: session_schemas::judge::CheckId,
+    pub severity: session_schemas::judge::Severity,
+    pub rule: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// One request as `GET /__mock/requests` shows it.
@@ -57,6 +101,10 @@ pub struct Entry {
     pub event: Option<crate::lifecycle::Event>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Violation>>,
 }
 
 impl Record {
@@ -75,6 +123,12 @@ impl Record {
             credential: self.credential.to_string(),
             event: self.event,
             session: self.session.as_deref().map(str::to_owned),
+            source: self.proxy.as_ref().map(|p| p.source),
+            violations: self
+                .proxy
+                .as_ref()
+                .filter(|p| p.source == Source::Upstream)
+                .map(|p| p.violations.clone()),
         }
     }
 }
@@ -184,6 +238,7 @@ mod tests {
             credential: Fingerprint::Absent,
             event: None,
             session: None,
+            proxy: None,
         }
     }
 

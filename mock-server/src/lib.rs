@@ -23,6 +23,7 @@ pub use session_schemas::duration;
 pub mod journal;
 pub mod lifecycle;
 mod memo;
+pub mod proxy;
 pub mod render;
 pub mod resolve;
 mod server;

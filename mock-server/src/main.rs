@@ -46,6 +46,11 @@ async fn main() -> ExitCode {
     print_banner(&config, &server);
     shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some(lines) = server.proxy_summary() {
+        for line in lines {
+            tracing::info!("proxy: {line}");
+        }
+    }
     server.stop().await;
     ExitCode::SUCCESS
 }
@@ -97,6 +102,26 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             mount.scenario
         );
     }
+    for mount in config.mounts.iter().filter(|m| m.upstream.is_some()) {
+        if let Some(upstream) = &mount.upstream {
+            say!(
+                out,
+                "  {:<12} proxied to {upstream}{}/* (answers judged{}{})",
+                mount.contract.name,
+                mount.base(),
+                if config.proxy.strict {
+                    ", violations become 502"
+                } else {
+                    ""
+                },
+                if config.proxy.fallback {
+                    ", the mock answers when it is down"
+                } else {
+                    ""
+                },
+            );
+        }
+    }
     for note in &config.notes {
         say!(out, "  note: {note}");
     }
@@ -114,6 +139,9 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             first.contract.name
         );
         say!(out, "  journal      curl {base}/__mock/requests");
+        if config.mounts.iter().any(|m| m.upstream.is_some()) {
+            say!(out, "  violations   curl {base}/__mock/violations");
+        }
     }
     print_sessions(out, config, &base);
     if config.auth != AuthMode::Off {

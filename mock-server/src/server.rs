@@ -26,6 +26,7 @@ pub enum StartError {
 #[derive(Debug)]
 pub struct MockServer {
     addr: SocketAddr,
+    state: crate::state::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -40,6 +41,7 @@ impl MockServer {
     /// Serves on an already bound listener.
     pub fn start_on(listener: TcpListener, config: MockConfig) -> Result<Self, StartError> {
         let router = app(config)?;
+        let state = router.state().clone();
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: ([127, 0, 0, 1], 0).into(),
             source,
@@ -71,6 +73,7 @@ impl MockServer {
         };
         Ok(Self {
             addr,
+            state,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -83,6 +86,12 @@ impl MockServer {
     /// `http://ADDR` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The validating proxy's summary, one line per distinct violation
+    /// after the headline; `None` when no contract is proxied.
+    pub fn proxy_summary(&self) -> Option<Vec<String>> {
+        self.state.0.proxy.as_ref().map(|p| p.summary().lines())
     }
 
     /// Stops accepting, finishes in-flight requests, and waits.

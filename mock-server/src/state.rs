@@ -76,6 +76,8 @@ pub(crate) struct Inner {
     pub(crate) sessions: Sessions,
     pub(crate) clock: Clock,
     pub(crate) requests: AtomicU64,
+    /// The validating proxy, when a mount has an upstream.
+    pub(crate) proxy: Option<crate::proxy::Proxy>,
 }
 
 impl Inner {
@@ -104,6 +106,7 @@ impl Inner {
             credential: self.keyring.fingerprint(credential),
             event: None,
             session: None,
+            proxy: None,
         }
     }
 

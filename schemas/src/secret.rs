@@ -1,4 +1,5 @@
-//! Credentials the runner sends, and keeping them out of everything it prints.
+//! Credentials, and keeping them out of everything printed: the runner's
+//! reports and the mock's proxy journal alike.
 //!
 //! A [`Secret`] knows its value and the environment variable a reproduction
 //! command reads it from; its `Debug` shows only the variable. Every text that

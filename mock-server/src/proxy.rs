@@ -1,0 +1,728 @@
+//! The validating proxy (`--proxy URL`): a contract's requests go to the
+//! real backend, and every answer of its session endpoint is judged on the
+//! way back with the runner's own checks (`session_schemas::judge`).
+//!
+//! - What is forwarded: the session endpoint and every route under its base
+//!   (`/api/auth/*` for `/api/auth/session`, so an Auth.js sign-in works
+//!   through the proxy), with path, query, headers, cookies and body as
+//!   sent. Hop-by-hop headers are dropped and `Host` is the upstream's; the
+//!   judged GET also drops `Accept-Encoding`, so the body comes back as
+//!   the checks can read it. The URL is always the configured upstream's
+//!   origin followed by the request's path: no request picks another host.
+//! - What comes back: status, headers (hop-by-hop dropped), `Set-Cookie`
+//!   and redirects exactly as the upstream sent them (redirects are never
+//!   followed), plus `Mock-Source: upstream` and, when the answer breaks
+//!   the contract, `Mock-Violations`. `--proxy-strict` turns an answer with
+//!   an error into a 502 problem listing the violations.
+//! - What the mock still answers: a request that asks for a scenario (per
+//!   request or at runtime) gets the mock's answer (`Mock-Source: mock`);
+//!   with `--proxy-fallback`, so does a request whose upstream is
+//!   unreachable or too slow (`Mock-Source: fallback`).
+//! - Bad upstreams: no answer in time is a 504, a refused or broken
+//!   connection a 502, a body over the bound a 502; each with a JSON reason,
+//!   and each judged (`transport`, `body-size`) into the summary.
+//! - The summary (`GET /__mock/violations`, logged at shutdown) counts
+//!   every distinct violation per contract, check and rule.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use session_schemas::judge::{CheckId, CheckSet, Finding, Reply, Rules, Sent, Severity};
+use session_schemas::secret::{Redactor, Secret};
+use session_schemas::{Mode, Outcome};
+use time::OffsetDateTime;
+
+use crate::config::ProxySettings;
+use crate::credentials::{self, Credential};
+use crate::journal::{ProxyNote, Source, Violation};
+use crate::state::AppState;
+
+/// Bodies read from the upstream, and from the client for forwarding, up to
+/// this size: the runner's default `--max-body`.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Clock difference forgiven when judging timestamps: the runner's default.
+const CLOCK_SKEW: Duration = Duration::from_secs(5);
+/// The longest `Mock-Violations` header value.
+const MAX_SUMMARY_HEADER: usize = 240;
+
+pub const SOURCE_HEADER: &str = "mock-source";
+pub const VIOLATIONS_HEADER: &str = "mock-violations";
+
+/// A configured upstream: scheme, authority and an optional path prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// `scheme://authority[/prefix]`, without a trailing slash.
+    base: String,
+}
+
+impl Upstream {
+    /// An `http(s)://host[:port][/prefix]` URL; nothing else.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let uri: Uri = text.trim().parse().map_err(|e| {
+            format!("not a URL ({e}); expected http://HOST[:PORT][/PREFIX], e.g. https://staging.example.com")
+        })?;
+        let scheme = uri.scheme_str().unwrap_or_default();
+        if !matches!(scheme, "http" | "https") {
+            return Err("expected an http:// or https:// URL".to_owned());
+        }
+        if scheme == "https" && !cfg!(feature = "https") {
+            return Err("this build has no HTTPS (built without the `https` feature)".to_owned());
+        }
+        let Some(authority) = uri.authority() else {
+            return Err("the URL has no host".to_owned());
+        };
+        if authority.as_str().contains('@') {
+            return Err(
+                "the URL carries a user or password; the proxy passes the client's own credentials"
+                    .to_owned(),
+            );
+        }
+        if uri.query().is_some() {
+            return Err(
+                "the URL has a query; give the origin and an optional path prefix".to_owned(),
+            );
+        }
+        let prefix = uri.path().trim_end_matches('/');
+        Ok(Self {
+            base: format!("{scheme}://{authority}{prefix}"),
+        })
+    }
+
+    /// The upstream URL of a request's path and query.
+    fn url(&self, uri: &Uri) -> String {
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        format!("{}{target}", self.base)
+    }
+}
+
+impl fmt::Display for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base)
+    }
+}
+
+/// The proxy's shared parts: one client for every upstream, the checks,
+/// the running summary.
+pub(crate) struct Proxy {
+    client: reqwest::Client,
+    settings: ProxySettings,
+    checks: CheckSet,
+    summary: Mutex<Summary>,
+}
+
+impl Proxy {
+    pub(crate) fn new(settings: ProxySettings) -> Result<Self, String> {
+        #[cfg(feature = "https")]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            // Redirects go back to the client as they are; no proxy from the
+            // environment stands between the mock and its upstream.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .retry(reqwest::retry::never())
+            .connect_timeout(settings.timeout)
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|e| format!("cannot build the proxy's HTTP client: {e}"))?;
+        // Every check one answer can be judged by. The upstream's latency
+        // includes the network between the mock and it: not judged.
+        let checks = CheckSet::parse("response,oracle,hygiene,-stability,-response-time")
+            .map_err(|e| format!("the proxy's checks: {e}"))?;
+        Ok(Self {
+            client,
+            settings,
+            checks,
+            summary: Mutex::new(Summary::new()),
+        })
+    }
+
+    pub(crate) fn summary(&self) -> std::sync::MutexGuard<'_, Summary> {
+        self.summary.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether a request to a proxied mount goes upstream: any path under the
+/// mount's base, except a session-endpoint read that asks the mock for a
+/// scenario (per request, or a runtime choice).
+pub(crate) fn goes_upstream(state: &AppState, request: &Request) -> Option<usize> {
+    let path = request.uri().path();
+    let (index, mount) = state.0.mounts.iter().enumerate().find(|(_, m)| {
+        m.mount.upstream.is_some()
+            && (*m.path == *path
+                || path
+                    .strip_prefix(m.mount.base())
+                    .is_some_and(|rest| rest.starts_with('/')))
+    })?;
+    if *mount.path == *path
+        && matches!(
+            *request.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        )
+        && (mount.runtime().is_some()
+            || crate::resolve::asks_for_scenario(request.uri().query(), request.headers()))
+    {
+        return None;
+    }
+    Some(index)
+}
+
+/// Forwards a request to its mount's upstream, judges the answer, and
+/// answers with it (or with the mock's, on fallback). `mock` answers the
+/// fallback's requests that are not the session endpoint's.
+pub(crate) async fn forward(
+    state: AppState,
+    index: usize,
+    request: Request,
+    mock: Router,
+    cross_origin: bool,
+) -> Response {
+    let inner = &state.0;
+    let Some(proxy) = inner.proxy.as_ref() else {
+        return problem(
+            StatusCode::BAD_GATEWAY,
+            "no_upstream",
+            "no upstream is configured",
+        );
+    };
+    let Some((mount, upstream)) = inner
+        .mounts
+        .get(index)
+        .and_then(|m| Some((m, m.mount.upstream.as_ref()?)))
+    else {
+        return problem(
+            StatusCode::BAD_GATEWAY,
+            "no_upstream",
+            "no upstream is configured",
+        );
+    };
+    let contract = mount.mount.contract;
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(_) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_body_too_large",
+                format!("the proxy forwards request bodies of at most {MAX_BODY} bytes"),
+            );
+        }
+    };
+    let judged = parts.method == axum::http::Method::GET && *mount.path == *parts.uri.path();
+    let credential = credentials::extract(&contract.auth, &parts.headers);
+
+    let mut outgoing = reqwest::header::HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in forwarded(&parts.headers) {
+        if judged && name == header::ACCEPT_ENCODING {
+            continue;
+        }
+        outgoing.append(name.clone(), value.clone());
+    }
+    let started = Instant::now();
+    let sent = proxy
+        .client
+        .request(parts.method.clone(), upstream.url(&parts.uri))
+        .headers(outgoing)
+        .body(body.clone())
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(response) => read(response).await,
+        Err(error) => Err(Trouble::from(&error)),
+    };
+    let elapsed = started.elapsed();
+    let name = contract.name.as_str();
+
+    let (status, headers, body) = match answer {
+        Ok(answer) => answer,
+        Err(trouble) => {
+            if judged {
+                let finding = Finding::new(trouble.message()).keyed(trouble.kind());
+                let violation = Violation::of(CheckId::Transport, &finding);
+                proxy.summary().add(name, std::slice::from_ref(&violation));
+                record(
+                    &state,
+                    index,
+                    &parts,
+                    &credential,
+                    trouble.status().as_u16(),
+                    Source::Upstream,
+                    vec![violation],
+                );
+            }
+            tracing::warn!(contract = name, upstream = %upstream, problem = %trouble.message(), "upstream failed");
+            if proxy.settings.fallback && trouble.falls_back() {
+                let mut request = Request::from_parts(parts, Body::from(body));
+                request.extensions_mut().insert(Source::Fallback);
+                let mut response = if *mount.path == *request.uri().path()
+                    && request.method() == axum::http::Method::GET
+                {
+                    crate::app::serve_contract(&state, index, request).0
+                } else {
+                    match tower::ServiceExt::oneshot(mock, request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                };
+                response
+                    .headers_mut()
+                    .insert(SOURCE_HEADER, HeaderValue::from_static("fallback"));
+                return response;
+            }
+            return trouble.response(upstream);
+        }
+    };
+
+    if !judged {
+        record(
+            &state,
+            index,
+            &parts,
+            &credential,
+            status,
+            Source::Upstream,
+            Vec::new(),
+        );
+        return respond(status, &headers, body, cross_origin, None);
+    }
+
+    // The outcome the contract promises is known only when the client sent
+    // no credential (or garbage in its place); a credential's validity is
+    // the upstream's to know.
+    let expected = match credential {
+        Credential::Absent | Credential::Malformed(_) => Some(Outcome::Unauthenticated),
+        Credential::Present(_) => None,
+    };
+    let redactor = Redactor::new(match &credential {
+        Credential::Present(value) => Some(Secret::new(value.clone(), "credential")),
+        _ => None,
+    });
+    let rules = Rules {
+        contract,
+        redactor: &redactor,
+        checks: &proxy.checks,
+        schema_mode: Mode::Lenient,
+        clock_skew: CLOCK_SKEW,
+        max_response_time: proxy.settings.timeout,
+        max_body: MAX_BODY,
+    };
+    let reply = Reply {
+        status,
+        headers,
+        body,
+        truncated: false,
+    };
+    let judgement = rules.judge(
+        &Sent {
+            expected,
+            garbage: Vec::new(),
+        },
+        &reply,
+        OffsetDateTime::now_utc(),
+        elapsed,
+    );
+    let violations: Vec<Violation> = judgement
+        .failures()
+        .map(|(check, finding)| Violation::of(check, finding))
+        .collect();
+    proxy.summary().add(name, &violations);
+    if !violations.is_empty() {
+        tracing::warn!(
+            contract = name,
+            status,
+            violations = violations.len(),
+            first = %violations[0].headline(),
+            "the upstream's answer breaks the contract"
+        );
+    }
+    let errors = violations.iter().any(|v| v.severity == Severity::Error);
+    let header = summary_header(&violations);
+    record(
+        &state,
+        index,
+        &parts,
+        &credential,
+        if proxy.settings.strict && errors {
+            502
+        } else {
+            status
+        },
+        Source::Upstream,
+        violations.clone(),
+    );
+    if proxy.settings.strict && errors {
+        let body = json!({
+            "type": "about:blank",
+            "title": "the upstream's answer breaks the contract",
+            "status": 502,
+            "detail": format!(
+                "{} answered {status}, which breaks `{name}` in {} way{}; the mock runs with --proxy-strict",
+                upstream,
+                violations.len(),
+                if violations.len() == 1 { "" } else { "s" }
+            ),
+            "contract": name,
+            "upstream_status": status,
+            "violations": violations,
+        });
+        let mut response = (
+            StatusCode::BAD_GATEWAY,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
+            body.to_string(),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        headers.insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
+        if let Some(value) = header {
+            headers.insert(VIOLATIONS_HEADER, value);
+        }
+        return response;
+    }
+    respond(status, &reply.headers, reply.body, cross_origin, header)
+}
+
+/// The headers a request or an answer keeps across the proxy: all but the
+/// hop-by-hop ones (RFC 9110 7.6.1, and those `Connection` names), `Host`
+/// and `Content-Length` (set again for the body sent).
+fn forwarded(headers: &HeaderMap) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    headers.iter().filter(move |(name, _)| {
+        !matches!(
+            name.as_str(),
+            "connection"
+                | "keep-alive"
+                | "proxy-connection"
+                | "proxy-authenticate"
+                | "proxy-authorization"
+                | "te"
+                | "trailer"
+                | "transfer-encoding"
+                | "upgrade"
+                | "host"
+                | "content-length"
+        ) && !named.iter().any(|n| n == name.as_str())
+    })
+}
+
+/// The client's answer: the upstream's status, headers and bytes, marked.
+fn respond(
+    status: u16,
+    upstream: &HeaderMap,
+    body: Bytes,
+    cross_origin: bool,
+    violations: Option<HeaderValue>,
+) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    for (name, value) in forwarded(upstream) {
+        // A cross-origin request gets the mock's CORS headers (its layer
+        // adds them); the upstream's would repeat or contradict them.
+        if cross_origin && name.as_str().starts_with("access-control-") {
+            continue;
+        }
+        headers.append(name.clone(), value.clone());
+    }
+    headers.insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
+    if let Some(value) = violations {
+        headers.insert(VIOLATIONS_HEADER, value);
+    }
+    response
+}
+
+/// Reads an upstream answer, its body up to [`MAX_BODY`].
+async fn read(mut response: reqwest::Response) -> Result<(u16, HeaderMap, Bytes), Trouble> {
+    let status = response.status().as_u16();
+    let headers = std::mem::take(response.headers_mut());
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(Trouble::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(Trouble::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(error) => return Err(Trouble::from(&error)),
+        }
+    }
+    Ok((status, headers, body.freeze()))
+}
+
+/// Why the upstream gave no usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trouble {
+    Timeout,
+    Unreachable,
+    Broken,
+    TooLarge,
+}
+
+impl From<&reqwest::Error> for Trouble {
+    fn from(error: &reqwest::Error) -> Self {
+        if error.is_timeout() {
+            Self::Timeout
+        } else if error.is_connect() {
+            Self::Unreachable
+        } else {
+            Self::Broken
+        }
+    }
+}
+
+impl Trouble {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Unreachable => "connection refused",
+            Self::Broken => "connection broken",
+            Self::TooLarge => "body too large",
+        }
+    }
+
+    fn message(self) -> String {
+        match self {
+            Self::Timeout => "the upstream gave no complete answer in time".to_owned(),
+            Self::Unreachable => "the upstream cannot be reached".to_owned(),
+            Self::Broken => "the upstream broke the connection or the HTTP protocol".to_owned(),
+            Self::TooLarge => format!("the upstream's body goes on past {MAX_BODY} bytes"),
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    /// Whether the mock may answer instead (`--proxy-fallback`): when the
+    /// upstream is not there, not when it answered badly.
+    fn falls_back(self) -> bool {
+        matches!(self, Self::Timeout | Self::Unreachable | Self::Broken)
+    }
+
+    fn response(self, upstream: &Upstream) -> Response {
+        let code = match self {
+            Self::Timeout => "upstream_timeout",
+            Self::Unreachable => "upstream_unreachable",
+            Self::Broken => "upstream_broken",
+            Self::TooLarge => "upstream_body_too_large",
+        };
+        let mut response = problem(
+            self.status(),
+            code,
+            format!("{} ({upstream})", self.message()),
+        );
+        response
+            .headers_mut()
+            .insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
+        response
+    }
+}
+
+fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+/// `Mock-Violations`: how many, and the first one's check and rule. No
+/// body value and no credential: a rule names a place and a constraint.
+fn summary_header(violations: &[Violation]) -> Option<HeaderValue> {
+    let first = violations.first()?;
+    let text: String = format!("{}; first={}", violations.len(), first.headline())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(MAX_SUMMARY_HEADER)
+        .collect();
+    HeaderValue::from_str(&text).ok()
+}
+
+/// Journals a proxied request with where its answer came from.
+fn record(
+    state: &AppState,
+    index: usize,
+    parts: &axum::http::request::Parts,
+    credential: &Credential,
+    status: u16,
+    source: Source,
+    violations: Vec<Violation>,
+) {
+    let inner = &state.0;
+    let (Some(journal), Some(mount)) = (&inner.journal, inner.mounts.get(index)) else {
+        return;
+    };
+    let endpoint = *mount.path == *parts.uri.path();
+    let mut record = inner.record(
+        parts,
+        endpoint.then_some(&mount.path),
+        std::borrow::Cow::Borrowed(mount.mount.contract.name.as_str()),
+        credential,
+        status,
+    );
+    record.proxy = Some(Box::new(ProxyNote { source, violations }));
+    journal.record(record);
+}
+
+/// Every distinct violation since the start (or the last reset), per
+/// contract, check and rule.
+#[derive(Debug)]
+pub(crate) struct Summary {
+    since: OffsetDateTime,
+    contracts: BTreeMap<String, ContractTally>,
+}
+
+#[derive(Debug, Default)]
+struct ContractTally {
+    judged: u64,
+    violating: u64,
+    violations: BTreeMap<(CheckId, String), Tally>,
+}
+
+#[derive(Debug)]
+struct Tally {
+    severity: Severity,
+    count: u64,
+    message: String,
+    last: OffsetDateTime,
+}
+
+impl Summary {
+    fn new() -> Self {
+        Self {
+            since: OffsetDateTime::now_utc(),
+            contracts: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, contract: &str, violations: &[Violation]) {
+        let now = OffsetDateTime::now_utc();
+        let tally = self.contracts.entry(contract.to_owned()).or_default();
+        tally.judged += 1;
+        if !violations.is_empty() {
+            tally.violating += 1;
+        }
+        for v in violations {
+            let entry = tally
+                .violations
+                .entry((v.check, v.rule.clone()))
+                .or_insert_with(|| Tally {
+                    severity: v.severity,
+                    count: 0,
+                    message: v.message.clone(),
+                    last: now,
+                });
+            entry.count += 1;
+            entry.last = now;
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new();
+    }
+
+    /// Distinct violations in all.
+    fn ways(&self) -> usize {
+        self.contracts.values().map(|c| c.violations.len()).sum()
+    }
+
+    /// One line: "the upstream broke the contract 3 ways in 12 answers".
+    pub(crate) fn headline(&self) -> String {
+        let judged: u64 = self.contracts.values().map(|c| c.judged).sum();
+        let answers = if judged == 1 { "answer" } else { "answers" };
+        match self.ways() {
+            0 => format!("the upstream kept the contract in {judged} judged {answers}"),
+            1 => format!("the upstream broke the contract 1 way in {judged} judged {answers}"),
+            n => format!("the upstream broke the contract {n} ways in {judged} judged {answers}"),
+        }
+    }
+
+    /// The headline and one line per distinct violation, for the log.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.headline()];
+        for (contract, tally) in &self.contracts {
+            for ((check, rule), t) in &tally.violations {
+                lines.push(format!("  {contract}/{check} x{}: {rule}", t.count));
+            }
+        }
+        lines
+    }
+
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        let contracts: Vec<serde_json::Value> = self
+            .contracts
+            .iter()
+            .map(|(name, tally)| {
+                json!({
+                    "contract": name,
+                    "answers_judged": tally.judged,
+                    "answers_violating": tally.violating,
+                    "violations": tally.violations.iter().map(|((check, rule), t)| json!({
+                        "check": check,
+                        "severity": t.severity,
+                        "rule": rule,
+                        "count": t.count,
+                        "message": t.message,
+                        "last_seen": crate::clock::format(t.last),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "since": crate::clock::format(self.since),
+            "summary": self.headline(),
+            "distinct_violations": self.ways(),
+            "contracts": contracts,
+        })
+    }
+}
+
+impl Violation {
+    fn of(check: CheckId, finding: &Finding) -> Self {
+        Self {
+            check,
+            severity: check.severity(),
+            rule: finding.key.clone(),
+            message: finding.message.clone(),
+            details: finding.details.clone(),
+        }
+    }
+
+    /// `check: rule`, as the header and the log show it.
+    fn headline(&self) -> String {
+        format!("{} ({})", self.check, self.rule)
+    }
+}

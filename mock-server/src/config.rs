@@ -435,14 +435,22 @@ impl MockConfig {
             }
             let upstream =
                 match per_contract(registry, &args.proxy, &contract.name, "proxy", true)? {
-                    Some((url, _)) => Some((key("proxy"), url)),
+                    Some((url, _)) => Some(("proxy".to_owned(), url)),
                     None => from_file
                         .proxy
                         .map(|url| (key("proxy"), url))
                         .or_else(|| file.proxy.clone().map(|url| ("proxy".to_owned(), url))),
                 }
                 .map(|(key, url)| {
-                    crate::proxy::Upstream::parse(&url).map_err(|m| invalid(&key, &url, m))
+                    crate::proxy::Upstream::parse(&url).map_err(|m| {
+                        // A URL with a password is not echoed.
+                        let shown = if url.contains('@') {
+                            "(hidden)"
+                        } else {
+                            url.as_str()
+                        };
+                        invalid(&key, shown, m)
+                    })
                 })
                 .transpose()?;
             mounts.push(Mount {

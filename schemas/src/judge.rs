@@ -509,8 +509,6 @@ impl Verdict {
     }
 }
 
-/// What the checks need besides the response.
-
 /// What the checks need besides the answer.
 #[derive(Clone, Copy)]
 pub struct Rules<'a> {
@@ -955,8 +953,6 @@ fn body_leak(rules: &Rules<'_>, s: &Subject<'_>) -> Verdict {
         None => Verdict::Pass,
     }
 }
-
-/// A journey part's finding with its steps (the details of any failure),
 
 /// How an outcome reads in a finding.
 pub fn outcome_words(outcome: Outcome) -> &'static str {

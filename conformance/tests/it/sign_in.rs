@@ -167,3 +167,45 @@ fn a_failed_sign_in_stops_the_run_saying_what_the_server_answered() {
     assert!(text.contains("$SESSION_PASSWORD"), "{text}");
     assert!(!text.contains("wrong password"), "{text}");
 }
+
+/// The mock's validating proxy in front of a correct Auth.js server: the
+/// runner signs in through it (CSRF cookie, credentials POST, chunked
+/// session cookie, sign-out), every check passes, and the proxy judged the
+/// session answers clean.
+#[test]
+fn the_auth_js_sign_in_works_through_the_validating_proxy() {
+    let (run, summary) = runtime().block_on(async {
+        let upstream = life_server::start(Api::Authjs, Defect::None).await;
+        let mut config = session_mock::MockConfig::defaults();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        config.mounts.retain(|m| m.contract.name == "authjs");
+        let url = session_mock::proxy::Upstream::parse(&upstream.uri()).expect("url");
+        config.mounts[0].upstream = Some(url);
+        let proxy = session_mock::MockServer::start(config)
+            .await
+            .expect("the proxy starts");
+        let run = run(
+            &signed_in_target(Api::Authjs, &proxy.url("")),
+            &settings(48),
+        )
+        .await;
+        let summary = proxy.proxy_summary().expect("proxied");
+        proxy.stop().await;
+        (run, summary)
+    });
+    assert!(failed(&run).is_empty(), "{:?}", run.failures);
+    assert_eq!(
+        lifecycle_passed(&run),
+        [
+            "sign-out-ends-session",
+            "csrf-protected",
+            "fresh-credential",
+            "expired-credential"
+        ]
+    );
+    assert!(
+        summary[0].starts_with("the upstream kept the contract in "),
+        "{summary:?}"
+    );
+    assert_eq!(summary.len(), 1, "{summary:?}");
+}

@@ -100,6 +100,7 @@ fn check_and_snapshot_pass_against_the_mock_serving_it() {
         path: contract.path.clone(),
         scenario: contract.outcome(Outcome::Authenticated).name.clone(),
         overrides: None,
+        upstream: None,
     }];
     let server = runtime.block_on(MockServer::start(config)).expect("mock");
     let base = format!("http://{}", server.addr());

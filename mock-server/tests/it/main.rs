@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod hostile;
 mod lifecycle;
+mod proxy;
 mod scenarios;
 mod serving;
 mod signin;

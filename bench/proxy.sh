@@ -3,14 +3,17 @@
 #
 # The upstream is the plainest axum handler there is, serving the mock's
 # signed-in session-api answer with the contract's headers
-# (mock-server/examples/bare.rs --mock-headers): as fast an upstream as can
+# and its timestamps moved to now (mock-server/examples/bare.rs
+# --mock-headers --now): a live session, as fast an upstream as can
 # be, so the ratio is the proxy's own cost. Round after round, wrk loads the
 # upstream directly, then `session-mock --proxy` in front of it (journal on,
 # every answer judged, as users run it), both with a bearer token; each
 # round's ratio is proxy req/s over direct req/s, and the median is
 # reported. Every proxied answer is checked first to come from the upstream
 # and to be judged clean (no Mock-Violations), so the path measured is the
-# one a conformant backend takes.
+# one a conformant backend takes. Beside them, the plainest forwarding
+# proxy (mock-server/examples/bare_proxy.rs: axum + reqwest, nothing
+# judged) in front of the same upstream: what one hop costs on its own.
 #
 #   bench/proxy.sh            # RUNS=5 rounds of DURATION=5s
 #   bench/proxy.sh --quick    # 1 round of 1s
@@ -33,7 +36,7 @@ for tool in wrk curl python3; do
   fi
 done
 
-cargo build --release --locked -q -p session-mock --bins --example bare
+cargo build --release --locked -q -p session-mock --bins --example bare --example bare_proxy
 BIN=target/release
 OUT=target/bench
 mkdir -p "$OUT"
@@ -54,7 +57,10 @@ wait_ready() {
 }
 
 UP=$(free_port)
-"$BIN/examples/bare" "127.0.0.1:$UP" --mock-headers >"$OUT/upstream.log" 2>&1 &
+"$BIN/examples/bare" "127.0.0.1:$UP" --mock-headers --now >"$OUT/upstream.log" 2>&1 &
+PIDS+=($!)
+HOP=$(free_port)
+"$BIN/examples/bare_proxy" "127.0.0.1:$HOP" "http://127.0.0.1:$UP" >"$OUT/hop.log" 2>&1 &
 PIDS+=($!)
 PX=$(free_port)
 "$BIN/session-mock" --only session-api --listen "127.0.0.1:$PX" \
@@ -62,7 +68,9 @@ PX=$(free_port)
 PIDS+=($!)
 DIRECT="http://127.0.0.1:$UP/auth/session"
 PROXIED="http://127.0.0.1:$PX/auth/session"
+HOPPED="http://127.0.0.1:$HOP/auth/session"
 wait_ready "$DIRECT"
+wait_ready "$HOPPED"
 wait_ready "$PROXIED"
 
 AUTH="Authorization: Bearer bench-0123456789abcdef"
@@ -82,6 +90,7 @@ load() {
 }
 for round in $(seq "$RUNS"); do
   load "$round" direct "$DIRECT"
+  load "$round" hop "$HOPPED"
   load "$round" proxied "$PROXIED"
 done
 
@@ -93,11 +102,17 @@ by = {}
 for _, rnd, name, rps, p50, p99, total in rows:
     by.setdefault(rnd, {})[name] = (float(rps), float(p50), float(p99))
 ratios = [r["proxied"][0] / r["direct"][0] for r in by.values()]
+hops = [r["proxied"][0] / r["hop"][0] for r in by.values()]
 med = lambda name, i: statistics.median(r[name][i] for r in by.values())
 print(f"## Validating proxy ({runs} rounds of {duration}, {connections} connections)\n")
 print("| path | req/s | p50 ms | p99 ms |")
 print("|---|---:|---:|---:|")
-for name, label in (("direct", "wrk -> upstream (bare axum)"), ("proxied", "wrk -> session-mock --proxy -> upstream")):
+for name, label in (
+    ("direct", "wrk -> upstream (bare axum)"),
+    ("hop", "wrk -> plainest forwarding proxy (axum + reqwest, nothing judged) -> upstream"),
+    ("proxied", "wrk -> session-mock --proxy -> upstream"),
+):
     print(f"| {label} | {med(name, 0):,.0f} | {med(name, 1):.2f} | {med(name, 2):.2f} |")
 print(f"\nproxy / direct: **{statistics.median(ratios):.2f}x** (median of {', '.join(f'{r:.2f}' for r in ratios)})")
+print(f"proxy / plainest forwarding proxy: **{statistics.median(hops):.2f}x** (median of {', '.join(f'{r:.2f}' for r in hops)}): what judging and the journal cost")
 PY

@@ -8,8 +8,12 @@
 //!   `Cache-Control`, `Mock-Scenario`), a static header array: what the
 //!   mock's extra headers alone cost.
 //! - `--contract authjs`: the same for the authjs signed-in body.
+//! - `--now`: the fixture's timestamps moved to the present at start, as
+//!   the mock's fixture mode shows them: a live session, the fast
+//!   conformant upstream `bench/proxy.sh` puts the validating proxy in
+//!   front of.
 //!
-//! `cargo run --release -p session-mock --example bare -- 127.0.0.1:4400 [--mock-headers] [--contract authjs]`
+//! `cargo run --release -p session-mock --example bare -- 127.0.0.1:4400 [--mock-headers] [--contract authjs] [--now]`
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -36,7 +40,12 @@ async fn main() -> std::io::Result<()> {
         .get(name)
         .map_err(std::io::Error::other)?;
     let scenario = contract.outcome(session_schemas::Outcome::Authenticated);
-    let body: &'static [u8] = Box::leak(scenario.body.to_string().into_bytes().into_boxed_slice());
+    let value = if args.iter().any(|a| a == "--now") {
+        scenario.body_at(time::OffsetDateTime::now_utc())
+    } else {
+        scenario.body.clone()
+    };
+    let body: &'static [u8] = Box::leak(value.to_string().into_bytes().into_boxed_slice());
     let path = contract.path.clone();
     let app = if mock_headers {
         // Static header pairs, leaked once: still no allocation per request.

@@ -29,12 +29,9 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 if [[ ${1:-} == --quick ]]; then DURATION=1s RUNS=1; fi
 
-for tool in wrk curl python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench: $tool is missing. Install it: sudo apt-get install $tool (Debian/Ubuntu) or brew install $tool (macOS)" >&2
-    exit 2
-  fi
-done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools wrk curl python3
 
 cargo build --release --locked -q -p session-mock --bins --example bare --example bare_proxy
 BIN=target/release
@@ -43,18 +40,6 @@ mkdir -p "$OUT"
 RAW="$OUT/proxy.tsv"
 : >"$RAW"
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 400); do
-    if curl -sS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.025
-  done
-  echo "bench: $1 never answered" >&2
-  exit 1
-}
 
 UP=$(free_port)
 "$BIN/examples/bare" "127.0.0.1:$UP" --mock-headers --now >"$OUT/upstream.log" 2>&1 &

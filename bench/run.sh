@@ -42,12 +42,9 @@ SESSIONS=${SESSIONS:-10000}
 SOAK=3000000
 if ((QUICK)); then DURATION=1s RUNS=1 CASES=2000 SESSIONS=1000 SOAK=0; fi
 
-for tool in wrk curl python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench: $tool is missing. Install it: sudo apt-get install $tool (Debian/Ubuntu) or brew install $tool (macOS)" >&2
-    exit 2
-  fi
-done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools wrk curl python3
 
 cargo build --release --locked -q -p session-mock -p session-conformance --bins --example bare
 BIN=target/release
@@ -56,21 +53,6 @@ mkdir -p "$OUT"
 RAW="$OUT/raw.tsv"
 : >"$RAW"
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# wait_ready URL: until URL answers at all (the auth-aware mock answers 401).
-wait_ready() {
-  for _ in $(seq 400); do
-    if curl -sS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.025
-  done
-  echo "bench: $1 never answered" >&2
-  exit 1
-}
 
 # serve NAME COMMAND...: runs COMMAND with `--listen` (or a bare address for
 # the baseline) on a free port; sets PORT_<NAME> and PID_<NAME>.

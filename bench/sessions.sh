@@ -27,12 +27,9 @@ THREADS=${THREADS:-2}
 SESSIONS=${SESSIONS:-10000}
 if ((QUICK)); then DURATION=1s RUNS=1 SESSIONS=1000; fi
 
-for tool in wrk curl python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench: $tool is missing. Install it: sudo apt-get install $tool (Debian/Ubuntu) or brew install $tool (macOS)" >&2
-    exit 2
-  fi
-done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools wrk curl python3
 
 cargo build --release --locked -q -p session-mock
 BIN=target/release
@@ -41,11 +38,7 @@ mkdir -p "$OUT"
 RAW="$OUT/sessions.tsv"
 : >"$RAW"
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start NAME: a mock on a free port; sets PORT_<NAME> and PID_<NAME>.
 start() {

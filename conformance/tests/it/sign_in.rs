@@ -51,6 +51,13 @@ fn run_against(api: Api, defect: Defect) -> TargetRun {
     })
 }
 
+const EVERY_LIFECYCLE_CHECK: [&str; 4] = [
+    "sign-out-ends-session",
+    "csrf-protected",
+    "fresh-credential",
+    "expired-credential",
+];
+
 fn lifecycle_passed(run: &TargetRun) -> Vec<&'static str> {
     run.tallies
         .iter()
@@ -63,15 +70,7 @@ fn lifecycle_passed(run: &TargetRun) -> Vec<&'static str> {
 fn a_correct_auth_js_server_passes_every_check_signed_in_by_the_runner() {
     let run = run_against(Api::Authjs, Defect::None);
     assert!(failed(&run).is_empty(), "{:?}", run.failures);
-    assert_eq!(
-        lifecycle_passed(&run),
-        [
-            "sign-out-ends-session",
-            "csrf-protected",
-            "fresh-credential",
-            "expired-credential"
-        ]
-    );
+    assert_eq!(lifecycle_passed(&run), EVERY_LIFECYCLE_CHECK);
     // The signed-in credential was used by the cases: authenticated answers came.
     let stability = run
         .tallies
@@ -194,15 +193,7 @@ fn the_auth_js_sign_in_works_through_the_validating_proxy() {
         (run, summary)
     });
     assert!(failed(&run).is_empty(), "{:?}", run.failures);
-    assert_eq!(
-        lifecycle_passed(&run),
-        [
-            "sign-out-ends-session",
-            "csrf-protected",
-            "fresh-credential",
-            "expired-credential"
-        ]
-    );
+    assert_eq!(lifecycle_passed(&run), EVERY_LIFECYCLE_CHECK);
     assert!(
         summary[0].starts_with("the upstream kept the contract in "),
         "{summary:?}"

@@ -38,8 +38,6 @@ mkdir -p "$OUT"
 RAW="$OUT/sessions.tsv"
 : >"$RAW"
 
-
-
 # start NAME: a mock on a free port; sets PORT_<NAME> and PID_<NAME>.
 start() {
   local name=$1 port
@@ -48,12 +46,7 @@ start() {
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"
   printf -v "PORT_$name" '%s' "$port"
-  for _ in $(seq 400); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/__mock/health" 2>/dev/null; then return 0; fi
-    sleep 0.025
-  done
-  echo "bench: the mock on $port never answered" >&2
-  exit 1
+  wait_ready "http://127.0.0.1:$port/__mock/health"
 }
 
 # create PORT COUNT FILE: COUNT sessions through the admin API, tokens to FILE.

@@ -19,27 +19,19 @@ THREADS=${THREADS:-2}
 # Allowed growth of resident memory from the first sample under load to the last.
 MAX_GROWTH_KIB=${MAX_GROWTH_KIB:-4096}
 
-for tool in wrk curl python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "soak: $tool is missing. Install it: sudo apt-get install $tool (Debian/Ubuntu) or brew install $tool (macOS)" >&2
-    exit 2
-  fi
-done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+need_tools wrk curl python3
 
 cargo build --release --locked -q -p session-mock
 OUT=target/bench
 mkdir -p "$OUT"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 URL="http://127.0.0.1:$port"
 target/release/session-mock --listen "127.0.0.1:$port" >"$OUT/soak-mock.log" 2>&1 &
 PID=$!
-SAMPLER=
-cleanup() { kill "$PID" ${SAMPLER:+"$SAMPLER"} 2>/dev/null || true; }
-trap cleanup EXIT
-for _ in $(seq 400); do
-  if curl -fsS -o /dev/null "$URL/auth/session" 2>/dev/null; then break; fi
-  sleep 0.025
-done
+PIDS+=("$PID")
+wait_ready "$URL/auth/session"
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 : >"$OUT/soak-rss.tsv"
@@ -52,10 +44,10 @@ before=$(rss)
   done
 ) &
 SAMPLER=$!
+PIDS+=("$SAMPLER")
 
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s bench/soak.lua "$URL" >"$OUT/soak-wrk.txt" 2>&1
 kill "$SAMPLER" 2>/dev/null || true
-SAMPLER=
 after=$(rss)
 alive=yes
 curl -fsS -o /dev/null "$URL/auth/session" || alive=no

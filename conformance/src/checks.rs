@@ -8,7 +8,8 @@
 use serde_json::Value;
 use session_schemas::Outcome;
 pub use session_schemas::judge::{
-    Check, CheckId, CheckSet, Finding, Group, How, Judgement, Rules, Sent, Severity, TABLE, Verdict,
+    Check, CheckId, CheckSet, Finding, Group, How, Judgement, Rules, Sent, Severity, TABLE,
+    Verdict, excerpt,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -16,15 +17,13 @@ use time::format_description::well_known::Rfc3339;
 use crate::case::RequestCase;
 use crate::exec::{Failure, Observation};
 use crate::lifecycle::{Journey, Part, Replay};
-use crate::secret::Redactor;
 use crate::target::Target;
 
-/// What the checks need besides the response: the shared rules, and the
-/// target and redactor they were made from.
+/// What the checks need besides the response: the shared rules (with the
+/// run's redactor), and the target they were made for.
 #[derive(Debug)]
 pub struct Judge<'a> {
     pub target: &'a Target,
-    pub redactor: &'a Redactor,
     pub rules: Rules<'a>,
 }
 
@@ -75,7 +74,7 @@ impl Judge<'_> {
 
     /// The start of a body, redacted, for a report.
     pub fn excerpt(&self, body: &[u8]) -> String {
-        excerpt(self.redactor, body)
+        excerpt(self.rules.redactor, body)
     }
 
     /// Stability across the answers to the valid credential, in the order
@@ -137,8 +136,8 @@ impl Judge<'_> {
                         keys.push(format!("{pointer} changed"));
                         problems.push(format!(
                             "{pointer} changed for the same credential: {} then {}",
-                            self.redactor.redact(&seen.to_string()),
-                            self.redactor.redact(&value.to_string())
+                            self.rules.redactor.redact(&seen.to_string()),
+                            self.rules.redactor.redact(&value.to_string())
                         ));
                     }
                 }
@@ -310,11 +309,6 @@ fn lifecycle_judge(check: CheckId) -> Option<fn(&Judge<'_>, &Journey) -> Verdict
         CheckId::ExpiredCredential => expired_credential,
         _ => return None,
     })
-}
-
-/// The first 300 characters of a body, redacted.
-pub fn excerpt(redactor: &Redactor, body: &[u8]) -> String {
-    session_schemas::judge::excerpt(redactor, body)
 }
 
 #[cfg(test)]

@@ -319,7 +319,6 @@ pub async fn run_target(
     }
     let judge = Judge {
         target,
-        redactor: &redactor,
         rules: Rules {
             contract: target.contract,
             redactor: &redactor,

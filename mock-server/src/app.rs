@@ -152,8 +152,10 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
             .fallback(move |State(state): State<AppState>, request: Request| {
                 let mock = mock.clone();
                 async move {
-                    match crate::proxy::goes_upstream(&state, &request) {
-                        Some(index) => {
+                    // `MockApp::call` sends only upstream requests here,
+                    // with the mount it found.
+                    match request.extensions().get::<crate::proxy::Upstreamed>() {
+                        Some(&crate::proxy::Upstreamed(index)) => {
                             crate::proxy::forward(state, index, request, mock, true).await
                         }
                         None => match tower::ServiceExt::oneshot(mock, request).await {
@@ -224,6 +226,10 @@ impl tower::Service<Request> for MockApp {
             && let Some(index) = crate::proxy::goes_upstream(&self.state, &request)
         {
             if cross_origin && !plain_options {
+                let mut request = request;
+                request
+                    .extensions_mut()
+                    .insert(crate::proxy::Upstreamed(index));
                 return Answering::Routed(tower::ServiceExt::oneshot(proxied.clone(), request));
             }
             return Answering::Proxied(Box::pin(crate::proxy::forward(
@@ -256,7 +262,7 @@ impl tower::Service<Request> for MockApp {
 /// A session endpoint's answer as a future: ready at once, or after the
 /// configured latency. The router's route and `MockApp`'s direct path both
 /// answer through it.
-fn answer(state: &AppState, index: usize, request: Request) -> Answering {
+pub(crate) fn answer(state: &AppState, index: usize, request: Request) -> Answering {
     match serve_contract(state, index, request) {
         (response, None) => Answering::Ready(Some(response)),
         (response, Some(wait)) => {

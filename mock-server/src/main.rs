@@ -102,25 +102,27 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             mount.scenario
         );
     }
-    for mount in config.mounts.iter().filter(|m| m.upstream.is_some()) {
-        if let Some(upstream) = &mount.upstream {
-            say!(
-                out,
-                "  {:<12} proxied to {upstream}{}/* (answers judged{}{})",
-                mount.contract.name,
-                mount.base(),
-                if config.proxy.strict {
-                    ", violations become 502"
-                } else {
-                    ""
-                },
-                if config.proxy.fallback {
-                    ", the mock answers when it is down"
-                } else {
-                    ""
-                },
-            );
-        }
+    for (mount, upstream) in config
+        .mounts
+        .iter()
+        .filter_map(|m| Some((m, m.upstream.as_ref()?)))
+    {
+        say!(
+            out,
+            "  {:<12} proxied to {upstream}{}/* (answers judged{}{})",
+            mount.contract.name,
+            mount.base(),
+            if config.proxy.strict {
+                ", violations become 502"
+            } else {
+                ""
+            },
+            if config.proxy.fallback {
+                ", the mock answers when it is down"
+            } else {
+                ""
+            },
+        );
     }
     for note in &config.notes {
         say!(out, "  note: {note}");

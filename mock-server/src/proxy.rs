@@ -41,6 +41,7 @@ use session_schemas::secret::{Redactor, Secret};
 use session_schemas::{Mode, Outcome};
 use time::OffsetDateTime;
 
+use crate::admin::error;
 use crate::config::ProxySettings;
 use crate::credentials::{self, Credential};
 use crate::journal::{ProxyNote, Source, Violation};
@@ -150,6 +151,11 @@ impl Proxy {
     }
 }
 
+/// The mount whose upstream a request goes to, as `MockApp::call` found it
+/// (a request extension, for the cross-origin route behind the CORS layer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upstreamed(pub(crate) usize);
+
 /// Whether a request to a proxied mount goes upstream: any path under the
 /// mount's base, except a session-endpoint read that asks the mock for a
 /// scenario (per request, or a runtime choice).
@@ -186,19 +192,14 @@ pub(crate) async fn forward(
     cross_origin: bool,
 ) -> Response {
     let inner = &state.0;
-    let Some(proxy) = inner.proxy.as_ref() else {
-        return problem(
-            StatusCode::BAD_GATEWAY,
-            "no_upstream",
-            "no upstream is configured",
-        );
-    };
-    let Some((mount, upstream)) = inner
-        .mounts
-        .get(index)
-        .and_then(|m| Some((m, m.mount.upstream.as_ref()?)))
-    else {
-        return problem(
+    let (Some(proxy), Some((mount, upstream))) = (
+        inner.proxy.as_ref(),
+        inner
+            .mounts
+            .get(index)
+            .and_then(|m| Some((m, m.mount.upstream.as_ref()?))),
+    ) else {
+        return error(
             StatusCode::BAD_GATEWAY,
             "no_upstream",
             "no upstream is configured",
@@ -209,7 +210,7 @@ pub(crate) async fn forward(
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(body) => body,
         Err(_) => {
-            return problem(
+            return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request_body_too_large",
                 format!("the proxy forwards request bodies of at most {MAX_BODY} bytes"),
@@ -262,15 +263,16 @@ pub(crate) async fn forward(
             if proxy.settings.fallback && trouble.falls_back() {
                 let mut request = Request::from_parts(parts, Body::from(body));
                 request.extensions_mut().insert(Source::Fallback);
-                let mut response = if *mount.path == *request.uri().path()
-                    && request.method() == axum::http::Method::GET
-                {
-                    crate::app::serve_contract(&state, index, request).0
+                // The session endpoint's GET as the mock answers it (with
+                // its latency), the other routes through the mock's router.
+                let answered = if judged {
+                    crate::app::answer(&state, index, request).await
                 } else {
-                    match tower::ServiceExt::oneshot(mock, request).await {
-                        Ok(response) => response,
-                        Err(never) => match never {},
-                    }
+                    tower::ServiceExt::oneshot(mock, request).await
+                };
+                let mut response = match answered {
+                    Ok(response) => response,
+                    Err(never) => match never {},
                 };
                 response
                     .headers_mut()
@@ -533,7 +535,7 @@ impl Trouble {
             Self::Broken => "upstream_broken",
             Self::TooLarge => "upstream_body_too_large",
         };
-        let mut response = problem(
+        let mut response = error(
             self.status(),
             code,
             format!("{} ({upstream})", self.message()),
@@ -543,14 +545,6 @@ impl Trouble {
             .insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
         response
     }
-}
-
-fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": code, "message": message.into()})),
-    )
-        .into_response()
 }
 
 /// `Mock-Violations`: how many, and the first one's check and rule. No
@@ -630,7 +624,13 @@ impl Summary {
 
     fn add(&mut self, contract: &str, violations: &[Violation]) {
         let now = OffsetDateTime::now_utc();
-        let tally = self.contracts.entry(contract.to_owned()).or_default();
+        if !self.contracts.contains_key(contract) {
+            self.contracts
+                .insert(contract.to_owned(), ContractTally::default());
+        }
+        let Some(tally) = self.contracts.get_mut(contract) else {
+            return;
+        };
         tally.judged += 1;
         if !violations.is_empty() {
             tally.violating += 1;

@@ -190,7 +190,6 @@ fn unknown(contract: &Contract, message: String) -> UnknownChoice {
     }
 }
 
-/// The `__scenario` value of a query string, percent-decoded.
 /// Whether a request asks for a scenario itself (`?__scenario`,
 /// `Mock-Scenario`, `Prefer: code=` / `example=` / `dynamic=true`): through
 /// the validating proxy, such a request is the mock's to answer.
@@ -202,6 +201,7 @@ pub fn asks_for_scenario(query: Option<&str>, headers: &HeaderMap) -> bool {
     prefer.code.is_some() || prefer.example.is_some() || prefer.dynamic
 }
 
+/// The `__scenario` value of a query string, percent-decoded.
 fn query_scenario(query: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));

@@ -48,6 +48,17 @@ fn json_answer(status: u16, body: &Value) -> ResponseTemplate {
         .set_body_raw(body.to_string(), "application/json")
 }
 
+/// An upstream whose session route always answers `answer`.
+async fn session_upstream(answer: ResponseTemplate) -> Upstream {
+    let upstream = Upstream::start().await;
+    Mock::given(method("GET"))
+        .and(path(SESSION))
+        .respond_with(answer)
+        .mount(&upstream)
+        .await;
+    upstream
+}
+
 fn proxy_to(upstream: &str, more: &[&str]) -> session_mock::MockApp {
     let mut words = vec!["--proxy", upstream, "--only", "authjs"];
     words.extend_from_slice(more);
@@ -220,13 +231,7 @@ async fn bytes_cookies_redirects_and_query_pass_through_and_hop_by_hop_headers_d
 /// A planted defect: what the upstream answers without a cookie, and the
 /// check that must catch it.
 async fn defect(answer: ResponseTemplate, check: &str) {
-    let upstream = Upstream::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(answer)
-        .mount(&upstream)
-        .await;
-
+    let upstream = session_upstream(answer).await;
     let app = proxy_to(&upstream.uri(), &[]);
     let answer = get(&app, SESSION, &[]).await;
     let header = answer.header("mock-violations").unwrap_or_default();
@@ -297,14 +302,9 @@ async fn each_planted_defect_is_reported_by_its_check_everywhere() {
 
 #[tokio::test]
 async fn a_session_without_its_required_fields_names_them_and_a_credential_echo_is_caught() {
-    let upstream = Upstream::start().await;
     let mut session = valid_session().await;
     session["user"].as_object_mut().expect("user").remove("id");
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(json_answer(200, &session))
-        .mount(&upstream)
-        .await;
+    let upstream = session_upstream(json_answer(200, &session)).await;
     let app = proxy_to(&upstream.uri(), &[]);
     let answer = get(&app, SESSION, &[("cookie", COOKIE)]).await;
     let header = answer.header("mock-violations").unwrap_or_default();
@@ -318,15 +318,11 @@ async fn a_session_without_its_required_fields_names_them_and_a_credential_echo_
     );
 
     // A body that echoes the cookie it was sent.
-    let echo = Upstream::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(json_answer(
-            200,
-            &json!({"error": "bad session tok-4f1c9a7e2b8d4c6f"}),
-        ))
-        .mount(&echo)
-        .await;
+    let echo = session_upstream(json_answer(
+        200,
+        &json!({"error": "bad session tok-4f1c9a7e2b8d4c6f"}),
+    ))
+    .await;
     let app = proxy_to(&echo.uri(), &[]);
     let answer = get(&app, SESSION, &[("cookie", COOKIE)]).await;
     assert!(
@@ -441,6 +437,16 @@ async fn an_unreachable_upstream_is_a_502_with_a_reason_or_the_fallbacks_answer(
     assert_eq!(csrf.status, 200);
     assert_eq!(csrf.header("mock-source"), Some("fallback"));
     assert!(csrf.body["csrfToken"].is_string());
+    // The fallback is the mock's answer, configured latency included.
+    let slow = proxy_to(&url, &["--proxy-fallback", "--latency", "300ms"]);
+    let started = std::time::Instant::now();
+    let answer = get(&slow, SESSION, &[]).await;
+    assert_eq!(answer.header("mock-source"), Some("fallback"));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -508,14 +514,10 @@ async fn an_upstream_that_resets_the_connection_is_a_502() {
 
 #[tokio::test]
 async fn cross_origin_requests_get_the_mocks_cors_headers_not_the_upstreams() {
-    let upstream = Upstream::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(
-            json_answer(200, &json!({})).insert_header("access-control-allow-origin", "*"),
-        )
-        .mount(&upstream)
-        .await;
+    let upstream = session_upstream(
+        json_answer(200, &json!({})).insert_header("access-control-allow-origin", "*"),
+    )
+    .await;
     let app = proxy_to(&upstream.uri(), &[]);
     let answer = get(&app, SESSION, &[("origin", "http://localhost:3000")]).await;
     assert_eq!(answer.header("mock-source"), Some("upstream"));
@@ -549,12 +551,7 @@ async fn cross_origin_requests_get_the_mocks_cors_headers_not_the_upstreams() {
 
 #[tokio::test]
 async fn the_summary_resets_and_bad_proxy_settings_are_refused() {
-    let upstream = Upstream::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(json_answer(200, &Value::Null))
-        .mount(&upstream)
-        .await;
+    let upstream = session_upstream(json_answer(200, &Value::Null)).await;
     let app = proxy_to(&upstream.uri(), &[]);
     get(&app, SESSION, &[]).await;
     get(&app, SESSION, &[]).await;

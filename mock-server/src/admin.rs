@@ -1,4 +1,5 @@
-//! `/__mock/*`: health, the scenario switchboard and the request journal.
+//! `/__mock/*`: health, the scenario switchboard, the request journal and
+//! the control page (`ui`) built on them.
 //! Reachable from loopback only, unless the config opens it.
 
 use axum::Router;
@@ -34,6 +35,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             get(list_violations).delete(reset_violations),
         )
         .merge(crate::admin_sessions::routes())
+        .merge(crate::ui::routes())
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
         .route_layer(middleware::from_fn_with_state(state, loopback_only))
 }
@@ -94,6 +96,16 @@ fn listing(state: &AppState) -> Value {
                 "runtime": runtime,
                 "active": runtime.clone().unwrap_or_else(|| contract.scenarios[m.default].name.clone()),
                 "auth": state.0.config.auth,
+                // Where the contract's own routes live (sign-in, sign-out) and
+                // the header a credential travels in: what a client needs.
+                "base": m.mount.base(),
+                "protocol": contract.protocol.map(|p| match p {
+                    session_schemas::Protocol::AuthJs => "authjs",
+                }),
+                "credential": match &contract.auth {
+                    session_schemas::Auth::Bearer => json!({"in": "header", "name": "Authorization", "scheme": "Bearer"}),
+                    session_schemas::Auth::Cookie { names } => json!({"in": "cookie", "name": names[0]}),
+                },
                 "upstream": m.mount.upstream.as_ref().map(ToString::to_string),
                 "scenarios": contract.scenarios.iter().map(|s| json!({
                     "name": s.name, "aliases": s.aliases, "status": s.status,
@@ -202,9 +214,35 @@ async fn reset_scenarios(State(state): State<AppState>) -> Response {
     axum::Json(listing(&state)).into_response()
 }
 
-async fn list_requests(State(state): State<AppState>) -> Response {
+/// `?after=N`: only the entries whose `seq` is above N, so a page or a
+/// script polling the journal reads each request once.
+fn cursor(query: Option<&str>) -> Result<Option<u64>, String> {
+    let mut after = None;
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("after", value)) => {
+                after = Some(value.parse::<u64>().map_err(|_| {
+                    format!("after: `{value}` is not a whole number (an entry's `seq`)")
+                })?);
+            }
+            _ => {
+                let key = pair.split('=').next().unwrap_or_default();
+                return Err(format!(
+                    "unknown query parameter `{key}`; known: after (an entry's `seq`)"
+                ));
+            }
+        }
+    }
+    Ok(after)
+}
+
+async fn list_requests(State(state): State<AppState>, request: Request) -> Response {
+    let after = match cursor(request.uri().query()) {
+        Ok(after) => after,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "bad_request", message),
+    };
     match &state.0.journal {
-        Some(journal) => axum::Json(journal.listing()).into_response(),
+        Some(journal) => axum::Json(journal.listing(after)).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             "journal_off",

@@ -370,6 +370,8 @@ async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> Re
         live: usize,
         max_sessions: usize,
         session_strategy: crate::config::SessionStrategy,
+        /// Who a session can be made for (`"user": "<name>"`); never a password.
+        users: Vec<&'a str>,
         clock: Value,
         sessions: Vec<View<'a>>,
     }
@@ -377,6 +379,12 @@ async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> Re
         live,
         max_sessions: inner.config.max_sessions,
         session_strategy: inner.config.session_strategy,
+        users: inner
+            .config
+            .users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect(),
         clock: serde_json::to_value(inner.clock.reading()).unwrap_or_default(),
         sessions,
     })

@@ -83,6 +83,9 @@ pub struct Violation {
 /// One request as `GET /__mock/requests` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// Its place in the order of every request since the mock started:
+    /// never reused, not reset by a clear (`?after=` reads from it).
+    pub seq: u64,
     pub at: String,
     pub method: String,
     pub path: String,
@@ -109,8 +112,9 @@ pub struct Entry {
 
 impl Record {
     /// The entry as listed, formatted now.
-    pub fn entry(&self) -> Entry {
+    pub fn entry(&self, seq: u64) -> Entry {
         Entry {
+            seq,
             at: crate::clock::format(self.at),
             method: self.method.to_string(),
             path: self.path.to_string(),
@@ -146,6 +150,8 @@ struct Ring {
     /// Where the next record goes once the ring is full (the oldest).
     next: usize,
     dropped: u64,
+    /// Records ever recorded: the newest one's `seq`.
+    recorded: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +159,12 @@ pub struct Listing {
     pub capacity: usize,
     /// Entries pushed out by newer ones since the last clear.
     pub dropped: u64,
+    /// The `seq` of the oldest entry held (`next` when none is): a reader
+    /// polling with `?after=` forgets what it holds below it, so a clear or
+    /// a full ring shows on every reader.
+    pub first: u64,
+    /// The `seq` the next request gets.
+    pub next: u64,
     pub entries: Vec<Entry>,
 }
 
@@ -169,6 +181,7 @@ impl Journal {
 
     pub fn record(&self, record: Record) {
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        ring.recorded += 1;
         if ring.records.len() < self.capacity {
             ring.records.push(record);
             return;
@@ -182,20 +195,34 @@ impl Journal {
         drop(old);
     }
 
-    /// Oldest first, formatted now.
-    pub fn listing(&self) -> Listing {
-        let (records, dropped) = {
+    /// Oldest first, formatted now: the entries after `after` (a `seq`),
+    /// or all of them. Only those are copied out of the lock.
+    pub fn listing(&self, after: Option<u64>) -> Listing {
+        let (records, dropped, first, next) = {
             let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+            let held = ring.records.len() as u64;
+            let first = ring.recorded - held + 1;
+            let skip = after.map_or(0, |after| after.saturating_add(1).saturating_sub(first));
             let (newer, older) = ring.records.split_at(ring.next);
-            (
-                older.iter().chain(newer).cloned().collect::<Vec<_>>(),
-                ring.dropped,
-            )
+            let records: Vec<Record> = older
+                .iter()
+                .chain(newer)
+                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                .cloned()
+                .collect();
+            (records, ring.dropped, first, ring.recorded + 1)
         };
+        let start = next - records.len() as u64;
         Listing {
             capacity: self.capacity,
             dropped,
-            entries: records.iter().map(Record::entry).collect(),
+            first,
+            next,
+            entries: records
+                .iter()
+                .zip(start..)
+                .map(|(record, seq)| record.entry(seq))
+                .collect(),
         }
     }
 
@@ -246,15 +273,20 @@ mod tests {
     fn keeps_only_the_most_recent_entries() {
         let journal = Journal::new(3);
         (0..5).for_each(|n| journal.record(entry(n)));
-        let listing = journal.listing();
+        let listing = journal.listing(None);
         assert_eq!(
             listing.entries.iter().map(|e| e.status).collect::<Vec<_>>(),
             [2, 3, 4]
         );
+        assert_eq!(
+            listing.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
+        assert_eq!((listing.first, listing.next), (3, 6));
         assert_eq!(listing.dropped, 2);
         // Once more round the ring: still oldest first.
         (5..9).for_each(|n| journal.record(entry(n)));
-        let listing = journal.listing();
+        let listing = journal.listing(None);
         assert_eq!(
             listing.entries.iter().map(|e| e.status).collect::<Vec<_>>(),
             [6, 7, 8]
@@ -263,7 +295,32 @@ mod tests {
         assert_eq!(listing.entries[0].at, "1970-01-01T00:00:00Z");
         assert_eq!(listing.entries[0].credential, "none");
         journal.clear();
-        assert!(journal.listing().entries.is_empty());
+        let listing = journal.listing(None);
+        assert!(listing.entries.is_empty());
+        // A clear keeps the numbering: a reader's cursor stays valid.
+        assert_eq!((listing.first, listing.next), (10, 10));
+    }
+
+    #[test]
+    fn a_cursor_reads_only_what_came_after_it() {
+        let journal = Journal::new(4);
+        (0..6).for_each(|n| journal.record(entry(n)));
+        let seqs = |after| {
+            journal
+                .listing(after)
+                .entries
+                .iter()
+                .map(|e| (e.seq, e.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seqs(None), [(3, 2), (4, 3), (5, 4), (6, 5)]);
+        assert_eq!(seqs(Some(4)), [(5, 4), (6, 5)]);
+        assert_eq!(seqs(Some(6)), []);
+        // Behind the ring: what is still held; ahead of it: nothing.
+        assert_eq!(seqs(Some(1)).len(), 4);
+        assert_eq!(seqs(Some(0)).len(), 4);
+        assert_eq!(seqs(Some(99)), []);
+        assert_eq!(seqs(Some(u64::MAX)), []);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod resolve;
 mod server;
 mod state;
 pub mod store;
+pub mod ui;
 
 pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
 pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};

@@ -127,6 +127,13 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
     for note in &config.notes {
         say!(out, "  note: {note}");
     }
+    if config.admin {
+        say!(
+            out,
+            "Control page: {base}{}   (scenarios, requests, sessions and the clock, in the browser)",
+            session_mock::ui::PAGE
+        );
+    }
     let first = &config.mounts[0];
     say!(out, "Switch scenarios:");
     say!(

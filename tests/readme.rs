@@ -360,3 +360,32 @@ fn the_harness_reads_continuations_and_knows_a_backend_of_yours() {
         Plan::Mock("--scenario 401".to_owned())
     );
 }
+
+/// Every file the README links to or shows (`](path)`) is in the repository:
+/// the control page's screenshot, the docs, the sources.
+#[test]
+fn every_file_the_readme_links_to_exists() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let targets: Vec<&str> = README
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .collect();
+    assert!(
+        targets.contains(&"docs/control-page.png"),
+        "the screenshot is linked: {targets:?}"
+    );
+    let missing: Vec<&&str> = targets
+        .iter()
+        .filter(|target| {
+            !here
+                .join(target.split('#').next().unwrap_or(target))
+                .exists()
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the README links to missing files: {missing:?}"
+    );
+}

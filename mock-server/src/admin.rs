@@ -218,7 +218,11 @@ async fn reset_scenarios(State(state): State<AppState>) -> Response {
 /// script polling the journal reads each request once.
 fn cursor(query: Option<&str>) -> Result<Option<u64>, String> {
     let mut after = None;
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         match pair.split_once('=') {
             Some(("after", value)) => {
                 after = Some(value.parse::<u64>().map_err(|_| {

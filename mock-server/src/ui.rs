@@ -49,7 +49,11 @@ macro_rules! asset {
 /// Every file the page is made of.
 pub static ASSETS: [Asset; 4] = [
     asset!("/__mock/", "index.html", "text/html; charset=utf-8"),
-    asset!("/__mock/ui/app.js", "app.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "/__mock/ui/app.js",
+        "app.js",
+        "text/javascript; charset=utf-8"
+    ),
     asset!("/__mock/ui/app.css", "app.css", "text/css; charset=utf-8"),
     asset!("/__mock/ui/icon.svg", "icon.svg", "image/svg+xml"),
 ];
@@ -66,16 +70,21 @@ pub(crate) fn routes() -> Router<AppState> {
         get(|| async { (StatusCode::PERMANENT_REDIRECT, [(LOCATION, PAGE)]) }),
     );
     for asset in &ASSETS {
-        router = router.route(asset.path, get(move |headers: HeaderMap| serve(asset, headers)));
+        router = router.route(
+            asset.path,
+            get(move |headers: HeaderMap| serve(asset, headers)),
+        );
     }
     router
 }
 
 async fn serve(asset: &'static Asset, request: HeaderMap) -> Response {
     let etag = LazyLock::force(&asset.etag).clone();
-    let fresh = request
-        .get(IF_NONE_MATCH)
-        .is_some_and(|seen| seen.as_bytes().split(|b| *b == b',').any(|t| t.trim_ascii() == etag.as_bytes()));
+    let fresh = request.get(IF_NONE_MATCH).is_some_and(|seen| {
+        seen.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii() == etag.as_bytes())
+    });
     let mut headers = HeaderMap::new();
     headers.insert(ETAG, etag);
     // Revalidated on every load: a new binary never serves yesterday's page.

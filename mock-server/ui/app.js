@@ -281,6 +281,11 @@ function renderClock() {
   badge.className = `badge ${mode}`;
   $("clock-freeze").setAttribute("aria-pressed", mode === "frozen" ? "true" : "false");
   $("clock-freeze").textContent = mode === "frozen" ? "Frozen (click to run)" : "Freeze";
+  const live = state.sessions ? state.sessions.sessions.filter((s) => s.state === "active") : [];
+  const next = live.reduce((a, b) => (!a || Date.parse(b.expires_at) < Date.parse(a.expires_at) ? b : a), null);
+  $("clock-next").textContent = next
+    ? `Next to expire: ${next.user}'s ${next.contract} session, ${relative(next.expires_at)} (at ${next.expires_at}).`
+    : "No live session to expire.";
   for (const el of document.querySelectorAll("[data-relative]")) {
     el.textContent = relative(el.dataset.relative);
   }
@@ -392,9 +397,10 @@ async function createSession(event) {
   if (!made) return;
   state.created[contract] = { token: made.token, header: made.header };
   $("created").hidden = false;
+  $("created").dataset.session = made.session.id;
   $("created-what").textContent =
-    `${contract} session for ${made.session.user}, expires ${made.session.expires_at}. ` +
-    `Send it as: ${made.header.replace(made.token, "<token>")}`;
+    `New ${contract} session for ${made.session.user}, until ${made.session.expires_at} on the mock's clock. ` +
+    `Send it as ${made.header.replace(made.token, "<token>")} to ${ORIGIN}${made.path}.`;
   $("created-token").value = made.token;
   $("created-token").dataset.header = made.header;
   state.snippetsKey = "";
@@ -631,9 +637,9 @@ async function refresh() {
       api("GET", "/__mock/sessions"),
       api("GET", "/__mock/clock"),
     ]);
-    onClock(clock);
     onContracts(scenarios);
     onSessions(sessions);
+    onClock(clock);
     await readJournal();
     setLink(true);
   } catch (e) {

@@ -9,4 +9,5 @@ mod proxy;
 mod scenarios;
 mod serving;
 mod signin;
+mod ui;
 mod util;

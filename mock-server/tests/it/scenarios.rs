@@ -324,6 +324,10 @@ async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
         ("DELETE", "/__mock/sessions/some-id"),
         ("GET", "/__mock/clock"),
         ("PUT", "/__mock/clock"),
+        // And the control page with its files.
+        ("GET", "/__mock"),
+        ("GET", "/__mock/"),
+        ("GET", "/__mock/ui/app.js"),
     ] {
         let mut request = Request::builder()
             .method(method)

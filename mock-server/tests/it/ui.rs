@@ -1,0 +1,826 @@
+//! The control page at `/__mock/`: what is served and where (in process),
+//! and what it does in a real headless browser (`browser`, run by `.ci/run`).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::util::{app, get, send, serve};
+
+/// Every `"/__mock..."` path the script names (literal or the fixed part
+/// of a template).
+fn admin_paths_in(script: &str) -> std::collections::BTreeSet<String> {
+    let mut paths = std::collections::BTreeSet::new();
+    for quote in ['"', '`'] {
+        for piece in script.split(quote).skip(1).step_by(2) {
+            if let Some(rest) = piece.strip_prefix("/__mock") {
+                let end = rest.find(['$', '?', ' ']).unwrap_or(rest.len());
+                paths.insert(format!("/__mock{}", &rest[..end]));
+            }
+        }
+    }
+    paths
+}
+
+#[tokio::test]
+async fn the_page_is_embedded_small_and_locked_down() {
+    let mock = app(&[]);
+    let mut total = 0;
+    for asset in &session_mock::ui::ASSETS {
+        let answer = get(&mock, asset.path, &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", asset.path);
+        assert_eq!(
+            answer.header("content-type"),
+            Some(asset.content_type),
+            "{}",
+            asset.path
+        );
+        assert_eq!(
+            answer.header("content-security-policy"),
+            Some(session_mock::ui::CONTENT_SECURITY_POLICY_VALUE)
+        );
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(
+            answer.raw, asset.bytes,
+            "{} is served as embedded",
+            asset.path
+        );
+        total += answer.raw.len();
+        // Revalidation: the same bytes are never sent twice to one browser.
+        let etag = answer.header("etag").expect("an etag").to_owned();
+        let again = get(&mock, asset.path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{}", asset.path);
+        assert!(again.raw.is_empty());
+        let stale = get(&mock, asset.path, &[("if-none-match", "\"other\"")]).await;
+        assert_eq!(stale.status, StatusCode::OK);
+    }
+    assert!(total < 100 * 1024, "the page's files weigh {total} bytes");
+
+    let policy = session_mock::ui::CONTENT_SECURITY_POLICY_VALUE;
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive}");
+    }
+    assert!(!policy.contains("unsafe"), "{policy}");
+
+    let text = |path: &str| {
+        let asset = session_mock::ui::ASSETS
+            .iter()
+            .find(|a| a.path == path)
+            .expect("asset");
+        std::str::from_utf8(asset.bytes).expect("utf-8")
+    };
+    let html = text("/__mock/");
+    let script = text("/__mock/ui/app.js");
+    let style = text("/__mock/ui/app.css");
+    // Nothing the policy would block, and nothing from elsewhere.
+    for (what, body) in [("html", html), ("script", script), ("style", style)] {
+        for far in ["https://", "http://", "//cdn", "@import", "url("] {
+            assert!(!body.contains(far), "{what} names `{far}`");
+        }
+    }
+    assert!(!html.contains(" style="), "inline style attributes");
+    assert!(!html.contains(" onclick="), "inline handlers");
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script type=\"module\" src=\"/__mock/ui/")
+            .count(),
+        "every script is a file of the page"
+    );
+    let linked = |name: &str| html.split(name).skip(1).collect::<Vec<_>>();
+    for attribute in [linked(" src=\""), linked(" href=\"")].concat() {
+        assert!(
+            attribute.starts_with("/__mock/") || attribute.starts_with('#'),
+            "{}",
+            &attribute[..attribute.len().min(40)]
+        );
+    }
+    // Text goes into the page as text: a path or a user name is never markup.
+    assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
+
+    // The script talks to the admin API and nothing else, through one function.
+    // (The other `fetch(` is the text of the fetch snippet.)
+    assert_eq!(
+        script.matches("fetch(").count(),
+        script.matches("await fetch(path, init)").count()
+            + script
+                .matches("`const res = await fetch(\"${url}\"")
+                .count(),
+        "one fetch call"
+    );
+    for other in [
+        "XMLHttpRequest",
+        "EventSource",
+        "WebSocket",
+        "sendBeacon",
+        "import(",
+    ] {
+        assert!(!script.contains(other), "{other}");
+    }
+    assert_eq!(
+        admin_paths_in(script),
+        [
+            "/__mock/clock",
+            "/__mock/requests",
+            "/__mock/scenarios",
+            "/__mock/sessions",
+            "/__mock/sessions/"
+        ]
+        .map(String::from)
+        .into()
+    );
+    for path in [
+        "/__mock/scenarios",
+        "/__mock/sessions",
+        "/__mock/clock",
+        "/__mock/requests",
+    ] {
+        assert_eq!(get(&mock, path, &[]).await.status, StatusCode::OK, "{path}");
+    }
+
+    // The address without its slash leads to the page.
+    let bare = get(&mock, "/__mock", &[]).await;
+    assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.header("location"), Some("/__mock/"));
+}
+
+#[tokio::test]
+async fn the_page_is_only_where_the_admin_api_is() {
+    let off = app(&["--no-admin"]);
+    for path in ["/__mock/", "/__mock/ui/app.js", "/__mock"] {
+        assert_eq!(
+            get(&off, path, &[]).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Non-loopback peers: refused unless opened (see also
+    // scenarios::the_admin_api_refuses_non_loopback_peers_unless_opened).
+    let from = |peer: &str| {
+        let mut request = Request::get("/__mock/")
+            .body(Body::empty())
+            .expect("request");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            peer.parse::<std::net::SocketAddr>().expect("addr"),
+        ));
+        request
+    };
+    assert_eq!(
+        send(&app(&[]), from("192.168.1.20:5000")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app(&["--admin-open"]), from("192.168.1.20:5000"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_journal_reads_from_a_cursor_and_shows_clears() {
+    let (_server, http) = serve(&[]).await;
+    for n in 0..3 {
+        http.get(&format!("/auth/session?n{n}"), &[]).await;
+    }
+    let all = http.get("/__mock/requests", &[]).await;
+    assert_eq!(
+        (all.body["first"].as_u64(), all.body["next"].as_u64()),
+        (Some(1), Some(4))
+    );
+    let seqs = |listing: &Value| -> Vec<(u64, String)> {
+        listing["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| {
+                (
+                    e["seq"].as_u64().expect("seq"),
+                    e["query"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        seqs(&all.body),
+        [(1, "n0".into()), (2, "n1".into()), (3, "n2".into())]
+    );
+    let after = http.get("/__mock/requests?after=2", &[]).await;
+    assert_eq!(seqs(&after.body), [(3, "n2".into())]);
+    assert_eq!(
+        seqs(&http.get("/__mock/requests?after=3", &[]).await.body),
+        []
+    );
+
+    // A clear, by anyone: a reader's cursor stays valid, and `first` tells
+    // it to forget what it held.
+    assert_eq!(
+        http.admin("DELETE", "/__mock/requests", Value::Null)
+            .await
+            .status,
+        204
+    );
+    http.get("/auth/session?n3", &[]).await;
+    let cleared = http.get("/__mock/requests?after=3", &[]).await;
+    assert_eq!(seqs(&cleared.body), [(4, "n3".into())]);
+    assert_eq!(cleared.body["first"], 4);
+
+    for (query, says) in [
+        ("after=two", "`two` is not a whole number"),
+        ("after=-1", "`-1` is not a whole number"),
+        ("since=1", "unknown query parameter `since`"),
+    ] {
+        let refused = http.get(&format!("/__mock/requests?{query}"), &[]).await;
+        assert_eq!(refused.status, 400, "{query}");
+        assert!(
+            refused.body["message"]
+                .as_str()
+                .expect("message")
+                .contains(says),
+            "{query}: {}",
+            refused.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_listings_say_what_a_page_needs_and_no_password() {
+    let (_server, http) = serve(&["--user", "alice:wonderland"]).await;
+    let scenarios = http.get("/__mock/scenarios", &[]).await.body;
+    let by_name = |name: &str| -> Value {
+        scenarios["contracts"]
+            .as_array()
+            .expect("contracts")
+            .iter()
+            .find(|c| c["contract"] == name)
+            .cloned()
+            .expect("mounted")
+    };
+    let authjs = by_name("authjs");
+    assert_eq!(authjs["base"], "/api/auth");
+    assert_eq!(authjs["protocol"], "authjs");
+    assert_eq!(
+        authjs["credential"],
+        json!({"in": "cookie", "name": "authjs.session-token"})
+    );
+    let api = by_name("session-api");
+    assert_eq!(api["base"], "/auth");
+    assert_eq!(api["protocol"], Value::Null);
+    assert_eq!(
+        api["credential"],
+        json!({"in": "header", "name": "Authorization", "scheme": "Bearer"})
+    );
+
+    let sessions = http.get("/__mock/sessions", &[]).await;
+    assert_eq!(sessions.body["users"], json!(["alice"]));
+    assert!(!sessions.text.contains("wonderland"));
+}
+
+/// The page in a real browser: Debian's chromium through chromedriver
+/// (`SESSION_MOCK_BROWSER=firefox` with geckodriver works too). `.ci/run`
+/// installs both packages when missing and runs these.
+mod browser {
+    use std::path::PathBuf;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::{Value, json};
+
+    use crate::util::serve;
+
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// A WebDriver server on a free loopback port, stopped on drop.
+    struct Driver {
+        child: tokio::process::Child,
+        url: String,
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.start_kill();
+        }
+    }
+
+    fn firefox() -> bool {
+        std::env::var("SESSION_MOCK_BROWSER").is_ok_and(|b| b == "firefox")
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
+    }
+
+    async fn driver() -> Driver {
+        let (program, flag) = if firefox() {
+            ("geckodriver", "--port")
+        } else {
+            ("chromedriver", "--port")
+        };
+        let port = free_port();
+        let child = tokio::process::Command::new(program)
+            .arg(format!("{flag}={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{program} does not start ({e}); install chromium and chromium-driver (.ci/run does)")
+            });
+        let url = format!("http://127.0.0.1:{port}");
+        let status = format!("{url}/status");
+        let client = reqwest::Client::new();
+        let start = Instant::now();
+        loop {
+            let ready = async {
+                let answer = client.get(&status).send().await.ok()?;
+                let body: Value = serde_json::from_slice(&answer.bytes().await.ok()?).ok()?;
+                Some(body["value"]["ready"] == true)
+            };
+            if tokio::time::timeout(Duration::from_secs(1), ready).await == Ok(Some(true)) {
+                break;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{program} never said it was ready"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    async fn browser(driver: &Driver) -> Client {
+        let capabilities = if firefox() {
+            json!({"moz:firefoxOptions": {"args": ["-headless"]}})
+        } else {
+            json!({"goog:chromeOptions": {"args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--window-size=1280,800",
+            ]}})
+        };
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("a browser session")
+    }
+
+    /// Screenshots for a reviewer: `target/control-page/<browser>/NN-state.png`.
+    struct Shots {
+        dir: PathBuf,
+        taken: usize,
+    }
+
+    impl Shots {
+        fn new() -> Self {
+            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+                || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+                PathBuf::from,
+            );
+            let dir =
+                target
+                    .join("control-page")
+                    .join(if firefox() { "firefox" } else { "chromium" });
+            std::fs::create_dir_all(&dir).expect("screenshot directory");
+            Self { dir, taken: 0 }
+        }
+
+        /// The viewport after scrolling `section` to its top.
+        async fn take(&mut self, client: &Client, section: &str, state: &str) {
+            client
+                .execute(
+                    "document.getElementById(arguments[0]).scrollIntoView({block: 'start'});",
+                    vec![json!(section)],
+                )
+                .await
+                .expect("scroll");
+            // The clock's display ticks each second; one frame settles layout.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let png = client.screenshot().await.expect("screenshot");
+            assert!(png.starts_with(b"\x89PNG"), "a PNG");
+            self.taken += 1;
+            let path = self.dir.join(format!("{:02}-{state}.png", self.taken));
+            std::fs::write(&path, png).expect("write screenshot");
+        }
+    }
+
+    /// Waits until `script` (a function body returning a value) returns
+    /// something truthy, and returns it; fails with `what` after PATIENCE.
+    async fn until(client: &Client, what: &str, script: &str, args: Vec<Value>) -> Value {
+        let start = Instant::now();
+        loop {
+            let value = client.execute(script, args.clone()).await.expect("script");
+            if !(value.is_null() || value == false || value == "") {
+                return value;
+            }
+            assert!(start.elapsed() < PATIENCE, "the page never showed {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element, brought to the middle of the window first (the
+    /// page's header stays at the top and would take a click meant for
+    /// something under it).
+    async fn click(client: &Client, css: &str) {
+        let element = client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"));
+        client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).expect("element reference")],
+            )
+            .await
+            .expect("scroll");
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("`{css}` cannot be clicked: {e}"));
+    }
+
+    /// `curl -s URL [-H header]`: status and body, from outside the browser.
+    async fn curl(url: &str, header: Option<&str>) -> (u16, Value) {
+        let mut command = tokio::process::Command::new("curl");
+        command.args(["-s", "-w", "\n%{http_code}", url]);
+        if let Some(header) = header {
+            command.args(["-H", header]);
+        }
+        let output = command.output().await.expect("curl runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let (body, status) = text.rsplit_once('\n').expect("status line");
+        (
+            status.trim().parse().expect("a status"),
+            serde_json::from_str(body).unwrap_or(Value::Null),
+        )
+    }
+
+    const PRESSED: &str = "const b = document.querySelector(arguments[0]); \
+                           return b && b.getAttribute('aria-pressed') === 'true';";
+    const SESSION_STATE: &str = "const row = document.querySelector(`tr[data-session=\"${arguments[0]}\"]`); \
+                                 return row && row.dataset.state === arguments[1];";
+
+    /// Creates a session through the page's form and returns its id and the
+    /// token the page shows.
+    async fn create_on_page(client: &Client, contract: &str, lifetime: &str) -> (String, String) {
+        let previous = client
+            .execute(
+                "return document.getElementById('created-token').value;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        client
+            .execute(
+                "document.getElementById('create-contract').value = arguments[0]; \
+                 document.getElementById('create-lifetime').value = arguments[1];",
+                vec![json!(contract), json!(lifetime)],
+            )
+            .await
+            .expect("fill the form");
+        click(client, "#create-form button[type=submit]").await;
+        let token = until(
+            client,
+            "the new session's token",
+            "const t = document.getElementById('created-token').value; \
+             return t !== arguments[0] && !document.getElementById('created').hidden && t;",
+            vec![previous],
+        )
+        .await;
+        let token = token.as_str().expect("token").to_owned();
+        let id = client
+            .execute(
+                "return document.getElementById('created').dataset.session;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let id = id.as_str().expect("the session's id").to_owned();
+        until(
+            client,
+            "the new session's row",
+            SESSION_STATE,
+            vec![json!(id), json!("active")],
+        )
+        .await;
+        (id, token)
+    }
+
+    #[tokio::test]
+    #[ignore = "needs chromium and chromedriver (Debian: chromium, chromium-driver); .ci/run runs it"]
+    async fn the_control_page_drives_the_mock_in_a_real_browser() {
+        let (_server, http) = serve(&["--auth"]).await;
+        let base = http.base.clone();
+        let driver = driver().await;
+        let client = browser(&driver).await;
+        let mut shots = Shots::new();
+        client
+            .set_window_size(1280, 800)
+            .await
+            .expect("window size");
+        client
+            .goto(&format!("{base}/__mock/"))
+            .await
+            .expect("the page loads");
+        until(
+            &client,
+            "the contracts",
+            "return document.body.dataset.ready === 'true' && \
+                    document.querySelector('article[data-contract=\"session-api\"]');",
+            vec![],
+        )
+        .await;
+
+        // Every control has a name a screen reader can say.
+        let unnamed = client
+            .execute(
+                "return [...document.querySelectorAll('button, input, select')].filter(el => \
+                   !(el.getAttribute('aria-label') || (el.labels && el.labels.length) || \
+                     (el.tagName === 'BUTTON' && el.textContent.trim()))).map(el => el.outerHTML);",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert_eq!(unnamed, json!([]), "controls without a label");
+        shots.take(&client, "contracts", "start").await;
+
+        // A click switches the scenario; the next GET from curl serves it.
+        let five_hundred = "article[data-contract=\"session-api\"] button[data-scenario=\"500\"]";
+        click(&client, five_hundred).await;
+        until(&client, "500 pressed", PRESSED, vec![json!(five_hundred)]).await;
+        let (status, body) = curl(&format!("{base}/auth/session"), None).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (500, &json!("internal_error")),
+            "{body}"
+        );
+        shots.take(&client, "contracts", "scenario-500").await;
+
+        // And a change by curl shows on the page.
+        let changed = http
+            .admin("PUT", "/__mock/scenarios", json!({"authjs": "empty"}))
+            .await;
+        assert_eq!(changed.status, 200);
+        let empty = "article[data-contract=\"authjs\"] button[data-scenario=\"empty\"]";
+        until(&client, "authjs's curl change", PRESSED, vec![json!(empty)]).await;
+        // The keyboard alone switches one back: focus and Enter.
+        let valid = "article[data-contract=\"authjs\"] button[data-scenario=\"valid\"]";
+        let button = client
+            .find(Locator::Css(valid))
+            .await
+            .expect("authjs valid button");
+        button
+            .send_keys(&fantoccini::key::Key::Enter.to_string())
+            .await
+            .expect("Enter on the button");
+        until(
+            &client,
+            "valid pressed from the keyboard",
+            PRESSED,
+            vec![json!(valid)],
+        )
+        .await;
+        assert_eq!(
+            http.get("/__mock/scenarios", &[]).await.body["contracts"][0]["runtime"],
+            "valid"
+        );
+        click(&client, "#reset-scenarios").await;
+        until(
+            &client,
+            "the reset",
+            "return !document.querySelector('#contract-list [data-key^=\"default:\"]');",
+            vec![],
+        )
+        .await;
+        let (status, _) = curl(&format!("{base}/auth/session"), None).await;
+        assert_eq!(status, 401, "back to the default: no credential, 401");
+
+        // A request made here appears in the journal view, fingerprint only.
+        let probe = format!("ui-probe-{}", std::process::id());
+        let (status, _) = curl(
+            &format!("{base}/auth/session?{probe}"),
+            Some("Authorization: Bearer not-a-real-token"),
+        )
+        .await;
+        assert_eq!(status, 401);
+        let row = until(
+            &client,
+            "the probe request",
+            "const row = [...document.querySelectorAll('#journal-table tbody tr')] \
+               .find(r => r.textContent.includes(arguments[0])); return row && row.textContent;",
+            vec![json!(probe)],
+        )
+        .await;
+        let row = row.as_str().expect("row text");
+        assert!(row.contains("session-api") && row.contains("401"), "{row}");
+        assert!(
+            !row.contains("not-a-real-token"),
+            "the credential itself: {row}"
+        );
+        shots.take(&client, "journal", "journal").await;
+
+        // Filtered to another contract, it is gone; paused, nothing new comes in.
+        client
+            .execute(
+                "const s = document.getElementById('journal-filter'); s.value = 'authjs'; \
+                 s.dispatchEvent(new Event('change'));",
+                vec![],
+            )
+            .await
+            .expect("filter");
+        until(
+            &client,
+            "the filter",
+            "return ![...document.querySelectorAll('#journal-table tbody tr')] \
+               .some(r => r.textContent.includes(arguments[0]));",
+            vec![json!(probe)],
+        )
+        .await;
+        client
+            .execute(
+                "const s = document.getElementById('journal-filter'); s.value = ''; \
+                 s.dispatchEvent(new Event('change'));",
+                vec![],
+            )
+            .await
+            .expect("filter");
+        click(&client, "#journal-pause").await;
+        let paused = format!("{probe}-paused");
+        curl(&format!("{base}/auth/session?{paused}"), None).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let shown = client
+            .execute(
+                "return document.getElementById('journal-table').textContent.includes(arguments[0]);",
+                vec![json!(paused)],
+            )
+            .await
+            .expect("script");
+        assert_eq!(shown, false, "a paused journal takes nothing in");
+        click(&client, "#journal-pause").await;
+        until(
+            &client,
+            "the request made while paused",
+            "return document.getElementById('journal-table').textContent.includes(arguments[0]);",
+            vec![json!(paused)],
+        )
+        .await;
+
+        // A session made on the page; its token works; the clock ends it.
+        let (id, token) = create_on_page(&client, "session-api", "1h").await;
+        let bearer = format!("Authorization: Bearer {token}");
+        let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
+        assert_eq!(status, 200, "{body}");
+        shots.take(&client, "sessions", "session-created").await;
+        click(&client, "button[data-advance=\"1d\"]").await;
+        until(
+            &client,
+            "the session expire",
+            SESSION_STATE,
+            vec![json!(id), json!("expired")],
+        )
+        .await;
+        let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
+        assert_eq!(
+            (status, body),
+            (
+                401,
+                json!({"error": "unauthorized", "message": "Invalid or expired token"})
+            )
+        );
+        let clock = http.get("/__mock/clock", &[]).await.body;
+        assert_eq!(clock["mode"], "offset");
+        assert!(clock["offset_seconds"].as_i64().expect("offset") >= 86_399);
+        shots.take(&client, "sessions", "session-expired").await;
+
+        // Revoked from the page: the token is refused.
+        let (id, token) = create_on_page(&client, "session-api", "").await;
+        let bearer = format!("Authorization: Bearer {token}");
+        assert_eq!(
+            curl(&format!("{base}/auth/session"), Some(&bearer)).await.0,
+            200
+        );
+        click(&client, &format!("button[data-key=\"revoked:{id}\"]")).await;
+        until(
+            &client,
+            "the session revoked",
+            SESSION_STATE,
+            vec![json!(id), json!("revoked")],
+        )
+        .await;
+        let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
+        assert_eq!(
+            (status, body),
+            (
+                404,
+                json!({"error": "not_found", "message": "Session not found"})
+            )
+        );
+        shots.take(&client, "sessions", "session-revoked").await;
+
+        // An Auth.js session (made by curl) signed out from the page.
+        let made = http
+            .admin("POST", "/__mock/sessions", json!({"contract": "authjs"}))
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+        let cookie = made.body["header"].as_str().expect("header").to_owned();
+        let id = made.body["session"]["id"].as_str().expect("id").to_owned();
+        let (status, body) = curl(&format!("{base}/api/auth/session"), Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(body["user"].is_object(), "{body}");
+        click(&client, &format!("button[data-key=\"signed out:{id}\"]")).await;
+        until(
+            &client,
+            "the Auth.js sign-out",
+            SESSION_STATE,
+            vec![json!(id), json!("signed-out")],
+        )
+        .await;
+        assert_eq!(
+            curl(&format!("{base}/api/auth/session"), Some(&cookie)).await,
+            (200, json!({}))
+        );
+
+        // Back to real time.
+        click(&client, "#clock-real").await;
+        until(
+            &client,
+            "real time",
+            "return document.getElementById('top-mode').textContent === 'real time';",
+            vec![],
+        )
+        .await;
+        assert_eq!(http.get("/__mock/clock", &[]).await.body["mode"], "real");
+        shots.take(&client, "clock", "real-time").await;
+        shots.take(&client, "snippets", "snippets").await;
+        let snippet = client
+            .execute(
+                "return document.querySelector('[data-snippet=\"curl\"] pre').textContent;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let snippet = snippet.as_str().expect("text");
+        assert!(snippet.contains(&format!("curl -i {base}/")), "{snippet}");
+        // The next.config rewrite and the Vite proxy are the README's, for this mock.
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("README");
+        for title in ["next.config.js rewrite", "Vite proxy"] {
+            let text = client
+                .execute(
+                    "const s = document.getElementById('snippet-contract'); s.value = 'authjs'; \
+                     s.dispatchEvent(new Event('change')); \
+                     return document.querySelector(`[data-snippet=\"${arguments[0]}\"] pre`).textContent;",
+                    vec![json!(title)],
+                )
+                .await
+                .expect("script");
+            let text = text
+                .as_str()
+                .expect("text")
+                .replace(&base, "http://127.0.0.1:4010");
+            let block = text.split("\n// then:").next().expect("the snippet");
+            assert!(
+                readme.contains(block),
+                "{title} differs from the README:\n{block}"
+            );
+        }
+
+        // Nothing wider than the window, at 1280x800 and on a phone-sized one.
+        for (width, height, section) in [(1280, 800, None), (420, 860, Some("sessions"))] {
+            client
+                .set_window_size(width, height)
+                .await
+                .expect("window size");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let overflow = client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            assert!(
+                overflow.as_i64().expect("pixels") <= 0,
+                "{width}px wide: {overflow}px sideways"
+            );
+            if let Some(section) = section {
+                shots.take(&client, section, "narrow").await;
+            }
+        }
+        client.close().await.expect("the browser closes");
+    }
+}

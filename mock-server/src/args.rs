@@ -167,7 +167,7 @@ pub struct MockArgs {
     /// Allow only the --cors-origin origins, not the localhost defaults.
     #[arg(long, env = "SESSION_MOCK_NO_DEFAULT_ORIGINS")]
     pub no_default_origins: bool,
-    /// Turn off the admin API (/__mock/scenarios, /__mock/requests).
+    /// Turn off the admin API (/__mock/scenarios, /__mock/requests, ...) and the control page (/__mock/).
     #[arg(long, env = "SESSION_MOCK_NO_ADMIN")]
     pub no_admin: bool,
     /// Serve the admin API to non-loopback peers too.

@@ -281,6 +281,54 @@ async fn the_listings_say_what_a_page_needs_and_no_password() {
     assert!(!sessions.text.contains("wonderland"));
 }
 
+/// The banner's lines up to `Sessions (`, from the binary on a free port.
+fn banner(extra: &[&str]) -> (u16, Vec<String>) {
+    use std::io::BufRead;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("session-mock"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env_remove("SESSION_MOCK_LISTEN")
+        .env_remove("SESSION_MOCK_NO_ADMIN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the mock starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.starts_with("Sessions ("))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    (port, lines)
+}
+
+#[test]
+fn the_banner_prints_the_page_address_where_there_is_a_page() {
+    let (port, lines) = banner(&[]);
+    let page = format!("http://127.0.0.1:{port}/__mock/");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("Control page: {page} "))),
+        "{lines:#?}"
+    );
+    let (_, lines) = banner(&["--no-admin"]);
+    assert!(
+        lines.iter().any(|l| l.starts_with("Switch scenarios")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("Control page")),
+        "{lines:#?}"
+    );
+}
+
 /// The page in a real browser: Debian's chromium through chromedriver
 /// (`SESSION_MOCK_BROWSER=firefox` with geckodriver works too). `.ci/run`
 /// installs both packages when missing and runs these.

@@ -604,26 +604,34 @@ function renderSnippets() {
   );
 }
 
+/** A copy through a selected, invisible text area: for pages that are not a
+ * secure context (--admin-open over a LAN address) or a refused clipboard. */
+function copyBySelection(text) {
+  const area = h("textarea", { readonly: true, "aria-hidden": "true" });
+  area.value = text;
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  const done = document.execCommand("copy");
+  area.remove();
+  return done;
+}
+
 /** The clipboard API where the page is a secure context (loopback is), else a selection copy. */
 async function copy(text, what) {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
+  let done = false;
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
       await navigator.clipboard.writeText(text);
-    } else {
-      const area = h("textarea", { readonly: true, "aria-hidden": "true" });
-      area.value = text;
-      area.style.position = "fixed";
-      area.style.opacity = "0";
-      document.body.append(area);
-      area.select();
-      const done = document.execCommand("copy");
-      area.remove();
-      if (!done) throw new Error("copy refused");
+      done = true;
+    } catch {
+      done = false;
     }
-    say(`Copied the ${what}`);
-  } catch {
-    say(`The browser refused the copy; select the ${what} and copy it by hand`, true);
   }
+  if (!done) done = copyBySelection(text);
+  if (done) say(`Copied the ${what}`);
+  else say(`The browser refused the copy; select the ${what} and copy it by hand`, true);
 }
 
 // ---------------------------------------------------------------- the loop

@@ -283,16 +283,7 @@ fn an_override_that_breaks_the_schema_is_refused_at_startup_unless_allowed() {
 
 #[tokio::test]
 async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
-    // The peer address is only a value attached to the request: nothing is sent anywhere.
-    let from = |peer: &str| {
-        let mut request = Request::get("/__mock/scenarios")
-            .body(Body::empty())
-            .expect("request");
-        request.extensions_mut().insert(axum::extract::ConnectInfo(
-            peer.parse::<std::net::SocketAddr>().expect("addr"),
-        ));
-        request
-    };
+    let from = |peer: &str| crate::util::from_peer("GET", "/__mock/scenarios", peer);
     let mock = app(&[]);
     let refused = send(&mock, from("10.1.2.3:5000")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -329,16 +320,7 @@ async fn the_admin_api_refuses_non_loopback_peers_unless_opened() {
         ("GET", "/__mock/"),
         ("GET", "/__mock/ui/app.js"),
     ] {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Body::from("{}"))
-            .expect("request");
-        request.extensions_mut().insert(axum::extract::ConnectInfo(
-            "10.1.2.3:5000"
-                .parse::<std::net::SocketAddr>()
-                .expect("addr"),
-        ));
+        let request = crate::util::from_peer(method, path, "10.1.2.3:5000");
         assert_eq!(
             send(&mock, request).await.status,
             StatusCode::FORBIDDEN,

@@ -1,11 +1,10 @@
 //! The control page at `/__mock/`: what is served and where (in process),
 //! and what it does in a real headless browser (`browser`, run by `.ci/run`).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::util::{app, get, send, serve};
+use crate::util::{app, from_peer, get, send, serve};
 
 /// Every `"/__mock..."` path the script names (literal or the fixed part
 /// of a template).
@@ -161,15 +160,7 @@ async fn the_page_is_only_where_the_admin_api_is() {
     }
     // Non-loopback peers: refused unless opened (see also
     // scenarios::the_admin_api_refuses_non_loopback_peers_unless_opened).
-    let from = |peer: &str| {
-        let mut request = Request::get("/__mock/")
-            .body(Body::empty())
-            .expect("request");
-        request.extensions_mut().insert(axum::extract::ConnectInfo(
-            peer.parse::<std::net::SocketAddr>().expect("addr"),
-        ));
-        request
-    };
+    let from = |peer: &str| from_peer("GET", "/__mock/", peer);
     assert_eq!(
         send(&app(&[]), from("192.168.1.20:5000")).await.status,
         StatusCode::FORBIDDEN
@@ -568,6 +559,25 @@ mod browser {
         (id, token)
     }
 
+    /// Clicks `button`, waits until session `id`'s row reads `state`, and
+    /// returns what curl then gets at `url` with `header`.
+    async fn end_on_page(
+        client: &Client,
+        button: &str,
+        (id, state): (&str, &str),
+        (url, header): (&str, &str),
+    ) -> (u16, Value) {
+        click(client, button).await;
+        until(
+            client,
+            &format!("session {id} {state}"),
+            SESSION_STATE,
+            vec![json!(id), json!(state)],
+        )
+        .await;
+        curl(url, Some(header)).await
+    }
+
     #[tokio::test]
     #[ignore = "needs chromium and chromedriver (Debian: chromium, chromium-driver); .ci/run runs it"]
     async fn the_control_page_drives_the_mock_in_a_real_browser() {
@@ -733,17 +743,23 @@ mod browser {
         let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
         assert_eq!(status, 200, "{body}");
         shots.take(&client, "sessions", "session-created").await;
-        click(&client, "button[data-advance=\"1d\"]").await;
+        click(&client, "#copy-token").await;
         until(
             &client,
-            "the session expire",
-            SESSION_STATE,
-            vec![json!(id), json!("expired")],
+            "the token copied",
+            "return document.getElementById('toast').textContent === 'Copied the token';",
+            vec![],
         )
         .await;
-        let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
+        let ended = end_on_page(
+            &client,
+            "button[data-advance=\"1d\"]",
+            (&id, "expired"),
+            (&format!("{base}/auth/session"), &bearer),
+        )
+        .await;
         assert_eq!(
-            (status, body),
+            ended,
             (
                 401,
                 json!({"error": "unauthorized", "message": "Invalid or expired token"})
@@ -761,17 +777,15 @@ mod browser {
             curl(&format!("{base}/auth/session"), Some(&bearer)).await.0,
             200
         );
-        click(&client, &format!("button[data-key=\"revoked:{id}\"]")).await;
-        until(
+        let ended = end_on_page(
             &client,
-            "the session revoked",
-            SESSION_STATE,
-            vec![json!(id), json!("revoked")],
+            &format!("button[data-key=\"revoked:{id}\"]"),
+            (&id, "revoked"),
+            (&format!("{base}/auth/session"), &bearer),
         )
         .await;
-        let (status, body) = curl(&format!("{base}/auth/session"), Some(&bearer)).await;
         assert_eq!(
-            (status, body),
+            ended,
             (
                 404,
                 json!({"error": "not_found", "message": "Session not found"})
@@ -789,18 +803,14 @@ mod browser {
         let (status, body) = curl(&format!("{base}/api/auth/session"), Some(&cookie)).await;
         assert_eq!(status, 200);
         assert!(body["user"].is_object(), "{body}");
-        click(&client, &format!("button[data-key=\"signed out:{id}\"]")).await;
-        until(
+        let ended = end_on_page(
             &client,
-            "the Auth.js sign-out",
-            SESSION_STATE,
-            vec![json!(id), json!("signed-out")],
+            &format!("button[data-key=\"signed out:{id}\"]"),
+            (&id, "signed-out"),
+            (&format!("{base}/api/auth/session"), &cookie),
         )
         .await;
-        assert_eq!(
-            curl(&format!("{base}/api/auth/session"), Some(&cookie)).await,
-            (200, json!({}))
-        );
+        assert_eq!(ended, (200, json!({})));
 
         // Back to real time.
         click(&client, "#clock-real").await;

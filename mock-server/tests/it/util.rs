@@ -53,6 +53,21 @@ pub(crate) async fn send(app: &MockApp, request: Request<Body>) -> Answer {
     }
 }
 
+/// A request as if from `peer`: the address is only a value attached to
+/// the request, nothing is sent anywhere. Non-GET requests carry `{}`.
+pub(crate) fn from_peer(method: &str, path: &str, peer: &str) -> Request<Body> {
+    let body = if method == "GET" { "" } else { "{}" };
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .body(Body::from(body))
+        .expect("request");
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        peer.parse::<std::net::SocketAddr>().expect("addr"),
+    ));
+    request
+}
+
 pub(crate) async fn get(app: &MockApp, uri: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = Request::get(uri);
     for (name, value) in headers {

@@ -40,7 +40,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, loopback_only))
 }
 
-/// Refuses non-loopback peers unless the config opens the admin API.
+/// Refuses non-loopback peers unless the config opens the admin API, and
+/// browser requests sent by pages of other sites.
 async fn loopback_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // No peer address: a loopback listener (every peer is local; see
     // `MockServer::start_on`) or an in-process call (tests through `oneshot`).
@@ -48,11 +49,47 @@ async fn loopback_only(State(state): State<AppState>, request: Request, next: Ne
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback());
-    if state.0.config.admin_open || peer_is_loopback {
-        next.run(request).await
-    } else {
-        forbidden()
+    if !(state.0.config.admin_open || peer_is_loopback) {
+        return forbidden();
     }
+    if let Some(origin) = foreign_origin(&state, request.headers()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "foreign_origin",
+            format!(
+                "the admin API takes browser requests from its own page and from the allowed \
+                 origins (--cors-origin) only, not from `{origin}`"
+            ),
+        );
+    }
+    next.run(request).await
+}
+
+/// A browser names the page that sent a request in `Origin` (on every
+/// cross-origin request, and same-origin ones that change something). Any
+/// site the developer has open could otherwise switch scenarios, end
+/// sessions or move the clock with a form-like POST that needs no CORS
+/// preflight. Requests without `Origin` (curl, scripts, tests) are not
+/// browsers' cross-site requests and pass.
+fn foreign_origin(state: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    let origin = headers.get(axum::http::header::ORIGIN)?;
+    let text = origin.to_str().unwrap_or_default();
+    let own = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| {
+            text.strip_prefix("http://")
+                .or_else(|| text.strip_prefix("https://"))
+                == Some(host)
+        });
+    if own || crate::cors::allowed(&state.0.config.cors_origins, text) {
+        return None;
+    }
+    let shown: String = String::from_utf8_lossy(origin.as_bytes())
+        .chars()
+        .take(100)
+        .collect();
+    Some(shown)
 }
 
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {

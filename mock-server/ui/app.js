@@ -90,6 +90,7 @@ const state = {
   users: [],
   clock: null,
   clockAt: 0,
+  violations: null,
   journal: [],
   after: undefined,
   journalOff: false,
@@ -194,6 +195,53 @@ function scenarioButton(contract, scenario) {
   );
 }
 
+/** What the validating proxy found in a proxied contract's upstream answers. */
+function upstreamNote(c) {
+  const summary = state.violations;
+  const tally = summary && summary.contracts.find((t) => t.contract === c.contract);
+  const judged = tally ? tally.answers_judged : 0;
+  const broke = tally ? tally.violations : [];
+  return h(
+    "div",
+    { class: "upstream", "data-upstream": c.contract },
+    h(
+      "p",
+      {},
+      `Upstream answers judged: ${judged}`,
+      tally && tally.answers_violating
+        ? h("strong", { class: "violations", text: ` · ${tally.answers_violating} broke the contract` })
+        : judged
+          ? h("span", { class: "ok", text: " · all kept the contract" })
+          : null,
+      " ",
+      judged
+        ? h("button", {
+            type: "button",
+            text: "Reset the proxy summary",
+            "data-key": `violations:${c.contract}`,
+            onclick: () =>
+              change("The proxy's summary is reset", () => api("DELETE", "/__mock/violations")),
+          })
+        : null,
+    ),
+    broke.length
+      ? h(
+          "ul",
+          { class: "violations" },
+          broke.map((v) =>
+            h(
+              "li",
+              {},
+              h("strong", { text: `${v.check}` }),
+              ` ${v.rule}: ${v.count}×, last at ${v.last_seen}`,
+              h("span", { class: "muted", text: ` (${v.severity}) ${v.message}` }),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
 function renderContracts() {
   const cards = state.contracts.map((c) => {
     const why = c.runtime
@@ -227,6 +275,7 @@ function renderContracts() {
             })
           : null,
       ),
+      c.upstream ? upstreamNote(c) : null,
       h(
         "div",
         { class: "scenarios", role: "group", "aria-label": `Scenarios of ${c.contract}` },
@@ -246,8 +295,9 @@ function fillSelect(select, options, keep) {
   if (keep && options.some(([value]) => value === previous)) select.value = previous;
 }
 
-function onContracts(listing) {
-  const key = JSON.stringify(listing.contracts);
+function onContracts(listing, violations) {
+  state.violations = violations;
+  const key = JSON.stringify([listing.contracts, violations]);
   if (key === state.contractsKey) return;
   state.contractsKey = key;
   state.contracts = listing.contracts;
@@ -645,7 +695,9 @@ async function refresh() {
       api("GET", "/__mock/sessions"),
       api("GET", "/__mock/clock"),
     ]);
-    onContracts(scenarios);
+    // The validating proxy's summary, when a contract is proxied.
+    const proxied = scenarios.contracts.some((c) => c.upstream);
+    onContracts(scenarios, proxied ? await api("GET", "/__mock/violations") : null);
     onSessions(sessions);
     onClock(clock);
     await readJournal();

@@ -128,7 +128,8 @@ async fn the_page_is_embedded_small_and_locked_down() {
             "/__mock/requests",
             "/__mock/scenarios",
             "/__mock/sessions",
-            "/__mock/sessions/"
+            "/__mock/sessions/",
+            "/__mock/violations"
         ]
         .map(String::from)
         .into()
@@ -483,14 +484,15 @@ mod browser {
             .expect("a browser session")
     }
 
-    /// Screenshots for a reviewer: `target/control-page/<browser>/NN-state.png`.
+    /// Screenshots for a reviewer: `target/control-page/<browser>/<test>-NN-<state>.png`.
     struct Shots {
         dir: PathBuf,
+        test: &'static str,
         taken: usize,
     }
 
     impl Shots {
-        fn new() -> Self {
+        fn new(test: &'static str) -> Self {
             let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
                 || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
                 PathBuf::from,
@@ -500,7 +502,11 @@ mod browser {
                     .join("control-page")
                     .join(if firefox() { "firefox" } else { "chromium" });
             std::fs::create_dir_all(&dir).expect("screenshot directory");
-            Self { dir, taken: 0 }
+            Self {
+                dir,
+                test,
+                taken: 0,
+            }
         }
 
         /// The viewport after scrolling `section` to its top.
@@ -517,7 +523,9 @@ mod browser {
             let png = client.screenshot().await.expect("screenshot");
             assert!(png.starts_with(b"\x89PNG"), "a PNG");
             self.taken += 1;
-            let path = self.dir.join(format!("{:02}-{state}.png", self.taken));
+            let path = self
+                .dir
+                .join(format!("{}-{:02}-{state}.png", self.test, self.taken));
             std::fs::write(&path, png).expect("write screenshot");
         }
     }
@@ -691,6 +699,73 @@ mod browser {
         client.close().await.expect("the browser closes");
     }
 
+    /// A proxied contract's card shows what the upstream broke, as the
+    /// validating proxy's summary says; the journal row names its source.
+    #[tokio::test]
+    #[ignore = "needs chromium and chromedriver (Debian: chromium, chromium-driver); .ci/run runs it"]
+    async fn the_page_shows_what_a_proxied_upstream_broke() {
+        let upstream = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::path("/auth/session"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw("{}", "text/plain"))
+            .mount(&upstream)
+            .await;
+        let proxy = format!("session-api={}", upstream.uri());
+        let (_server, http) = serve(&["--proxy", &proxy]).await;
+        let base = http.base.clone();
+        let (status, _) = curl(&format!("{base}/auth/session"), None).await;
+        assert_eq!(status, 200, "the upstream's answer, passed through");
+        let driver = driver().await;
+        let client = browser(&driver).await;
+        let mut shots = Shots::new("proxy");
+        client
+            .set_window_size(1280, 800)
+            .await
+            .expect("window size");
+        client
+            .goto(&format!("{base}/__mock/"))
+            .await
+            .expect("the page loads");
+        let card = until(
+            &client,
+            "the upstream's violations",
+            "const u = document.querySelector('[data-upstream=\"session-api\"] ul.violations'); \
+             return u && u.textContent;",
+            vec![],
+        )
+        .await;
+        assert!(
+            card.as_str().expect("text").contains("content-type"),
+            "{card}"
+        );
+        let row = until(
+            &client,
+            "the proxied request",
+            "const row = document.querySelector('#journal-table tbody tr[data-contract=\"session-api\"]'); \
+             return row && row.textContent;",
+            vec![],
+        )
+        .await;
+        let row = row.as_str().expect("text");
+        assert!(
+            row.contains("from upstream") && row.contains("contract violation"),
+            "{row}"
+        );
+        shots.take(&client, "contracts", "violations").await;
+        click(&client, "button[data-key=\"violations:session-api\"]").await;
+        until(
+            &client,
+            "the reset summary",
+            "return !document.querySelector('[data-upstream] ul.violations');",
+            vec![],
+        )
+        .await;
+        assert_eq!(
+            http.get("/__mock/violations", &[]).await.body["distinct_violations"],
+            0
+        );
+        client.close().await.expect("the browser closes");
+    }
+
     #[tokio::test]
     #[ignore = "needs chromium and chromedriver (Debian: chromium, chromium-driver); .ci/run runs it"]
     async fn the_control_page_drives_the_mock_in_a_real_browser() {
@@ -698,7 +773,7 @@ mod browser {
         let base = http.base.clone();
         let driver = driver().await;
         let client = browser(&driver).await;
-        let mut shots = Shots::new();
+        let mut shots = Shots::new("page");
         client
             .set_window_size(1280, 800)
             .await

@@ -484,6 +484,21 @@ mod browser {
             .expect("a browser session")
     }
 
+    /// A browser with the control page of the mock at `base` open, at 1280x800.
+    async fn open_page(base: &str) -> (Driver, Client) {
+        let driver = driver().await;
+        let client = browser(&driver).await;
+        client
+            .set_window_size(1280, 800)
+            .await
+            .expect("window size");
+        client
+            .goto(&format!("{base}/__mock/"))
+            .await
+            .expect("the page loads");
+        (driver, client)
+    }
+
     /// Screenshots for a reviewer: `target/control-page/<browser>/<test>-NN-<state>.png`.
     struct Shots {
         dir: PathBuf,
@@ -714,17 +729,8 @@ mod browser {
         let base = http.base.clone();
         let (status, _) = curl(&format!("{base}/auth/session"), None).await;
         assert_eq!(status, 200, "the upstream's answer, passed through");
-        let driver = driver().await;
-        let client = browser(&driver).await;
+        let (_driver, client) = open_page(&base).await;
         let mut shots = Shots::new("proxy");
-        client
-            .set_window_size(1280, 800)
-            .await
-            .expect("window size");
-        client
-            .goto(&format!("{base}/__mock/"))
-            .await
-            .expect("the page loads");
         let card = until(
             &client,
             "the upstream's violations",
@@ -771,17 +777,8 @@ mod browser {
     async fn the_control_page_drives_the_mock_in_a_real_browser() {
         let (_server, http) = serve(&["--auth"]).await;
         let base = http.base.clone();
-        let driver = driver().await;
-        let client = browser(&driver).await;
+        let (_driver, client) = open_page(&base).await;
         let mut shots = Shots::new("page");
-        client
-            .set_window_size(1280, 800)
-            .await
-            .expect("window size");
-        client
-            .goto(&format!("{base}/__mock/"))
-            .await
-            .expect("the page loads");
         until(
             &client,
             "the contracts",

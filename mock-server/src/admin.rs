@@ -52,6 +52,15 @@ async fn loopback_only(State(state): State<AppState>, request: Request, next: Ne
     if !(state.0.config.admin_open || peer_is_loopback) {
         return forbidden();
     }
+    if !state.0.config.admin_open && !loopback_host(request.headers()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "foreign_host",
+            "the admin API answers requests addressed to localhost, 127.0.0.1 or [::1] only \
+             (a page of another site can point its own name at this mock); start the mock \
+             with --admin-open to change that",
+        );
+    }
     if let Some(origin) = foreign_origin(&state, request.headers()) {
         return error(
             StatusCode::FORBIDDEN,
@@ -63,6 +72,26 @@ async fn loopback_only(State(state): State<AppState>, request: Request, next: Ne
         );
     }
     next.run(request).await
+}
+
+/// Whether the request was addressed to a loopback name (`Host`), as every
+/// request a developer makes on this machine is. A DNS-rebinding page has
+/// its own name here while the socket is local. No `Host` at all: an
+/// in-process call (tests through `oneshot`).
+fn loopback_host(headers: &axum::http::HeaderMap) -> bool {
+    let Some(host) = headers.get(axum::http::header::HOST) else {
+        return true;
+    };
+    let host = host.to_str().unwrap_or_default();
+    // Without the port: `[::1]:4010`, `127.0.0.1:4010`, `localhost`.
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A browser names the page that sent a request in `Origin` (on every

@@ -299,7 +299,7 @@ fn the_admin_api_bounds_bodies_and_names_bad_json() {
     let addr = served.server.addr();
     let put = |body: &[u8]| {
         let mut request = format!(
-            "PUT /__mock/scenarios HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "PUT /__mock/scenarios HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         )
         .into_bytes();
@@ -320,7 +320,7 @@ fn the_admin_api_bounds_bodies_and_names_bad_json() {
         assert!(text.contains(names), "{names:?} in {text}");
     }
     // Chunked, without a length, over the bound.
-    let mut chunked = b"PUT /__mock/scenarios HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    let mut chunked = b"PUT /__mock/scenarios HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
     for _ in 0..40 {
         chunked.extend_from_slice(format!("{:x}\r\n{}\r\n", 4096, " ".repeat(4096)).as_bytes());
     }

@@ -148,7 +148,7 @@ async fn the_journal_is_bounded_and_never_holds_a_credential() {
     raw(&server, "GET /api/auth/session?__scenario=empty HTTP/1.1\r\nHost: x\r\nCookie: authjs.session-token=cookie-secret\r\nConnection: close\r\n\r\n").await;
     let journal = raw(
         &server,
-        "GET /__mock/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /__mock/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     let body: serde_json::Value =
@@ -164,7 +164,7 @@ async fn the_journal_is_bounded_and_never_holds_a_credential() {
     }
     let cleared = raw(
         &server,
-        "DELETE /__mock/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "DELETE /__mock/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(cleared.starts_with("HTTP/1.1 204"), "{cleared}");
@@ -176,7 +176,7 @@ async fn the_admin_api_can_be_turned_off() {
     let server = start(&["--no-admin"]).await;
     let listing = raw(
         &server,
-        "GET /__mock/scenarios HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /__mock/scenarios HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(listing.starts_with("HTTP/1.1 404"), "{listing}");

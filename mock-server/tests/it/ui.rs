@@ -217,7 +217,6 @@ async fn other_sites_in_the_developers_browser_cannot_drive_the_admin_api() {
     // curl (no Origin) all pass.
     for (origin, host) in [
         (Some("http://127.0.0.1:4010"), "127.0.0.1:4010"),
-        (Some("http://192.168.1.20:4010"), "192.168.1.20:4010"),
         (Some("http://localhost:3000"), "127.0.0.1:4010"),
         (None, "127.0.0.1:4010"),
     ] {
@@ -228,6 +227,17 @@ async fn other_sites_in_the_developers_browser_cannot_drive_the_admin_api() {
         );
         assert_eq!(runtime(&mock).await, "500");
     }
+    // Opened to the network, the page under a LAN address is its own origin.
+    let opened = app(&["--admin-open"]);
+    assert_eq!(
+        send(
+            &opened,
+            put(Some("http://192.168.1.20:4010"), "192.168.1.20:4010")
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
     // Without the default origins, a dev server elsewhere is another site.
     let strict = app(&["--no-default-origins"]);
     assert_eq!(
@@ -238,6 +248,54 @@ async fn other_sites_in_the_developers_browser_cannot_drive_the_admin_api() {
         .await
         .status,
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_admin_api_answers_only_requests_addressed_to_loopback() {
+    // DNS rebinding: a page of rebound.example whose name now points at
+    // 127.0.0.1 reads the mock "same-origin": its Host is its own name.
+    let mock = app(&[]);
+    for host in [
+        "rebound.example:4010",
+        "rebound.example",
+        "10.0.0.5:4010",
+        "localhost.example",
+    ] {
+        for path in ["/__mock/requests", "/__mock/", "/__mock/sessions"] {
+            let refused = get(&mock, path, &[("host", host)]).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{host} {path}");
+            assert_eq!(refused.body["error"], "foreign_host", "{host} {path}");
+        }
+    }
+    for host in [
+        "127.0.0.1:4010",
+        "localhost:4010",
+        "LOCALHOST",
+        "[::1]:4010",
+        "127.1.2.3",
+    ] {
+        assert_eq!(
+            get(&mock, "/__mock/requests", &[("host", host)])
+                .await
+                .status,
+            StatusCode::OK,
+            "{host}"
+        );
+    }
+    // The endpoints themselves answer any name; --admin-open drops the rule.
+    assert_eq!(
+        get(&mock, "/auth/session", &[("host", "rebound.example")])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let opened = app(&["--admin-open"]);
+    assert_eq!(
+        get(&opened, "/__mock/requests", &[("host", "dev-box.lan:4010")])
+            .await
+            .status,
+        StatusCode::OK
     );
 }
 

@@ -26,37 +26,42 @@ pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 
      style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
-/// One embedded file and its validator.
+/// One embedded file.
 #[derive(Debug)]
 pub struct Asset {
     pub path: &'static str,
     pub content_type: &'static str,
     pub bytes: &'static [u8],
-    etag: LazyLock<HeaderValue>,
-}
-
-macro_rules! asset {
-    ($path:literal, $file:literal, $type:literal) => {
-        Asset {
-            path: $path,
-            content_type: $type,
-            bytes: include_bytes!(concat!("../ui/", $file)),
-            etag: LazyLock::new(|| etag(include_bytes!(concat!("../ui/", $file)))),
-        }
-    };
 }
 
 /// Every file the page is made of.
 pub static ASSETS: [Asset; 4] = [
-    asset!("/__mock/", "index.html", "text/html; charset=utf-8"),
-    asset!(
-        "/__mock/ui/app.js",
-        "app.js",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!("/__mock/ui/app.css", "app.css", "text/css; charset=utf-8"),
-    asset!("/__mock/ui/icon.svg", "icon.svg", "image/svg+xml"),
+    Asset {
+        path: "/__mock/",
+        content_type: "text/html; charset=utf-8",
+        bytes: include_bytes!("../ui/index.html"),
+    },
+    Asset {
+        path: "/__mock/ui/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../ui/app.js"),
+    },
+    Asset {
+        path: "/__mock/ui/app.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../ui/app.css"),
+    },
+    Asset {
+        path: "/__mock/ui/icon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../ui/icon.svg"),
+    },
 ];
+
+/// Each file's validator, hashed on the first load of the page rather than
+/// at start-up: a new binary's page is never taken for the old one.
+static ETAGS: LazyLock<[HeaderValue; 4]> =
+    LazyLock::new(|| ASSETS.each_ref().map(|a| etag(a.bytes)));
 
 fn etag(bytes: &[u8]) -> HeaderValue {
     let digest = Sha256::digest(bytes);
@@ -69,17 +74,17 @@ pub(crate) fn routes() -> Router<AppState> {
         "/__mock",
         get(|| async { (StatusCode::PERMANENT_REDIRECT, [(LOCATION, PAGE)]) }),
     );
-    for asset in &ASSETS {
+    for (index, asset) in ASSETS.iter().enumerate() {
         router = router.route(
             asset.path,
-            get(move |headers: HeaderMap| serve(asset, headers)),
+            get(move |headers: HeaderMap| serve(index, headers)),
         );
     }
     router
 }
 
-async fn serve(asset: &'static Asset, request: HeaderMap) -> Response {
-    let etag = LazyLock::force(&asset.etag).clone();
+async fn serve(index: usize, request: HeaderMap) -> Response {
+    let (asset, etag) = (&ASSETS[index], ETAGS[index].clone());
     let fresh = request.get(IF_NONE_MATCH).is_some_and(|seen| {
         seen.as_bytes()
             .split(|b| *b == b',')

@@ -99,7 +99,6 @@ const state = {
   created: {},
   snippetsKey: "",
   busy: false,
-  down: false,
 };
 
 // ---------------------------------------------------------------- messages

@@ -56,7 +56,7 @@ async fn loopback_only(State(state): State<AppState>, request: Request, next: Ne
         return error(
             StatusCode::FORBIDDEN,
             "foreign_host",
-            "the admin API answers requests addressed to localhost, 127.0.0.1 or [::1] only \
+            "the admin API answers requests addressed to localhost, a 127.x.y.z address or [::1] only \
              (a page of another site can point its own name at this mock); start the mock \
              with --admin-open to change that",
         );

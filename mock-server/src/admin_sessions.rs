@@ -133,7 +133,12 @@ fn view<'a>(inner: &Inner, session: &'a Session) -> View<'a> {
         state: session.state_at(now).name(),
         created_at: time_text(session.created_at),
         last_activity_at: time_text(session.last_activity_at),
-        expires_at: time_text(session.expires_at),
+        // An expired session shows when it expired, however long its
+        // credentials are remembered for.
+        expires_at: time_text(match (session.state, session.ended_at) {
+            (SessionState::Expired, Some(ended)) => session.expires_at.min(ended),
+            _ => session.expires_at,
+        }),
         ended_at: session.ended_at.and_then(time_text),
         profile: &session.profile,
     }
@@ -553,9 +558,9 @@ async fn set_clock(State(state): State<AppState>, request: Request) -> Response 
             real: flag("real")?.unwrap_or(false),
         })
     })();
-    match change {
-        Ok(change) => {
-            state.0.clock.apply(&change);
+    let applied = change.and_then(|change| state.0.clock.apply(&change).map_err(bad_request));
+    match applied {
+        Ok(()) => {
             tracing::info!(now = %state.0.clock.reading().now, "clock changed");
             axum::Json(state.0.clock.reading()).into_response()
         }

@@ -183,14 +183,18 @@ pub struct MockArgs {
         value_name = "USER:PASSWORD"
     )]
     pub user: Vec<String>,
-    /// Start the mock's clock frozen at this instant (RFC 3339); move it
-    /// with PUT /__mock/clock.
+    /// Start the mock's clock frozen at this instant (RFC 3339, between
+    /// 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z); move it with PUT
+    /// /__mock/clock.
     #[arg(long, env = "SESSION_MOCK_CLOCK", value_name = "INSTANT")]
     pub clock: Option<String>,
-    /// Save sessions and revocations to this file, and restore them at start.
+    /// Keep sessions, their endings and activity in this file (a log:
+    /// each change appended before it is answered, activity once a
+    /// second), and restore them at start.
     #[arg(long, env = "SESSION_MOCK_STATE", value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// Most live sessions held at once. [default: 100000]
+    /// Most live sessions held at once; ten times as many ended ones are
+    /// remembered until their credentials expire. [default: 100000]
     #[arg(long, env = "SESSION_MOCK_MAX_SESSIONS", value_name = "N")]
     pub max_sessions: Option<usize>,
     /// Lifetime of a new session, e.g. 1h or 30d (default: each contract's

@@ -233,12 +233,17 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
             Vec::new(),
         ));
     };
-    let json = headers
+    // As @auth/core's `getBody`: JSON when the type says
+    // `application/json`, a form when it says
+    // `application/x-www-form-urlencoded` (`Object.fromEntries(new
+    // URLSearchParams(body))`: the last of a repeated field wins), and no
+    // body at all otherwise, so a POST without either has no CSRF token.
+    let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+        .unwrap_or_default();
     let mut form = Form::default();
-    if json {
+    if content_type.contains("application/json") {
         // Auth.js answers a body it cannot parse with 400 "Bad request.".
         let bad = || json_response(StatusCode::BAD_REQUEST, &json!("Bad request."), Vec::new());
         if bytes.is_empty() {
@@ -256,13 +261,9 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
                 _ => {}
             }
         }
-    } else {
-        let text = String::from_utf8_lossy(&bytes);
-        for pair in text.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            form.fields
-                .entry(crate::resolve::percent_decode(key))
-                .or_insert_with(|| crate::resolve::percent_decode(value));
+    } else if content_type.contains("application/x-www-form-urlencoded") {
+        for (key, value) in form_urlencoded::parse(&bytes) {
+            form.fields.insert(key.into_owned(), value.into_owned());
         }
     }
     Ok(form)

@@ -10,6 +10,38 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// The earliest instant the mock's clock shows: 1970-01-01T00:00:00Z.
+pub const EARLIEST: i64 = 0;
+/// The latest: 9000-01-01T00:00:00Z. Every time the mock computes from its
+/// clock (a session's expiry a year on at most, the fixtures' intervals)
+/// stays far inside what RFC 3339 and HTTP dates can write (year 9999).
+pub const LATEST: i64 = 221_845_392_000;
+
+fn earliest() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH
+}
+
+fn latest() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(LATEST).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// `instant`, or why the clock cannot be there.
+pub fn in_range(instant: OffsetDateTime) -> Result<OffsetDateTime, String> {
+    if instant < earliest() {
+        Err(format!(
+            "{} is before 1970-01-01T00:00:00Z, the earliest time the mock's clock shows",
+            format(instant)
+        ))
+    } else if instant > latest() {
+        Err(format!(
+            "{} is after 9000-01-01T00:00:00Z, the latest time the mock's clock shows",
+            format(instant)
+        ))
+    } else {
+        Ok(instant)
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct State {
     /// Added to real time while running.
@@ -75,28 +107,41 @@ impl Clock {
         }
     }
 
+    /// The mock's present. A clock set running close to the end of its
+    /// range stops there.
     pub fn now(&self) -> OffsetDateTime {
         let state = *self.state.read().unwrap_or_else(PoisonError::into_inner);
-        state
-            .frozen
-            .unwrap_or_else(|| OffsetDateTime::now_utc() + state.offset)
+        match state.frozen {
+            Some(at) => at,
+            None => OffsetDateTime::now_utc()
+                .checked_add(state.offset)
+                .map_or_else(latest, |now| now.clamp(earliest(), latest())),
+        }
     }
 
-    /// Applies a change; `real` first, then `set`, then `advance`, then `frozen`.
-    pub fn apply(&self, change: &Change) {
+    /// Applies a change; `real` first, then `set`, then `advance`, then
+    /// `frozen`. Nothing changes when the clock would leave its range.
+    pub fn apply(&self, change: &Change) -> Result<(), String> {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         let real_now = OffsetDateTime::now_utc();
-        let mut now = state.frozen.unwrap_or(real_now + state.offset);
+        let mut now = state.frozen.unwrap_or_else(|| {
+            real_now
+                .checked_add(state.offset)
+                .map_or_else(latest, |now| now.clamp(earliest(), latest()))
+        });
         let mut frozen = state.frozen.is_some();
         if change.real {
             now = real_now;
             frozen = false;
         }
         if let Some(instant) = change.set {
-            now = instant;
+            now = in_range(instant).map_err(|m| format!("set: {m}"))?;
         }
         if let Some(step) = change.advance {
-            now += step;
+            now = now
+                .checked_add(step)
+                .ok_or_else(|| "advance: the clock would leave its range".to_owned())
+                .and_then(|at| in_range(at).map_err(|m| format!("advance: {m}")))?;
         }
         if let Some(stop) = change.frozen {
             frozen = stop;
@@ -112,6 +157,7 @@ impl Clock {
                 frozen: None,
             }
         };
+        Ok(())
     }
 
     pub fn reading(&self) -> Reading {
@@ -125,7 +171,10 @@ impl Clock {
                 (None, true) => "real",
                 (None, false) => "offset",
             },
-            offset_seconds: offset.whole_seconds(),
+            // Rounded: real time has moved on by a few microseconds since
+            // the offset was set, and `advance 2h` should read 7200.
+            #[allow(clippy::cast_possible_truncation)]
+            offset_seconds: offset.as_seconds_f64().round() as i64,
         }
     }
 }
@@ -193,13 +242,15 @@ pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
     Duration::try_from(step).map_err(|e| e.to_string())
 }
 
-/// An instant for `--clock` and `set`: RFC 3339, or `now`.
+/// An instant for `--clock` and `set`: RFC 3339, or `now`, within the
+/// clock's range (1970 to 9000).
 pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
     if text == "now" {
         return Ok(OffsetDateTime::now_utc());
     }
     OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2026-01-01T09:00:00Z: {e}"))
+        .and_then(in_range)
 }
 
 #[cfg(test)]
@@ -212,21 +263,27 @@ mod tests {
         let clock = Clock::frozen_at(start);
         assert_eq!(clock.now(), start);
         assert_eq!(clock.reading().mode, "frozen");
-        clock.apply(&Change {
-            advance: Some(parse_step("2h").expect("step")),
-            ..Change::default()
-        });
+        clock
+            .apply(&Change {
+                advance: Some(parse_step("2h").expect("step")),
+                ..Change::default()
+            })
+            .expect("in range");
         assert_eq!(clock.now(), start + time::Duration::hours(2));
-        clock.apply(&Change {
-            frozen: Some(false),
-            ..Change::default()
-        });
+        clock
+            .apply(&Change {
+                frozen: Some(false),
+                ..Change::default()
+            })
+            .expect("in range");
         assert_eq!(clock.reading().mode, "offset");
         assert!(clock.now() >= start + time::Duration::hours(2));
-        clock.apply(&Change {
-            real: true,
-            ..Change::default()
-        });
+        clock
+            .apply(&Change {
+                real: true,
+                ..Change::default()
+            })
+            .expect("in range");
         assert_eq!(clock.reading().mode, "real");
         let drift = (clock.now() - OffsetDateTime::now_utc()).abs();
         assert!(drift < time::Duration::seconds(1), "{drift}");
@@ -235,10 +292,12 @@ mod tests {
     #[test]
     fn an_advanced_running_clock_keeps_ticking_ahead_of_real_time() {
         let clock = Clock::real();
-        clock.apply(&Change {
-            advance: Some(time::Duration::days(1)),
-            ..Change::default()
-        });
+        clock
+            .apply(&Change {
+                advance: Some(time::Duration::days(1)),
+                ..Change::default()
+            })
+            .expect("in range");
         let reading = clock.reading();
         assert_eq!(reading.mode, "offset");
         assert!(
@@ -269,5 +328,61 @@ mod tests {
         assert_eq!(parse_lifetime("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert!(parse_instant("yesterday").is_err());
         assert!(parse_instant("2026-01-01T09:00:00+01:00").is_ok());
+        assert!(parse_instant("9000-01-01T00:00:00Z").is_ok());
+        assert!(parse_instant("1970-01-01T00:00:00Z").is_ok());
+        for outside in [
+            "9000-01-01T00:00:01Z",
+            "9999-12-31T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            let error = parse_instant(outside).expect_err(outside);
+            assert!(error.contains("the mock's clock shows"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_clock_never_leaves_its_range_and_a_refused_change_changes_nothing() {
+        let top = parse_instant("8999-12-31T00:00:00Z").expect("instant");
+        let clock = Clock::frozen_at(top);
+        let refused = clock
+            .apply(&Change {
+                advance: Some(time::Duration::days(2)),
+                ..Change::default()
+            })
+            .expect_err("past the end");
+        assert!(refused.starts_with("advance:"), "{refused}");
+        assert_eq!(clock.now(), top, "unchanged");
+        // Step by step too: the bound is where the clock ends, not the step.
+        let mut steps = 0;
+        while clock
+            .apply(&Change {
+                advance: Some(parse_step("-36500d").expect("step")),
+                ..Change::default()
+            })
+            .is_ok()
+        {
+            steps += 1;
+            assert!(steps < 100, "never refused");
+        }
+        assert!(clock.now() >= OffsetDateTime::UNIX_EPOCH);
+        assert!(
+            clock
+                .apply(&Change {
+                    set: Some(OffsetDateTime::UNIX_EPOCH - time::Duration::seconds(1)),
+                    ..Change::default()
+                })
+                .is_err()
+        );
+        // A running clock set near the end stops at it.
+        clock
+            .apply(&Change {
+                set: Some(parse_instant("9000-01-01T00:00:00Z").expect("instant")),
+                frozen: Some(false),
+                ..Change::default()
+            })
+            .expect("the last instant");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(clock.now().unix_timestamp(), LATEST);
     }
 }

@@ -23,6 +23,7 @@ pub use session_schemas::duration;
 pub mod journal;
 pub mod lifecycle;
 mod memo;
+mod persist;
 pub mod proxy;
 pub mod render;
 pub mod resolve;
@@ -33,5 +34,6 @@ pub mod ui;
 
 pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
 pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};
+pub use persist::StateFileError;
 pub use server::{MockServer, StartError, bind};
 pub use state::AppState;

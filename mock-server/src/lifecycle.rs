@@ -12,7 +12,7 @@
 
 use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +24,7 @@ use thiserror::Error;
 use crate::config::User;
 use crate::credentials::Keyring;
 use crate::memo::Memo;
+use crate::persist::{StateFileError, StateLog};
 use crate::store::{self, MemoryStore, Session, SessionStore, State, StoreFull};
 
 const TOKEN_PREFIX: &str = "sms1.";
@@ -53,6 +54,10 @@ struct Claims {
     l: i64,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     p: Map<String, Value>,
+    /// The process that issued it (absent in credentials of versions
+    /// before it: those are an earlier process's).
+    #[serde(default)]
+    n: u64,
 }
 
 /// The session a credential belongs to, as of now.
@@ -101,11 +106,14 @@ pub enum LifecycleError {
 /// Sessions of every mounted contract, their store and their credentials.
 #[derive(Debug)]
 pub struct Sessions {
-    store: Box<dyn SessionStore>,
+    store: Arc<dyn SessionStore>,
     keyring: Keyring,
-    state_file: Option<PathBuf>,
-    /// Serializes state-file writes so the last one written is the newest.
-    saving: Mutex<()>,
+    /// `--state FILE`: every change written, activity in batches.
+    log: Option<Arc<StateLog>>,
+    /// This process, in every credential it issues: a credential of this
+    /// process whose session the store does not know was let go of after
+    /// it ended, never one to take back.
+    instance: u64,
     tokens: Memo<u128, Arc<Claims>>,
     /// Two independently keyed SipHashes: a token's 128-bit key in `tokens`.
     /// Remembering 16 bytes per token rather than the token (about 250)
@@ -121,31 +129,46 @@ impl Sessions {
         keyring: Keyring,
         capacity: usize,
         state_file: Option<PathBuf>,
-    ) -> Result<Self, store::StateFileError> {
-        let store = MemoryStore::new(capacity);
-        if let Some(path) = &state_file {
-            for session in store::load_state(path)? {
-                // Loaded sessions are not refused: the file was written under a limit.
-                let _ = store.insert(session, i64::MIN);
-            }
-            // Written once now, so a path that cannot be written (no such
-            // directory, no permission) stops the start instead of every
-            // later save failing quietly.
-            store::save_state(path, store.list()).map_err(|source| {
-                store::StateFileError::Write {
-                    path: path.clone(),
-                    source,
+    ) -> Result<Self, StateFileError> {
+        let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new(capacity));
+        let log = match &state_file {
+            Some(path) => {
+                let (log, loaded) = StateLog::open(path)?;
+                if loaded.torn {
+                    tracing::warn!(path = %path.display(), "the state file's last line was cut short (a crash mid-write); it was skipped");
                 }
-            })?;
-        }
+                store.restore(loaded.sessions, loaded.endings);
+                let log = Arc::new(log);
+                flush_in_batches(&log, &store);
+                Some(log)
+            }
+            None => None,
+        };
         Ok(Self {
-            store: Box::new(store),
+            store,
             keyring,
-            state_file,
-            saving: Mutex::new(()),
+            log,
+            instance: u64::from_le_bytes(random_bytes()),
             tokens: Memo::new(TOKEN_CACHE),
             token_keys: (RandomState::new(), RandomState::new()),
         })
+    }
+
+    /// Runs a change of the store; with a state file, the sessions it
+    /// reports changed are written before it returns.
+    fn change<T>(&self, change: impl FnOnce(&mut Vec<Session>) -> T) -> T {
+        match &self.log {
+            Some(log) => log.change(&*self.store, change),
+            None => change(&mut Vec::new()),
+        }
+    }
+
+    /// Writes the activity not yet written (also done once a second, and
+    /// when the sessions are dropped).
+    pub fn flush(&self) {
+        if let Some(log) = &self.log {
+            log.flush(&*self.store);
+        }
     }
 
     /// Starts a session for `user` on `contract` at `now`.
@@ -175,8 +198,11 @@ impl Sessions {
         if state != State::Active {
             end(&mut session, state, now);
         }
-        self.store.insert(session.clone(), now)?;
-        self.save();
+        self.change(|changed| {
+            self.store.insert(session.clone(), now)?;
+            changed.push(session.clone());
+            Ok::<_, StoreFull>(())
+        })?;
         Ok((session, token))
     }
 
@@ -192,6 +218,7 @@ impl Sessions {
             e: session.expires_at,
             l: session.lifetime,
             p: session.profile.clone(),
+            n: self.instance,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signature = self.keyring.seal(SEAL, payload.as_bytes());
@@ -221,12 +248,19 @@ impl Sessions {
     /// The session `token` belongs to on `contract`, as of `now`, and what
     /// finding it did (an expiry noticed, a session taken back after a
     /// restart). `None`: not a session credential of this mock and contract.
+    ///
+    /// An ending is forever: a credential whose session ended (signed out,
+    /// revoked, expired) is answered as such until it expires itself,
+    /// whether the store still holds the session whole, remembers only how
+    /// it ended, or (with a state file, or for a credential of this
+    /// process) no longer knows it at all. Only a credential of an earlier
+    /// process, restarted without a state file, is taken back from its
+    /// signed claims.
     pub fn find(&self, contract: &str, token: &str, now: i64) -> Option<(Held, Option<Event>)> {
         let claims = self.claims(token)?;
         if claims.c != contract {
             return None;
         }
-        let mut event = None;
         let mut expired_now = false;
         let mut notice_expiry = |s: &mut Session| {
             if s.state == State::Active && now >= s.expires_at {
@@ -235,32 +269,15 @@ impl Sessions {
                 expired_now = true;
             }
         };
-        let session = match self.store.modify(&claims.s, &mut notice_expiry) {
-            Some(session) => session,
-            // With a state file the file is the truth: a session it does
-            // not hold was cleared on purpose.
-            None if self.state_file.is_some() => return None,
-            None => {
-                let mut session = Session::start(
-                    claims.s.clone(),
-                    &claims.c,
-                    &claims.u,
-                    claims.i.clone(),
-                    claims.p.clone(),
-                    claims.t,
-                    claims.l,
-                );
-                session.expires_at = claims.e;
-                notice_expiry(&mut session);
-                self.store.insert(session.clone(), now).ok()?;
-                event = Some(Event::Restored);
-                session
-            }
+        let Some(session) = self.store.modify(&claims.s, &mut notice_expiry) else {
+            return self.find_unheld(&claims, now);
         };
-        if expired_now {
-            event = Some(Event::Expire);
-            self.save();
-        }
+        let event = expired_now.then(|| {
+            if let Some(log) = &self.log {
+                log.touched(&session.id);
+            }
+            Event::Expire
+        });
         let held = match session.state {
             State::Active => Held::Live(session),
             State::Expired => Held::Expired(session),
@@ -269,10 +286,55 @@ impl Sessions {
         Some((held, event))
     }
 
+    /// A signed credential whose session the store does not hold whole.
+    fn find_unheld(&self, claims: &Claims, now: i64) -> Option<(Held, Option<Event>)> {
+        let mut session = Session::start(
+            claims.s.clone(),
+            &claims.c,
+            &claims.u,
+            claims.i.clone(),
+            claims.p.clone(),
+            claims.t,
+            claims.l,
+        );
+        session.expires_at = claims.e;
+        let ended = |mut session: Session, state: State| {
+            session.state = state;
+            session.ended_at = Some(now.min(session.expires_at));
+            session
+        };
+        if let Some(ending) = self.store.ending(&claims.s, now) {
+            let held = match ending.state {
+                State::Expired => Held::Expired(ended(session, State::Expired)),
+                state => Held::Ended(ended(session, state)),
+            };
+            return Some((held, None));
+        }
+        if now >= claims.e {
+            return Some((Held::Expired(ended(session, State::Expired)), None));
+        }
+        // With a state file the file is the truth: a session it does not
+        // hold is gone. A credential of this process was let go of after
+        // its session ended (the store forgets nothing earlier).
+        if self.log.is_some() || claims.n == self.instance {
+            return Some((Held::Ended(ended(session, State::Revoked)), None));
+        }
+        self.change(|changed| {
+            self.store.insert(session.clone(), now).ok()?;
+            changed.push(session.clone());
+            Some(())
+        })?;
+        Some((Held::Live(session), Some(Event::Restored)))
+    }
+
     /// Records an authenticated request: last activity moves to `now`
     /// (never backwards) and a sliding expiry is extended.
     pub fn touch(&self, id: &str, now: i64, expiry: Expiry) -> Option<Session> {
-        self.store.modify(id, &mut |s| touched(s, now, expiry))
+        let session = self.store.modify(id, &mut |s| touched(s, now, expiry))?;
+        if let Some(log) = &self.log {
+            log.touched(id);
+        }
+        Some(session)
     }
 
     /// The same for a session just found: the stored one and `session`
@@ -281,28 +343,35 @@ impl Sessions {
         self.store
             .change(&session.id, &mut |s| touched(s, now, expiry));
         touched(session, now, expiry);
+        if let Some(log) = &self.log {
+            log.touched(&session.id);
+        }
     }
 
     /// Ends a session (sign-out, revocation, expiry on purpose). Ending an
     /// ended session changes nothing.
     pub fn end(&self, id: &str, state: State, now: i64) -> Option<Session> {
-        let session = self.store.modify(id, &mut |s| {
-            if s.state == State::Active {
-                end(s, state, now);
-            }
-        })?;
-        self.save();
-        Some(session)
+        self.change(|changed| {
+            let session = self.store.modify(id, &mut |s| {
+                if s.state == State::Active {
+                    end(s, state, now);
+                }
+            })?;
+            changed.push(session.clone());
+            Some(session)
+        })
     }
 
     /// Applies `change` to a session (its profile, its lifetime...), then saves.
     pub fn update(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
-        let session = self.store.modify(id, &mut |s| {
-            change(s);
-            s.revision = store::next_revision();
-        })?;
-        self.save();
-        Some(session)
+        self.change(|changed| {
+            let session = self.store.modify(id, &mut |s| {
+                change(s);
+                s.revision = store::next_revision();
+            })?;
+            changed.push(session.clone());
+            Some(session)
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<Session> {
@@ -315,28 +384,48 @@ impl Sessions {
 
     /// Ends every live session as revoked; returns how many.
     pub fn revoke_all(&self, now: i64) -> usize {
-        let mut count = 0;
-        for session in self.store.list() {
-            // Ended in between by someone else: left as it is, not counted.
-            self.store.modify(&session.id, &mut |s| {
-                if s.state == State::Active {
-                    end(s, State::Revoked, now);
-                    count += 1;
+        self.change(|changed| {
+            for session in self.store.list() {
+                // Ended in between by someone else: left as it is, not counted.
+                let mut revoked = false;
+                let session = self.store.modify(&session.id, &mut |s| {
+                    if s.state == State::Active {
+                        end(s, State::Revoked, now);
+                        revoked = true;
+                    }
+                });
+                if let Some(session) = session.filter(|_| revoked) {
+                    changed.push(session);
                 }
-            });
-        }
-        self.save();
-        count
+            }
+            changed.len()
+        })
     }
+}
 
-    fn save(&self) {
-        let Some(path) = &self.state_file else {
-            return;
-        };
-        let _guard = self.saving.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Err(error) = store::save_state(path, self.store.list()) {
-            tracing::warn!(path = %path.display(), %error, "cannot save the session state file");
-        }
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Writes the state file's batches of activity once a second, for as long
+/// as the sessions exist.
+fn flush_in_batches(log: &Arc<StateLog>, store: &Arc<dyn SessionStore>) {
+    let (log, store) = (Arc::downgrade(log), Arc::downgrade(store));
+    let spawned = std::thread::Builder::new()
+        .name("session-mock-state".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(crate::persist::FLUSH_EVERY);
+                let (Some(log), Some(store)) = (log.upgrade(), store.upgrade()) else {
+                    return;
+                };
+                log.flush(&*store);
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the state file's writer; activity is written at shutdown only");
     }
 }
 
@@ -351,12 +440,11 @@ pub fn check_profile(profile: &Map<String, Value>) -> Result<(), String> {
     Ok(())
 }
 
+/// Ends an active session at `now`. Its expiry stays: it is when the last
+/// credential issued for it expires, until which the ending is remembered.
 fn end(session: &mut Session, state: State, now: i64) {
     session.state = state;
     session.ended_at = Some(now);
-    if state == State::Expired {
-        session.expires_at = session.expires_at.min(now);
-    }
 }
 
 /// A random (version 4) UUID.
@@ -494,5 +582,177 @@ mod tests {
         )
         .expect("sessions");
         assert!(other_key.find("session-api", &token, 10).is_none());
+    }
+
+    /// What the property test does to the sessions.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Create,
+        Read(usize),
+        SignOut(usize),
+        Revoke(usize),
+        /// Expire on purpose (the admin API's PATCH).
+        Expire(usize),
+        Advance(i64),
+        Restart,
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => Just(Step::Create),
+            4 => (0usize..64).prop_map(Step::Read),
+            2 => (0usize..64).prop_map(Step::SignOut),
+            2 => (0usize..64).prop_map(Step::Revoke),
+            1 => (0usize..64).prop_map(Step::Expire),
+            1 => (0i64..2_000).prop_map(Step::Advance),
+            1 => Just(Step::Restart),
+        ]
+    }
+
+    /// One credential the test was given, and what it knows of it.
+    struct Issued {
+        token: String,
+        id: String,
+        expires_at: i64,
+        /// Ended by the test (and not since forgotten by a restart
+        /// without a state file, which the README says forgets endings).
+        ended: bool,
+    }
+
+    fn run(steps: &[Step], state_file: Option<PathBuf>) -> Result<(), String> {
+        const LIFETIME: i64 = 3_600;
+        let api = Registry::builtin().get("session-api").expect("api");
+        let open = || {
+            Sessions::new(
+                Keyring::new("a-long-enough-key", AuthMode::Known, vec![], vec![], vec![]),
+                2,
+                state_file.clone(),
+            )
+            .expect("sessions")
+        };
+        let mut sessions = open();
+        let mut issued: Vec<Issued> = Vec::new();
+        let mut now = 1_000;
+        for step in steps {
+            let pick = |k: &usize| (!issued.is_empty()).then(|| k % issued.len());
+            match step {
+                Step::Create => {
+                    if let Ok((session, token)) =
+                        sessions.create(api, &user(), LIFETIME, State::Active, now)
+                    {
+                        issued.push(Issued {
+                            token,
+                            id: session.id,
+                            expires_at: session.expires_at,
+                            ended: false,
+                        });
+                    }
+                }
+                Step::Read(k) => {
+                    if let Some(k) = pick(k)
+                        && let Some((Held::Live(s), _)) =
+                            sessions.find("session-api", &issued[k].token, now)
+                    {
+                        sessions.touch(&s.id, now, Expiry::Fixed);
+                    }
+                }
+                Step::SignOut(k) | Step::Revoke(k) | Step::Expire(k) => {
+                    let Some(k) = pick(k) else { continue };
+                    let to = match step {
+                        Step::SignOut(_) => State::SignedOut,
+                        Step::Revoke(_) => State::Revoked,
+                        _ => State::Expired,
+                    };
+                    if sessions.end(&issued[k].id, to, now).is_some() {
+                        issued[k].ended = true;
+                    }
+                }
+                Step::Advance(seconds) => now += seconds,
+                Step::Restart => {
+                    drop(sessions);
+                    sessions = open();
+                    if state_file.is_none() {
+                        issued.iter_mut().for_each(|i| i.ended = false);
+                    }
+                }
+            }
+            for (k, credential) in issued.iter().enumerate() {
+                let found = sessions.find("session-api", &credential.token, now);
+                let live = matches!(found, Some((Held::Live(_), _)));
+                if credential.ended && live {
+                    return Err(format!(
+                        "credential {k}, ended, answered as live after {step:?} at {now}"
+                    ));
+                }
+                if live && now >= credential.expires_at {
+                    return Err(format!("credential {k} live past its expiry at {now}"));
+                }
+                // Without a state file, a restarted store may be too full
+                // to take a session back: then it is no session at all.
+                if found.is_none() && state_file.is_some() {
+                    return Err(format!("credential {k} not recognised at all at {now}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 48,
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// An ending is forever: through a tiny store's churn, restarts and
+        /// the clock, no ended credential answers as a live session.
+        #[test]
+        fn no_ended_credential_comes_back_in_memory(steps in proptest::collection::vec(step(), 1..120)) {
+            proptest::prop_assert_eq!(run(&steps, None), Ok(()));
+        }
+
+        /// The same with a state file, across restarts too.
+        #[test]
+        fn no_ended_credential_comes_back_with_a_state_file(steps in proptest::collection::vec(step(), 1..80)) {
+            let dir = std::env::temp_dir().join(format!(
+                "session-mock-lifecycle-{}-{}",
+                std::process::id(),
+                random_uuid()
+            ));
+            std::fs::create_dir_all(&dir).expect("dir");
+            let result = run(&steps, Some(dir.join("state.jsonl")));
+            std::fs::remove_dir_all(&dir).ok();
+            proptest::prop_assert_eq!(result, Ok(()));
+        }
+    }
+
+    #[test]
+    fn the_issue_reproduction_stays_revoked_through_churn() {
+        let sessions = Sessions::new(
+            Keyring::new("a-long-enough-key", AuthMode::Known, vec![], vec![], vec![]),
+            2,
+            None,
+        )
+        .expect("sessions");
+        let api = Registry::builtin().get("session-api").expect("api");
+        let (first, token) = sessions
+            .create(api, &user(), 3_600, State::Active, 0)
+            .expect("created");
+        sessions.end(&first.id, State::Revoked, 0);
+        for n in 1..=5_000 {
+            let Ok((other, _)) = sessions.create(api, &user(), 3_600, State::Active, n / 10) else {
+                // Refused once its endings fill: never by forgetting one.
+                break;
+            };
+            sessions.end(&other.id, State::Revoked, n / 10);
+            assert!(
+                matches!(
+                    sessions.find("session-api", &token, n / 10),
+                    Some((Held::Ended(_), None))
+                ),
+                "revived after {n} cycles"
+            );
+        }
     }
 }

@@ -102,6 +102,8 @@ impl MockServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        // The state file's last batch of activity.
+        self.state.0.sessions.flush();
     }
 }
 

@@ -126,8 +126,11 @@ fn push_digits(text: &mut String, n: u32, width: u32) {
 pub fn shift_timestamps(value: &mut serde_json::Value, by: time::Duration) {
     match value {
         serde_json::Value::String(text) => {
-            if let Some(at) = parse(text) {
-                let moved = at + by;
+            // A time that would leave what RFC 3339 can write stays as it is.
+            if let Some(moved) = parse(text)
+                .and_then(|at| at.checked_add(by))
+                .filter(|moved| (0..=9999).contains(&moved.to_offset(UtcOffset::UTC).year()))
+            {
                 *text = if text.contains('.') {
                     format_millis(moved)
                 } else {
@@ -201,6 +204,17 @@ mod tests {
             assert_eq!(super::parse(text), None, "{text}");
             assert_eq!(OffsetDateTime::parse(text, &Rfc3339).ok(), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_shift_past_what_rfc_3339_writes_leaves_the_time_as_it_was() {
+        let mut body = json!({"a": "9999-12-01T00:00:00Z", "b": "0000-01-02T00:00:00.000Z"});
+        super::shift_timestamps(&mut body, time::Duration::days(60));
+        assert_eq!(body["a"], "9999-12-01T00:00:00Z");
+        assert_eq!(body["b"], "0000-03-02T00:00:00.000Z");
+        super::shift_timestamps(&mut body, time::Duration::days(-120));
+        assert_eq!(body["b"], "0000-03-02T00:00:00.000Z");
+        assert_eq!(body["a"], "9999-08-03T00:00:00Z");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod endings;
 mod hostile;
 mod lifecycle;
 mod proxy;

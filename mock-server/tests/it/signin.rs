@@ -14,24 +14,24 @@ use crate::util::{Http, Reply, config, serve_config};
 
 /// A browser's cookie jar for one origin: keeps what `Set-Cookie` sets,
 /// forgets what `Max-Age=0` clears.
-struct Browser {
-    http: Http,
-    jar: BTreeMap<String, String>,
+pub(crate) struct Browser {
+    pub(crate) http: Http,
+    pub(crate) jar: BTreeMap<String, String>,
 }
 
 impl Browser {
-    fn new(http: Http) -> Self {
+    pub(crate) fn new(http: Http) -> Self {
         Self {
             http,
             jar: BTreeMap::new(),
         }
     }
 
-    fn origin(&self) -> &str {
+    pub(crate) fn origin(&self) -> &str {
         &self.http.base
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.jar
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -39,7 +39,7 @@ impl Browser {
             .join("; ")
     }
 
-    fn keep(&mut self, reply: &Reply) {
+    pub(crate) fn keep(&mut self, reply: &Reply) {
         for line in reply.set_cookies() {
             let first = line.split(';').next().unwrap_or_default();
             let (name, value) = first.split_once('=').expect("name=value");
@@ -51,14 +51,14 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         let cookie = self.cookie_header();
         let reply = self.http.get(path, &[("cookie", &cookie)]).await;
         self.keep(&reply);
         reply
     }
 
-    async fn post_form(
+    pub(crate) async fn post_form(
         &mut self,
         path: &str,
         form: &[(&str, &str)],
@@ -82,7 +82,7 @@ impl Browser {
         reply
     }
 
-    async fn post_json(&mut self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn post_json(&mut self, path: &str, body: &Value) -> Reply {
         let cookie = self.cookie_header();
         let headers = [
             ("content-type", "application/json"),
@@ -97,7 +97,7 @@ impl Browser {
     }
 
     /// `getCsrfToken()`.
-    async fn csrf(&mut self) -> String {
+    pub(crate) async fn csrf(&mut self) -> String {
         let reply = self.get("/api/auth/csrf").await;
         assert_eq!(reply.status, 200);
         reply.body["csrfToken"]
@@ -107,7 +107,7 @@ impl Browser {
     }
 
     /// `signIn("credentials", {username, password, redirect: false})`.
-    async fn sign_in(&mut self, username: &str, password: &str) -> Reply {
+    pub(crate) async fn sign_in(&mut self, username: &str, password: &str) -> Reply {
         let providers = self.get("/api/auth/providers").await;
         assert_eq!(providers.body["credentials"]["type"], "credentials");
         let csrf = self.csrf().await;
@@ -126,7 +126,7 @@ impl Browser {
     }
 
     /// `signOut({redirect: false})`.
-    async fn sign_out(&mut self) -> Reply {
+    pub(crate) async fn sign_out(&mut self) -> Reply {
         let csrf = self.csrf().await;
         let callback = format!("{}/", self.origin());
         self.post_form(

@@ -77,6 +77,7 @@ pub(crate) async fn get(app: &MockApp, uri: &str, headers: &[(&str, &str)]) -> A
 }
 
 /// An HTTP answer read off a real socket.
+#[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: reqwest::header::HeaderMap,

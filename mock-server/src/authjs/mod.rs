@@ -18,6 +18,8 @@
 //!
 //! All protocol knowledge lives here; sessions themselves are `lifecycle`'s.
 
+pub(crate) mod jwe;
+
 use std::collections::HashMap;
 
 use axum::Router;

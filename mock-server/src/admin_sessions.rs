@@ -98,6 +98,16 @@ fn refuse_unknown_keys(map: &Map<String, Value>, known: &[&str]) -> Result<(), R
     }
 }
 
+/// `http(s)://host[:port]`, nothing after.
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.trim_end_matches('/').split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+}
+
 fn time_text(seconds: i64) -> Option<String> {
     OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
@@ -271,9 +281,23 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         Ok(map) => map,
         Err(refusal) => return refusal.into_response(),
     };
-    if let Err(refusal) = refuse_unknown_keys(&map, &["contract", "user", "lifetime", "state"]) {
+    if let Err(refusal) =
+        refuse_unknown_keys(&map, &["contract", "user", "lifetime", "state", "origin"])
+    {
         return refusal.into_response();
     }
+    let origin = match map.get("origin") {
+        None => None,
+        Some(Value::String(origin)) if is_origin(origin) => {
+            Some(origin.trim_end_matches('/').to_owned())
+        }
+        Some(other) => {
+            return bad_request(format!(
+                "origin is the app's origin such as \"http://localhost:3000\" (scheme and host, no path), not {other}"
+            ))
+            .into_response();
+        }
+    };
     let contract_name = match map.get("contract") {
         None => None,
         Some(Value::String(name)) => Some(name.as_str()),
@@ -336,16 +360,33 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         Some(Event::Created),
         Some(&session.id),
     );
-    let header = match &contract.auth {
-        Auth::Bearer => format!("Authorization: Bearer {token}"),
-        Auth::Cookie { names } => format!("Cookie: {}={token}", names[0]),
-    };
     let mut answer = json!({
         "session": view(inner, &session),
-        "token": token,
-        "header": header,
         "path": mount.mount.path,
     });
+    if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
+        // The cookies a sign-in would set, ready for a browser: for the
+        // app's origin (Playwright's `storageState`, Cypress's
+        // `cy.setCookie`), and the header for curl.
+        let origin = origin.unwrap_or_else(|| "http://localhost".to_owned());
+        let cookies = crate::authjs::ready_cookies(inner, contract, &session, &origin, now);
+        let pairs: Vec<String> = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.value))
+            .collect();
+        answer["token"] =
+            Value::String(cookies.iter().map(|c| c.value.as_str()).collect::<String>());
+        answer["header"] = Value::String(format!("Cookie: {}", pairs.join("; ")));
+        answer["cookies"] = serde_json::to_value(&cookies).unwrap_or_default();
+        answer["storage_state"] = json!({ "cookies": &cookies, "origins": [] });
+    } else {
+        let header = match &contract.auth {
+            Auth::Bearer => format!("Authorization: Bearer {token}"),
+            Auth::Cookie { names } => format!("Cookie: {}={token}", names[0]),
+        };
+        answer["token"] = Value::String(token);
+        answer["header"] = Value::String(header);
+    }
     if session.state == SessionState::Active {
         answer["body"] = mount
             .session_body(inner.clock.now(), &session)

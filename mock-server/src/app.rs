@@ -105,7 +105,10 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
     } else {
         None
     };
+    let tokens = (!config.auth_secrets.is_empty())
+        .then(|| crate::authjs::tokens::Tokens::new(config.auth_secrets.clone()));
     let state = AppState(Arc::new(Inner {
+        tokens,
         config,
         mounts,
         keyring,
@@ -416,6 +419,9 @@ pub(crate) fn serve_contract(
     // A session the mock holds answers for itself, in every auth mode;
     // other credentials are judged in auth-aware mode only.
     let held = match &credential {
+        Credential::Present(value) if contract.protocol == Some(Protocol::AuthJs) => {
+            authjs::find_session(inner, contract, &parts.headers, value, now.unix_timestamp())
+        }
         Credential::Present(value) => {
             inner
                 .sessions
@@ -476,7 +482,7 @@ pub(crate) fn serve_contract(
     };
 
     let mut session_id = None;
-    let mut set_cookie = None;
+    let mut set_cookie = Vec::new();
     let Chosen {
         status,
         name,
@@ -560,7 +566,7 @@ pub(crate) fn serve_contract(
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers.clone();
-    if let Some(cookie) = set_cookie {
+    for cookie in set_cookie {
         response
             .headers_mut()
             .append(axum::http::header::SET_COOKIE, cookie);

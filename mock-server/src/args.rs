@@ -130,6 +130,33 @@ pub struct MockArgs {
         value_name = "KEY"
     )]
     pub signing_key: Option<String>,
+    /// Your app's Auth.js secret. The mock then writes its authjs session
+    /// cookie as Auth.js does (an encrypted token your app's own `auth()`
+    /// and middleware read) and takes the cookies your app writes.
+    /// Repeatable for rotation: the first encrypts, all decrypt. Without
+    /// it, AUTH_SECRET (Auth.js 5) or else NEXTAUTH_SECRET (next-auth 4).
+    #[arg(
+        long,
+        env = "SESSION_MOCK_AUTH_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub auth_secret: Vec<String>,
+    /// Which Auth.js the cookies the mock writes are for: v5 (@auth/core,
+    /// `authjs.session-token`) or v4 (next-auth 4,
+    /// `next-auth.session-token`). A cookie sent is read by its name.
+    /// [default: v5]
+    #[arg(
+        long,
+        env = "SESSION_MOCK_AUTHJS_VERSION",
+        value_enum,
+        value_name = "VERSION"
+    )]
+    pub authjs_version: Option<AuthJsVersion>,
+    /// The app's own secret variable (AUTH_SECRET, else NEXTAUTH_SECRET),
+    /// read by the binary: `(variable, value)`.
+    #[arg(skip)]
+    pub app_secret: Option<(String, String)>,
     /// JSON merged into the valid body: CONTRACT=JSON or CONTRACT=@FILE (repeatable).
     #[arg(
         long = "override",
@@ -270,6 +297,16 @@ pub enum AuthMode {
     Known,
     /// Any well-formed credential is valid.
     Any,
+}
+
+/// Which Auth.js writes (and reads) the session cookie's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthJsVersion {
+    /// Auth.js 5 / @auth/core: `authjs.session-token`, dir + A256CBC-HS512.
+    V5,
+    /// next-auth 4: `next-auth.session-token`, dir + A256GCM.
+    V4,
 }
 
 /// What ending an Auth.js session does, as Auth.js's `session.strategy`.

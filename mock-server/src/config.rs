@@ -19,7 +19,7 @@ use crate::duration;
 
 // The flags' value enums live beside the flags (`args`); the configuration
 // uses them as they are.
-pub use crate::args::{AuthMode, DataMode, SessionStrategy};
+pub use crate::args::{AuthJsVersion, AuthMode, DataMode, SessionStrategy};
 
 /// One contract served at one path.
 #[derive(Debug, Clone)]
@@ -102,6 +102,65 @@ impl User {
     }
 }
 
+/// The display name and email a user goes by: the profile's `name` and
+/// `email` when they are strings, else derived from the login, so that
+/// `--user alice:secret` is "Alice", `alice@example.com`.
+pub fn persona(login: &str, profile: &serde_json::Map<String, Value>) -> (String, String) {
+    let field = |key: &str| profile.get(key).and_then(Value::as_str).map(str::to_owned);
+    (
+        field("name").unwrap_or_else(|| name_from_login(login)),
+        field("email").unwrap_or_else(|| email_from_login(login)),
+    )
+}
+
+/// `alice.liddell` (or `alice.liddell@example.com`) is "Alice Liddell":
+/// the part before any `@`, its words capitalized.
+pub fn name_from_login(login: &str) -> String {
+    let local = login.split('@').next().unwrap_or(login);
+    let words: Vec<String> = local
+        .split(['.', '_', '-', ' ', '+'])
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect();
+    if words.is_empty() {
+        login.to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// The login when it is an email address, else `<login>@example.com`
+/// (a domain reserved for examples, RFC 2606), its local part kept to the
+/// characters an address allows.
+pub fn email_from_login(login: &str) -> String {
+    if let Some((local, domain)) = login.split_once('@')
+        && !local.is_empty()
+        && domain.contains('.')
+        && !login.contains(char::is_whitespace)
+    {
+        return login.to_owned();
+    }
+    let local: String = login
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    let local = local.trim_matches('.');
+    let local = if local.is_empty() { "user" } else { local };
+    format!("{local}@example.com")
+}
+
 /// `[[user]]` in the config file: `username`, `password`, any profile fields.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct FileUser {
@@ -119,6 +178,13 @@ pub struct MockConfig {
     pub data: DataMode,
     pub seed: u64,
     pub auth: AuthMode,
+    /// Why `auth` is what it is when no one said (users or a secret given).
+    pub auth_implied: Option<&'static str>,
+    /// The app's Auth.js secrets (first encrypts); none: `sms1` cookies.
+    pub auth_secrets: Vec<String>,
+    /// Where the secrets came from, for the banner (never their values).
+    pub secret_source: Option<String>,
+    pub authjs_version: AuthJsVersion,
     pub tokens: Vec<String>,
     pub cookies: Vec<String>,
     pub revoked: Vec<String>,
@@ -222,6 +288,9 @@ pub struct FileConfig {
     pub cookies: Option<Vec<String>>,
     pub revoked: Option<Vec<String>>,
     pub signing_key: Option<String>,
+    /// One secret, or several for rotation (`--auth-secret`).
+    pub auth_secret: Option<OneOrMany>,
+    pub authjs_version: Option<AuthJsVersion>,
     pub latency: Option<String>,
     pub jitter: Option<String>,
     pub fail_rate: Option<f64>,
@@ -249,6 +318,23 @@ pub struct FileConfig {
     /// `[[user]]` tables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub user: Vec<FileUser>,
+}
+
+/// A key that takes one string or a list of them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(one) => vec![one],
+            Self::Many(many) => many,
+        }
+    }
 }
 
 /// `[contracts.<name>]` in the config file.
@@ -563,6 +649,26 @@ impl MockConfig {
             }
             Ok(values)
         };
+        let (auth_secrets, secret_source) = if !args.auth_secret.is_empty() {
+            (args.auth_secret.clone(), Some("--auth-secret".to_owned()))
+        } else if let Some((variable, value)) = &args.app_secret {
+            (vec![value.clone()], Some(variable.clone()))
+        } else if let Some(secrets) = file.auth_secret.clone() {
+            (
+                secrets.into_vec(),
+                Some("the config file's auth-secret".to_owned()),
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        if auth_secrets.iter().any(String::is_empty) {
+            return Err(invalid(
+                secret_source.as_deref().unwrap_or("auth-secret"),
+                "(hidden)",
+                "an Auth.js secret is not empty (generate one: openssl rand -base64 33)",
+            ));
+        }
+        let users_declared = !args.user.is_empty() || !file.user.is_empty();
         let users = if args.user.is_empty() {
             file.user
                 .into_iter()
@@ -674,7 +780,28 @@ impl MockConfig {
             mounts,
             data: args.data.or(file.data).unwrap_or(DataMode::Fixture),
             seed: args.seed.or(file.seed).unwrap_or(0),
-            auth: args.auth.or(file.auth).unwrap_or(AuthMode::Off),
+            auth_implied: (args.auth.is_none() && file.auth.is_none())
+                .then_some(if !auth_secrets.is_empty() {
+                    "an Auth.js secret is given"
+                } else {
+                    "users are declared"
+                })
+                .filter(|_| users_declared || !auth_secrets.is_empty()),
+            auth: args.auth.or(file.auth).unwrap_or(
+                if users_declared || !auth_secrets.is_empty() {
+                    // Declaring who may sign in means signing in matters:
+                    // a request without a session is signed out.
+                    AuthMode::Known
+                } else {
+                    AuthMode::Off
+                },
+            ),
+            auth_secrets,
+            secret_source,
+            authjs_version: args
+                .authjs_version
+                .or(file.authjs_version)
+                .unwrap_or(AuthJsVersion::V5),
             tokens: credentials(&args.token, file.tokens, "tokens")?,
             cookies: credentials(&args.cookie, file.cookies, "cookies")?,
             revoked: credentials(&args.revoked, file.revoked, "revoked")?,
@@ -713,6 +840,8 @@ impl MockConfig {
             cookies: hidden(&self.cookies),
             revoked: hidden(&self.revoked),
             signing_key: (self.signing_key != DEFAULT_SIGNING_KEY).then(|| "(hidden)".to_owned()),
+            auth_secret: hidden(&self.auth_secrets).map(OneOrMany::Many),
+            authjs_version: Some(self.authjs_version),
             latency: Some(duration::format(self.latency)),
             jitter: Some(duration::format(self.jitter)),
             fail_rate: Some(self.fail_rate),
@@ -848,4 +977,27 @@ fn parse_override(key: &str, text: &str) -> Result<Value, ConfigError> {
 
 fn toml_to_json(value: toml::Value) -> Result<Value, String> {
     serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{email_from_login, name_from_login, persona};
+
+    #[test]
+    fn a_login_alone_gives_a_sensible_name_and_email() {
+        assert_eq!(name_from_login("alice"), "Alice");
+        assert_eq!(name_from_login("alice.liddell"), "Alice Liddell");
+        assert_eq!(name_from_login("bob_smith@corp.example"), "Bob Smith");
+        assert_eq!(name_from_login("ünal"), "Ünal");
+        assert_eq!(email_from_login("alice"), "alice@example.com");
+        assert_eq!(email_from_login("Bob Smith"), "bob.smith@example.com");
+        assert_eq!(email_from_login("carol@corp.example"), "carol@corp.example");
+        assert_eq!(email_from_login("@@"), "user@example.com");
+        let mut profile = serde_json::Map::new();
+        profile.insert("name".into(), "Alice Liddell".into());
+        assert_eq!(
+            persona("alice", &profile),
+            ("Alice Liddell".to_owned(), "alice@example.com".to_owned())
+        );
+    }
 }

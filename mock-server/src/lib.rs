@@ -33,7 +33,9 @@ pub mod store;
 pub mod ui;
 
 pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
-pub use config::{AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User};
+pub use config::{
+    AuthJsVersion, AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User,
+};
 pub use persist::StateFileError;
 pub use server::{MockServer, StartError, bind};
 pub use state::AppState;

@@ -37,27 +37,28 @@ const TOKEN_CACHE: usize = 1 << 16;
 /// The most profile JSON a session carries: it travels in the credential.
 pub const MAX_PROFILE_BYTES: usize = 2048;
 
-/// What a session credential says about itself (signed).
+/// What a session credential says about itself: signed in an `sms1`
+/// token, encrypted in an Auth.js cookie (`authjs::tokens`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Claims {
+pub(crate) struct SessionClaims {
     /// Contract.
-    c: String,
+    pub(crate) c: String,
     /// Session id.
-    s: String,
+    pub(crate) s: String,
     /// User login.
-    u: String,
+    pub(crate) u: String,
     /// User id.
-    i: String,
+    pub(crate) i: String,
     /// Created, expires (unix seconds), lifetime (seconds).
-    t: i64,
-    e: i64,
-    l: i64,
+    pub(crate) t: i64,
+    pub(crate) e: i64,
+    pub(crate) l: i64,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    p: Map<String, Value>,
+    pub(crate) p: Map<String, Value>,
     /// The process that issued it (absent in credentials of versions
     /// before it: those are an earlier process's).
     #[serde(default)]
-    n: u64,
+    pub(crate) n: u64,
 }
 
 /// The session a credential belongs to, as of now.
@@ -114,7 +115,7 @@ pub struct Sessions {
     /// process whose session the store does not know was let go of after
     /// it ended, never one to take back.
     instance: u64,
-    tokens: Memo<u128, Arc<Claims>>,
+    tokens: Memo<u128, Arc<SessionClaims>>,
     /// Two independently keyed SipHashes: a token's 128-bit key in `tokens`.
     /// Remembering 16 bytes per token rather than the token (about 250)
     /// keeps 10,000 sessions' memory down; finding another token with the
@@ -206,10 +207,14 @@ impl Sessions {
         Ok((session, token))
     }
 
-    /// A credential for `session`, carrying its current expiry. Auth.js
-    /// re-signs its session token on every read; so does the mock.
-    pub fn credential(&self, session: &Session) -> String {
-        let claims = Claims {
+    /// The process's mark in every credential it issues.
+    pub(crate) fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    /// What a credential of `session` says, as of now (its current expiry).
+    pub(crate) fn claims_of(&self, session: &Session) -> SessionClaims {
+        SessionClaims {
             c: session.contract.clone(),
             s: session.id.clone(),
             u: session.user.clone(),
@@ -219,13 +224,19 @@ impl Sessions {
             l: session.lifetime,
             p: session.profile.clone(),
             n: self.instance,
-        };
+        }
+    }
+
+    /// A credential for `session`, carrying its current expiry. Auth.js
+    /// re-signs its session token on every read; so does the mock.
+    pub fn credential(&self, session: &Session) -> String {
+        let claims = self.claims_of(session);
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signature = self.keyring.seal(SEAL, payload.as_bytes());
         format!("{TOKEN_PREFIX}{payload}.{signature}")
     }
 
-    fn claims(&self, token: &str) -> Option<Arc<Claims>> {
+    fn claims(&self, token: &str) -> Option<Arc<SessionClaims>> {
         let rest = token.strip_prefix(TOKEN_PREFIX)?;
         let key = (u128::from(self.token_keys.0.hash_one(token)) << 64)
             | u128::from(self.token_keys.1.hash_one(token));
@@ -240,7 +251,7 @@ impl Sessions {
             return None;
         }
         let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let claims: Arc<Claims> = Arc::new(serde_json::from_slice(&bytes).ok()?);
+        let claims: Arc<SessionClaims> = Arc::new(serde_json::from_slice(&bytes).ok()?);
         self.tokens.insert(key, Arc::clone(&claims));
         Some(claims)
     }
@@ -258,6 +269,16 @@ impl Sessions {
     /// signed claims.
     pub fn find(&self, contract: &str, token: &str, now: i64) -> Option<(Held, Option<Event>)> {
         let claims = self.claims(token)?;
+        self.held(contract, &claims, now)
+    }
+
+    /// The session credential `claims` (verified) speak of, as `find` says.
+    pub(crate) fn held(
+        &self,
+        contract: &str,
+        claims: &SessionClaims,
+        now: i64,
+    ) -> Option<(Held, Option<Event>)> {
         if claims.c != contract {
             return None;
         }
@@ -270,7 +291,7 @@ impl Sessions {
             }
         };
         let Some(session) = self.store.modify(&claims.s, &mut notice_expiry) else {
-            return self.find_unheld(&claims, now);
+            return self.find_unheld(claims, now);
         };
         let event = expired_now.then(|| {
             if let Some(log) = &self.log {
@@ -287,7 +308,7 @@ impl Sessions {
     }
 
     /// A signed credential whose session the store does not hold whole.
-    fn find_unheld(&self, claims: &Claims, now: i64) -> Option<(Held, Option<Event>)> {
+    fn find_unheld(&self, claims: &SessionClaims, now: i64) -> Option<(Held, Option<Event>)> {
         let mut session = Session::start(
             claims.s.clone(),
             &claims.c,

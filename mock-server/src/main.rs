@@ -13,7 +13,14 @@ use session_schemas::{Auth, Protocol};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = MockArgs::parse();
+    let mut args = MockArgs::parse();
+    match app_secret() {
+        Ok(secret) => args.app_secret = secret,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let config = match load(&args) {
         Ok(config) => config,
         Err(message) => {
@@ -53,6 +60,23 @@ async fn main() -> ExitCode {
     }
     server.stop().await;
     ExitCode::SUCCESS
+}
+
+/// The app's own Auth.js secret, as the app reads it: `AUTH_SECRET`
+/// (Auth.js 5), else `NEXTAUTH_SECRET` (next-auth 4).
+fn app_secret() -> Result<Option<(String, String)>, String> {
+    for variable in ["AUTH_SECRET", "NEXTAUTH_SECRET"] {
+        match std::env::var(variable) {
+            Ok(value) => return Ok(Some((variable.to_owned(), value))),
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(format!(
+                    "{variable} is not UTF-8; an Auth.js secret is text"
+                ));
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn load(args: &MockArgs) -> Result<MockConfig, String> {
@@ -127,6 +151,13 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
     for note in &config.notes {
         say!(out, "  note: {note}");
     }
+    if let Some(why) = config.auth_implied {
+        say!(
+            out,
+            "  auth: known, since {why}: a request without a session is signed out (--auth off serves the default scenario to everyone)"
+        );
+    }
+    print_authjs_cookies(out, config);
     if config.admin {
         say!(
             out,
@@ -184,6 +215,40 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
                 }
             }
         }
+    }
+}
+
+/// What the Auth.js contracts' session cookie is, and whether the app's own
+/// server will read it.
+fn print_authjs_cookies(out: &mut String, config: &MockConfig) {
+    if !config
+        .mounts
+        .iter()
+        .any(|m| m.contract.protocol == Some(Protocol::AuthJs))
+    {
+        return;
+    }
+    let (library, cookie, enc) = match config.authjs_version {
+        session_mock::AuthJsVersion::V5 => ("Auth.js 5", "authjs.session-token", "A256CBC-HS512"),
+        session_mock::AuthJsVersion::V4 => ("next-auth 4", "next-auth.session-token", "A256GCM"),
+    };
+    match &config.secret_source {
+        Some(source) => say!(
+            out,
+            "  Auth.js cookies: {library} tokens ({cookie}, dir + {enc}) under the secret from {source}{}: your app's own auth() and middleware read them, and the mock reads the app's",
+            if config.auth_secrets.len() > 1 {
+                format!(
+                    " (and {} older ones for rotation)",
+                    config.auth_secrets.len() - 1
+                )
+            } else {
+                String::new()
+            }
+        ),
+        None => say!(
+            out,
+            "  Auth.js cookies: the mock's own tokens ({cookie}=sms1...): your app's server-side auth() and middleware cannot read them and will clear them; give the app's secret (AUTH_SECRET=... session-mock, or --auth-secret)"
+        ),
     }
 }
 

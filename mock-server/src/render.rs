@@ -389,6 +389,9 @@ pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Sessio
             object.insert(key.replace("~1", "/").replace("~0", "~"), new);
         }
     };
+    let (name, email) = crate::config::persona(&session.user, &session.profile);
+    put(&fields.name, Value::String(name));
+    put(&fields.email, Value::String(email));
     put(&fields.session_id, Value::String(session.id.clone()));
     put(&fields.user_id, Value::String(session.user_id.clone()));
     put(&fields.login, Value::String(session.user.clone()));

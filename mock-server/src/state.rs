@@ -78,6 +78,8 @@ pub(crate) struct Inner {
     pub(crate) requests: AtomicU64,
     /// The validating proxy, when a mount has an upstream.
     pub(crate) proxy: Option<crate::proxy::Proxy>,
+    /// Auth.js's own session tokens, when the app's secret is known.
+    pub(crate) tokens: Option<crate::authjs::tokens::Tokens>,
 }
 
 impl Inner {

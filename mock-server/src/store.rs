@@ -70,6 +70,11 @@ pub struct Session {
     /// rendered body can be remembered by. Not saved.
     #[serde(skip, default = "next_revision")]
     pub revision: u64,
+    /// A session known only from its credential: an Auth.js cookie the app
+    /// wrote itself, its claims as written (re-encrypted on each read, as
+    /// Auth.js's JWT sessions are). Never held by the store.
+    #[serde(skip)]
+    pub stateless: Option<Arc<Map<String, Value>>>,
 }
 
 /// A revision no session has had before.
@@ -103,6 +108,7 @@ impl Session {
             state: State::Active,
             ended_at: None,
             revision: next_revision(),
+            stateless: None,
         }
     }
 
@@ -431,6 +437,7 @@ pub(crate) mod tests {
             state,
             ended_at: (state != State::Active).then_some(1),
             revision: 0,
+            stateless: None,
         }
     }
 

@@ -59,6 +59,10 @@ pub struct SessionFields {
     pub login: Option<String>,
     /// An object the user's profile fields are merged into.
     pub user: Option<String>,
+    /// The user's display name and email: the profile's, or derived from
+    /// the login (`alice` is "Alice", `alice@example.com`).
+    pub name: Option<String>,
+    pub email: Option<String>,
     pub created: Option<String>,
     pub last_activity: Option<String>,
     pub expires: Option<String>,
@@ -72,6 +76,8 @@ impl SessionFields {
             user_id: raw.user_id,
             login: raw.login,
             user: raw.user,
+            name: raw.name,
+            email: raw.email,
             created: raw.created,
             last_activity: raw.last_activity,
             expires: raw.expires,
@@ -86,6 +92,8 @@ impl SessionFields {
             ("user_id", &self.user_id),
             ("login", &self.login),
             ("user", &self.user),
+            ("name", &self.name),
+            ("email", &self.email),
             ("created", &self.created),
             ("last_activity", &self.last_activity),
             ("expires", &self.expires),

@@ -59,6 +59,8 @@ pub(crate) struct SessionFieldsManifest {
     pub(crate) user_id: Option<String>,
     pub(crate) login: Option<String>,
     pub(crate) user: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) email: Option<String>,
     pub(crate) created: Option<String>,
     pub(crate) last_activity: Option<String>,
     pub(crate) expires: Option<String>,

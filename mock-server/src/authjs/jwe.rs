@@ -450,10 +450,17 @@ mod tests {
                 .decode(flavour, "authjs.session-token", &token, 1_500)
                 .expect("decodes");
             assert_eq!(back["name"], "Alice");
-            assert_eq!((back["iat"].as_i64(), back["exp"].as_i64()), (Some(1_000), Some(2_000)));
+            assert_eq!(
+                (back["iat"].as_i64(), back["exp"].as_i64()),
+                (Some(1_000), Some(2_000))
+            );
             assert_eq!(back["jti"].as_str().map(str::len), Some(36));
             // Expiry with jose's 15 s tolerance.
-            assert!(codec.decode(flavour, "authjs.session-token", &token, 2_014).is_ok());
+            assert!(
+                codec
+                    .decode(flavour, "authjs.session-token", &token, 2_014)
+                    .is_ok()
+            );
             assert_eq!(
                 codec.decode(flavour, "authjs.session-token", &token, 2_015),
                 Err(Refused::Expired)
@@ -468,20 +475,35 @@ mod tests {
                 altered[part] = &encoded;
                 let altered = altered.join(".");
                 assert!(
-                    codec.decode(flavour, "authjs.session-token", &altered, 1_500).is_err(),
+                    codec
+                        .decode(flavour, "authjs.session-token", &altered, 1_500)
+                        .is_err(),
                     "{flavour:?} part {part}"
                 );
             }
             assert!(
                 codec
-                    .decode(flavour, "authjs.session-token", &token[..token.len() - 3], 1_500)
+                    .decode(
+                        flavour,
+                        "authjs.session-token",
+                        &token[..token.len() - 3],
+                        1_500
+                    )
                     .is_err(),
                 "cut short"
             );
             let other = Codec::new(vec!["another secret".into()]);
-            assert!(other.decode(flavour, "authjs.session-token", &token, 1_500).is_err());
+            assert!(
+                other
+                    .decode(flavour, "authjs.session-token", &token, 1_500)
+                    .is_err()
+            );
             for garbage in ["", "a.b", "....", "x.y.z.w.v", &"A".repeat(5000)] {
-                assert!(codec.decode(flavour, "authjs.session-token", garbage, 1_500).is_err());
+                assert!(
+                    codec
+                        .decode(flavour, "authjs.session-token", garbage, 1_500)
+                        .is_err()
+                );
             }
         }
         // v5's salt is the cookie's name: the same secret under another
@@ -498,7 +520,10 @@ mod tests {
         let old = Codec::new(vec!["old".into()]);
         let both = Codec::new(vec!["new".into(), "old".into()]);
         let from_old = old.encode(Flavour::V5, "authjs.session-token", &claims(), 0, 100);
-        assert!(both.decode(Flavour::V5, "authjs.session-token", &from_old, 1).is_ok());
+        assert!(
+            both.decode(Flavour::V5, "authjs.session-token", &from_old, 1)
+                .is_ok()
+        );
         let from_both = both.encode(Flavour::V5, "authjs.session-token", &claims(), 0, 100);
         assert_eq!(
             old.decode(Flavour::V5, "authjs.session-token", &from_both, 1),
@@ -506,7 +531,10 @@ mod tests {
             "written with the new secret"
         );
         let from_old = old.encode(Flavour::V4, "next-auth.session-token", &claims(), 0, 100);
-        assert!(both.decode(Flavour::V4, "next-auth.session-token", &from_old, 1).is_ok());
+        assert!(
+            both.decode(Flavour::V4, "next-auth.session-token", &from_old, 1)
+                .is_ok()
+        );
     }
 
     /// Written by the real libraries (`@auth/core@0.41.3` `encode` with
@@ -563,6 +591,9 @@ mod tests {
         );
         assert_eq!(kid.len(), 86, "base64url of a SHA-512");
         let v4 = codec.encode(Flavour::V4, "next-auth.session-token", &claims(), 0, 100);
-        assert!(v4.starts_with(&format!("{}..", URL_SAFE_NO_PAD.encode(r#"{"alg":"dir","enc":"A256GCM"}"#))));
+        assert!(v4.starts_with(&format!(
+            "{}..",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"dir","enc":"A256GCM"}"#)
+        )));
     }
 }

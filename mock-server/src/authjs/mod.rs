@@ -19,6 +19,7 @@
 //! All protocol knowledge lives here; sessions themselves are `lifecycle`'s.
 
 pub(crate) mod jwe;
+pub(crate) mod tokens;
 
 use std::collections::HashMap;
 
@@ -139,10 +140,14 @@ pub(crate) async fn update(
     let now = inner.clock.now();
     let contract = exchange.contract;
     let held = match credentials::extract(&contract.auth, &parts.headers) {
-        Credential::Present(token) => inner
-            .sessions
-            .find(&contract.name, &token, now.unix_timestamp())
-            .map(|(held, _)| held),
+        Credential::Present(token) => find_session(
+            inner,
+            contract,
+            &parts.headers,
+            &token,
+            now.unix_timestamp(),
+        )
+        .map(|(held, _)| held),
         _ => None,
     };
     let Some(Held::Live(session)) = held else {
@@ -182,7 +187,7 @@ pub(crate) async fn update(
         .unwrap_or(session);
     let body = mount.bodies.session(now, &session);
     let mut cookies = init.cookies;
-    cookies.push(exchange.session_cookie(&inner.sessions.credential(&session), session.expires_at));
+    cookies.extend(exchange.issue(&session, now.unix_timestamp()));
     exchange.record(
         200,
         Some(Event::Update),
@@ -197,20 +202,165 @@ pub(crate) async fn update(
     response
 }
 
-/// The refreshed session cookie a session read sends (Auth.js re-signs the
-/// session token with the new expiry on every read), under the name the
-/// request used.
+/// The refreshed session cookie a session read sends (Auth.js re-encrypts
+/// the session token with the new expiry on every read), under the name
+/// the request used, chunked as Auth.js chunks it.
 pub(crate) fn refreshed_cookie(
     inner: &Inner,
     mount: &MountState,
     parts: &axum::http::request::Parts,
     session: &crate::store::Session,
-) -> Option<HeaderValue> {
+) -> Vec<HeaderValue> {
     let exchange = Exchange::new(inner, mount, parts);
-    let name = exchange.session_cookie_in_request()?;
-    let token = inner.sessions.credential(session);
-    HeaderValue::from_str(&exchange.cookie(&name, &token, None, Some(session.expires_at))).ok()
+    let Some(name) = exchange.session_cookie_in_request() else {
+        return Vec::new();
+    };
+    let now = inner.clock.now().unix_timestamp();
+    let token = exchange.token(session, &name, now);
+    exchange
+        .session_cookies(&name, &token, session.expires_at)
+        .iter()
+        .filter_map(|cookie| HeaderValue::from_str(cookie).ok())
+        .collect()
 }
+
+/// The session a request's session cookie `value` is on an Auth.js
+/// contract: read as the app's Auth.js reads it when its secret is known
+/// (the mock's own `sms1` tokens still work), else as the mock's token.
+pub(crate) fn find_session(
+    inner: &Inner,
+    contract: &Contract,
+    headers: &HeaderMap,
+    value: &str,
+    now: i64,
+) -> Option<(Held, Option<Event>)> {
+    match &inner.tokens {
+        Some(tokens) if !value.starts_with("sms1.") => {
+            let name = session_cookie_name(contract, headers)?;
+            tokens::find(inner, tokens, contract, &name, value, now)
+        }
+        _ => inner.sessions.find(&contract.name, value, now),
+    }
+}
+
+/// The carrier name the request's session cookie is under (whole or in
+/// chunks).
+fn session_cookie_name(contract: &Contract, headers: &HeaderMap) -> Option<String> {
+    let Auth::Cookie { names } = &contract.auth else {
+        return None;
+    };
+    let cookies = request_cookies(headers);
+    names
+        .iter()
+        .find(|n| cookies.contains_key(*n) || cookies.contains_key(&format!("{n}.0")))
+        .cloned()
+}
+
+/// The session cookie the mock sets for `contract`: the carrier's name for
+/// the Auth.js version it writes for (`authjs.session-token`, or next-auth
+/// 4's `next-auth.session-token`), with `__Secure-` over https.
+fn session_cookie_for(inner: &Inner, contract: &Contract, secure: bool) -> String {
+    let flavour = match inner.config.authjs_version {
+        crate::config::AuthJsVersion::V5 => jwe::Flavour::V5,
+        crate::config::AuthJsVersion::V4 => jwe::Flavour::V4,
+    };
+    let name = match &contract.auth {
+        Auth::Cookie { names } => names
+            .iter()
+            .find(|n| !n.starts_with("__") && tokens::flavour_of(n) == flavour)
+            .or_else(|| names.first())
+            .map_or("authjs.session-token", String::as_str),
+        Auth::Bearer => "authjs.session-token",
+    };
+    if secure && !name.starts_with("__") {
+        format!("__Secure-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// `token` under the cookie `name` as Auth.js's `SessionStore` cuts it:
+/// whole when it fits, else `NAME.0`, `NAME.1`...
+fn chunks(name: &str, token: &str) -> Vec<(String, String)> {
+    if token.len() <= CHUNK_SIZE {
+        return vec![(name.to_owned(), token.to_owned())];
+    }
+    // A token is base64url and dots: ASCII, cut anywhere.
+    token
+        .as_bytes()
+        .chunks(CHUNK_SIZE)
+        .enumerate()
+        .map(|(i, piece)| {
+            (
+                format!("{name}.{i}"),
+                String::from_utf8_lossy(piece).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A cookie that signs a browser in, as a test tool sets it.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReadyCookie {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    pub(crate) domain: String,
+    pub(crate) path: &'static str,
+    /// Unix seconds.
+    pub(crate) expires: i64,
+    pub(crate) http_only: bool,
+    pub(crate) secure: bool,
+    pub(crate) same_site: &'static str,
+}
+
+/// The cookies that sign a browser on `origin` (`http(s)://host[:port]`)
+/// in to `session`, as a sign-in there would set them.
+pub(crate) fn ready_cookies(
+    inner: &Inner,
+    contract: &Contract,
+    session: &crate::store::Session,
+    origin: &str,
+    now: i64,
+) -> Vec<ReadyCookie> {
+    let secure = origin.starts_with("https://");
+    let host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let domain = match host.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+        None => host
+            .rsplit_once(':')
+            .map_or(host, |(name, _)| name)
+            .to_owned(),
+    };
+    let name = session_cookie_for(inner, contract, secure);
+    let token = match &inner.tokens {
+        Some(tokens) => tokens.encode(inner.sessions.instance(), session, &name, now),
+        None => inner.sessions.credential(session),
+    };
+    chunks(&name, &token)
+        .into_iter()
+        .map(|(name, value)| ReadyCookie {
+            name,
+            value,
+            domain: domain.clone(),
+            path: "/",
+            expires: session.expires_at,
+            http_only: true,
+            secure,
+            same_site: "Lax",
+        })
+        .collect()
+}
+
+/// Auth.js's `CHUNK_SIZE`: a cookie value longer than this is split into
+/// `NAME.0`, `NAME.1`... (`packages/core/src/lib/utils/cookie.ts`: 4096
+/// allowed, less 160 for the name and attributes).
+const CHUNK_SIZE: usize = 4096 - 160;
 
 /// A POST body as Auth.js reads it: JSON when declared JSON, else a form.
 #[derive(Debug, Default)]
@@ -344,12 +494,56 @@ impl<'a> Exchange<'a> {
         self.prefixed(CALLBACK_COOKIE, "__Secure-")
     }
 
+    /// The session cookie the mock sets: the carrier's name for the Auth.js
+    /// version it writes for (`authjs.session-token`, or next-auth 4's
+    /// `next-auth.session-token`), `__Secure-` over https.
     fn session_name(&self) -> String {
-        let name = match &self.contract.auth {
-            Auth::Cookie { names } => names.first().map_or("authjs.session-token", String::as_str),
-            Auth::Bearer => "authjs.session-token",
-        };
-        self.prefixed(name, "__Secure-")
+        session_cookie_for(self.inner, self.contract, self.secure)
+    }
+
+    /// The token a session's cookie `name` carries: Auth.js's own when the
+    /// app's secret is known, else the mock's.
+    fn token(&self, session: &crate::store::Session, name: &str, now: i64) -> String {
+        match &self.inner.tokens {
+            Some(tokens) => tokens.encode(self.inner.sessions.instance(), session, name, now),
+            None => self.inner.sessions.credential(session),
+        }
+    }
+
+    /// The `Set-Cookie` lines that sign the browser in to `session`.
+    fn issue(&self, session: &crate::store::Session, now: i64) -> Vec<String> {
+        let name = self.session_name();
+        let token = self.token(session, &name, now);
+        self.session_cookies(&name, &token, session.expires_at)
+    }
+
+    /// `token` under the session cookie `name`, as Auth.js's
+    /// `SessionStore.chunk` writes it: whole when it fits, else in chunks
+    /// `NAME.0`, `NAME.1`...; every chunk the request carried that is not
+    /// written again is cleared.
+    fn session_cookies(&self, name: &str, token: &str, expires_at: i64) -> Vec<String> {
+        let pieces = chunks(name, token);
+        let mut stale: Vec<&String> = self
+            .cookies
+            .keys()
+            .filter(|key| {
+                (*key == name
+                    || key
+                        .strip_prefix(name)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        .is_some_and(|n| n.parse::<usize>().is_ok()))
+                    && !pieces.iter().any(|(piece, _)| piece == *key)
+            })
+            .collect();
+        stale.sort();
+        let mut cookies: Vec<String> = stale
+            .into_iter()
+            .map(|key| self.cookie(key, "", Some(0), None))
+            .collect();
+        for (piece, value) in &pieces {
+            cookies.push(self.cookie(piece, value, None, Some(expires_at)));
+        }
+        cookies
     }
 
     /// `name=value` with Auth.js's attributes, in the order its cookie
@@ -377,10 +571,6 @@ impl<'a> Exchange<'a> {
         text
     }
 
-    fn session_cookie(&self, token: &str, expires_at: i64) -> String {
-        self.cookie(&self.session_name(), token, None, Some(expires_at))
-    }
-
     /// The name of the session cookie the request carries, chunks folded.
     fn session_cookie_in_request(&self) -> Option<String> {
         let Auth::Cookie { names } = &self.contract.auth else {
@@ -392,15 +582,22 @@ impl<'a> Exchange<'a> {
             .cloned()
     }
 
+    /// The CSRF cookie's hash of `token`: Auth.js's own when the app's
+    /// secret is known, else keyed by the mock's signing key.
+    fn csrf_hash(&self, token: &str) -> String {
+        match &self.inner.tokens {
+            Some(tokens) => tokens.csrf_hash(token),
+            None => self.inner.keyring.digest("csrf", token.as_bytes()),
+        }
+    }
+
     fn init(&self, posted_token: Option<&str>, callback_param: Option<&str>) -> Init {
         let mut cookies = Vec::new();
         let trusted = self
             .cookies
             .get(&self.csrf_name())
             .and_then(|value| value.split_once('|'))
-            .filter(|(token, hash)| {
-                credentials::same_secret(hash, &self.inner.keyring.digest("csrf", token.as_bytes()))
-            })
+            .filter(|(token, hash)| credentials::same_secret(hash, &self.csrf_hash(token)))
             .map(|(token, _)| token.to_owned());
         let (csrf_token, verified) = match trusted {
             Some(token) => {
@@ -409,7 +606,7 @@ impl<'a> Exchange<'a> {
             }
             None => {
                 let token = crate::credentials::hex(&random_bytes::<32>());
-                let hash = self.inner.keyring.digest("csrf", token.as_bytes());
+                let hash = self.csrf_hash(&token);
                 cookies.push(self.cookie(
                     &self.csrf_name(),
                     &format!("{token}%7C{hash}"),
@@ -488,6 +685,12 @@ impl<'a> Exchange<'a> {
         response
     }
 
+    /// What a redirect is sent as: 302, or 200 `{"url"}` for a client that
+    /// asked (`X-Auth-Return-Redirect`, next-auth 4's `json=true`).
+    fn redirect_status(&self) -> u16 {
+        if self.return_redirect { 200 } else { 302 }
+    }
+
     fn record(&self, status: u16, event: Option<Event>, session: Option<&str>, what: &str) {
         let credential = credentials::extract(&self.contract.auth, &self.parts.headers);
         self.inner.record_event(
@@ -532,7 +735,7 @@ impl<'a> Exchange<'a> {
         let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
         if !init.verified {
             self.record(
-                302,
+                self.redirect_status(),
                 Some(Event::SignInFailed),
                 None,
                 "sign-in without a verified CSRF token",
@@ -551,7 +754,7 @@ impl<'a> Exchange<'a> {
         });
         let Some(user) = user else {
             self.record(
-                302,
+                self.redirect_status(),
                 Some(Event::SignInFailed),
                 None,
                 "wrong username or password",
@@ -565,15 +768,25 @@ impl<'a> Exchange<'a> {
             .sessions
             .create(self.contract, user, lifetime, SessionState::Active, now)
         {
-            Ok((session, token)) => {
+            Ok((session, _)) => {
                 let mut cookies = init.cookies;
-                cookies.push(self.session_cookie(&token, session.expires_at));
-                self.record(302, Some(Event::SignIn), Some(&session.id), "signed in");
+                cookies.extend(self.issue(&session, now));
+                self.record(
+                    self.redirect_status(),
+                    Some(Event::SignIn),
+                    Some(&session.id),
+                    "signed in",
+                );
                 self.redirect(&init.callback_url, cookies)
             }
             Err(error) => {
                 tracing::warn!(contract = %self.contract.name, %error, "sign-in refused");
-                self.record(302, Some(Event::SignInFailed), None, "session limit");
+                self.record(
+                    self.redirect_status(),
+                    Some(Event::SignInFailed),
+                    None,
+                    "session limit",
+                );
                 self.error_redirect("error", "error=Configuration")
             }
         }
@@ -583,7 +796,7 @@ impl<'a> Exchange<'a> {
         let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
         if !init.verified {
             self.record(
-                302,
+                self.redirect_status(),
                 Some(Event::SignOut),
                 None,
                 "sign-out without a verified CSRF token: nothing ended",
@@ -591,7 +804,12 @@ impl<'a> Exchange<'a> {
             return self.error_redirect("signin", "error=MissingCSRF");
         }
         let Some(name) = self.session_cookie_in_request() else {
-            self.record(302, None, None, "sign-out without a session cookie");
+            self.record(
+                self.redirect_status(),
+                None,
+                None,
+                "sign-out without a session cookie",
+            );
             return self.redirect(&init.callback_url, init.cookies);
         };
         let mut ended = None;
@@ -600,7 +818,7 @@ impl<'a> Exchange<'a> {
         {
             let now = self.inner.clock.now().unix_timestamp();
             if let Some((Held::Live(session), _)) =
-                self.inner.sessions.find(&self.contract.name, &token, now)
+                find_session(self.inner, self.contract, &self.parts.headers, &token, now)
             {
                 // JWT strategy: nothing is held to end; only the cookie goes.
                 if self.inner.config.session_strategy == SessionStrategy::Database {
@@ -628,7 +846,12 @@ impl<'a> Exchange<'a> {
         for key in names {
             cookies.push(self.cookie(key, "", Some(0), None));
         }
-        self.record(302, Some(Event::SignOut), ended.as_deref(), "signed out");
+        self.record(
+            self.redirect_status(),
+            Some(Event::SignOut),
+            ended.as_deref(),
+            "signed out",
+        );
         if self.inner.config.auth == crate::config::AuthMode::Off {
             // The surprise this prevents: signed out, yet the next session
             // read (now without a cookie) shows the default scenario's user.

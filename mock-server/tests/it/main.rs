@@ -2,6 +2,7 @@
 //! socket through `MockServer`, and the binary through `assert_cmd`.
 
 mod auth;
+mod authjs_tokens;
 mod cli;
 mod endings;
 mod hostile;

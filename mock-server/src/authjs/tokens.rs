@@ -1,0 +1,234 @@
+//! The session cookie's value when the app's Auth.js secret is known: the
+//! token Auth.js itself writes (`jwe`), with the claims its default `jwt`
+//! callback gives a signed-in user, so the app's server reads the mock's
+//! sessions; and the app's own tokens read back as sessions.
+//!
+//! Claims of a session the mock holds, as `@auth/core`'s credentials
+//! callback writes them (`name`, `email`, `picture` from the user's image,
+//! `sub` the user's id), then the user's profile fields (what the app's
+//! `jwt` callback would add: roles, tenant...), then the mock's own:
+//! `sid`, the session's id, and `session-mock`, what it needs to find the
+//! session again (its contract, login, creation, lifetime, issuing process
+//! and exact profile). The app's middleware re-encrypts the token on every
+//! request with the claims unchanged (the default `jwt` callback returns
+//! the token as it is), so the mock still knows the session it rotated.
+//!
+//! A token without those claims was written by the app alone (its own
+//! provider, or a test's `encode`): a stateless session, as Auth.js's JWT
+//! strategy has, built from its claims and expiring with them.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::jwe::{Codec, Flavour, Refused};
+use crate::lifecycle::{Event, Held, SessionClaims};
+use crate::store::Session;
+
+/// The claim naming the mock's session.
+const SESSION_ID: &str = "sid";
+/// The mock's own claims.
+const MOCK: &str = "session-mock";
+/// Claims Auth.js and JOSE write; never taken from a profile.
+const RESERVED: [&str; 9] = [
+    "name", "email", "picture", "sub", "iat", "exp", "jti", SESSION_ID, MOCK,
+];
+
+/// The app's secrets and which Auth.js the mock writes for.
+#[derive(Debug)]
+pub(crate) struct Tokens {
+    codec: Codec,
+    /// What Auth.js hashes the CSRF token with: `options.secret`, which a
+    /// template literal writes as the secrets joined by commas.
+    csrf_secret: String,
+}
+
+/// What a cookie's token turned out to be.
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    /// A session the mock issued.
+    Mock(SessionClaims),
+    /// A token the app wrote: its claims (times removed), and its expiry.
+    App {
+        claims: Map<String, Value>,
+        exp: Option<i64>,
+    },
+}
+
+/// Which library a session cookie's name belongs to: next-auth 4's
+/// `next-auth.session-token` (and its `__Secure-` form), else Auth.js 5.
+pub(crate) fn flavour_of(name: &str) -> Flavour {
+    if name
+        .trim_start_matches("__Secure-")
+        .starts_with("next-auth.")
+    {
+        Flavour::V4
+    } else {
+        Flavour::V5
+    }
+}
+
+impl Tokens {
+    pub(crate) fn new(secrets: Vec<String>) -> Self {
+        Self {
+            csrf_secret: secrets.join(","),
+            codec: Codec::new(secrets),
+        }
+    }
+
+    /// The hash half of the CSRF cookie (`token|hash`), as Auth.js computes
+    /// it (`createHash(`${csrfToken}${options.secret}`)`, SHA-256 in hex), so
+    /// the app's own Auth.js takes the mock's CSRF cookie and the other way
+    /// round.
+    pub(crate) fn csrf_hash(&self, token: &str) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("{token}{}", self.csrf_secret).as_bytes());
+        crate::credentials::hex(&digest)
+    }
+
+    /// The token for the session cookie `name`, as Auth.js would write it
+    /// for `session` at `now` (expiring with it).
+    pub(crate) fn encode(&self, instance: u64, session: &Session, name: &str, now: i64) -> String {
+        let claims = match &session.stateless {
+            Some(claims) => Map::clone(claims),
+            None => mock_claims(instance, session),
+        };
+        self.codec
+            .encode(flavour_of(name), name, &claims, now, session.expires_at)
+    }
+
+    /// The token `value` of the session cookie `name`, read at `now`.
+    pub(crate) fn decode(&self, name: &str, value: &str, now: i64) -> Result<Decoded, Refused> {
+        let mut claims = self.codec.decode(flavour_of(name), name, value, now)?;
+        let mine = (|| {
+            let id = claims.get(SESSION_ID)?.as_str()?.to_owned();
+            let Value::Object(mock) = claims.get(MOCK)? else {
+                return None;
+            };
+            Some(SessionClaims {
+                c: mock.get("c")?.as_str()?.to_owned(),
+                s: id,
+                u: mock.get("u")?.as_str()?.to_owned(),
+                i: claims.get("sub")?.as_str()?.to_owned(),
+                t: mock.get("t")?.as_i64()?,
+                e: claims.get("exp")?.as_i64()?,
+                l: mock.get("l")?.as_i64()?,
+                p: match mock.get("p") {
+                    Some(Value::Object(profile)) => profile.clone(),
+                    _ => Map::new(),
+                },
+                n: mock.get("n")?.as_u64()?,
+            })
+        })();
+        Ok(match mine {
+            Some(claims) => Decoded::Mock(claims),
+            None => {
+                let exp = claims.get("exp").and_then(Value::as_i64);
+                for time in ["iat", "exp", "jti"] {
+                    claims.remove(time);
+                }
+                Decoded::App { claims, exp }
+            }
+        })
+    }
+}
+
+/// A held session's claims: Auth.js's, the profile's, the mock's
+/// (`instance`: the process that issues them).
+fn mock_claims(instance: u64, session: &Session) -> Map<String, Value> {
+    let (name, email) = crate::config::persona(&session.user, &session.profile);
+    let mut claims = Map::new();
+    claims.insert("name".into(), Value::String(name));
+    claims.insert("email".into(), Value::String(email));
+    if let Some(image) = session.profile.get("image").filter(|i| i.is_string()) {
+        claims.insert("picture".into(), image.clone());
+    }
+    claims.insert("sub".into(), Value::String(session.user_id.clone()));
+    for (key, value) in &session.profile {
+        if !RESERVED.contains(&key.as_str()) && key != "image" {
+            claims.insert(key.clone(), value.clone());
+        }
+    }
+    claims.insert(SESSION_ID.into(), Value::String(session.id.clone()));
+    let mut mock = json!({
+        "c": session.contract,
+        "u": session.user,
+        "t": session.created_at,
+        "l": session.lifetime,
+        "n": instance,
+    });
+    if !session.profile.is_empty() {
+        mock["p"] = Value::Object(session.profile.clone());
+    }
+    claims.insert(MOCK.into(), mock);
+    claims
+}
+
+/// The session an app-written token stands for: its user from `sub`,
+/// `name`, `email` and `picture`, its id stable for the same `sub`,
+/// expiring `lifetime` after `now` as the next read will re-encrypt it.
+pub(crate) fn stateless_session(
+    keyring: &crate::credentials::Keyring,
+    contract: &str,
+    claims: Map<String, Value>,
+    now: i64,
+    exp: i64,
+    lifetime: i64,
+) -> Session {
+    let text = |key: &str| claims.get(key).and_then(Value::as_str).map(str::to_owned);
+    let sub = text("sub");
+    let login = text("email")
+        .or_else(|| text("name"))
+        .or_else(|| sub.clone())
+        .unwrap_or_else(|| "user".to_owned());
+    let user_id = sub
+        .clone()
+        .unwrap_or_else(|| keyring.uuid_for("user", &login));
+    let mut profile = Map::new();
+    for (from, to) in [("name", "name"), ("email", "email"), ("picture", "image")] {
+        if let Some(value) = claims.get(from).filter(|v| v.is_string()) {
+            profile.insert(to.to_owned(), value.clone());
+        }
+    }
+    let mut session = Session::start(
+        keyring.uuid_for("stateless-session", sub.as_deref().unwrap_or(&login)),
+        contract,
+        &login,
+        user_id,
+        profile,
+        now,
+        lifetime,
+    );
+    session.expires_at = exp;
+    session.stateless = Some(Arc::new(claims));
+    session
+}
+
+/// The session an Auth.js cookie is, for the contract `contract`.
+pub(crate) fn find(
+    inner: &crate::state::Inner,
+    tokens: &Tokens,
+    contract: &session_schemas::Contract,
+    name: &str,
+    value: &str,
+    now: i64,
+) -> Option<(Held, Option<Event>)> {
+    match tokens.decode(name, value, now) {
+        Ok(Decoded::Mock(claims)) => inner.sessions.held(&contract.name, &claims, now),
+        Ok(Decoded::App { claims, exp }) => {
+            let session = stateless_session(
+                &inner.keyring,
+                &contract.name,
+                claims,
+                now,
+                exp.unwrap_or(now),
+                inner.lifetime(contract),
+            );
+            Some((Held::Live(session), None))
+        }
+        Err(why) => {
+            tracing::debug!(contract = %contract.name, cookie = name, ?why, "not an Auth.js session token");
+            None
+        }
+    }
+}

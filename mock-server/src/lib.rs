@@ -23,6 +23,7 @@ pub use session_schemas::duration;
 pub mod journal;
 pub mod lifecycle;
 mod memo;
+mod mint;
 mod persist;
 pub mod proxy;
 pub mod render;
@@ -36,6 +37,7 @@ pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
 pub use config::{
     AuthJsVersion, AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User,
 };
+pub use mint::mint;
 pub use persist::StateFileError;
 pub use server::{MockServer, StartError, bind};
 pub use state::AppState;

@@ -28,6 +28,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(session_mock::args::Command::Mint(mint)) = &args.command {
+        return match session_mock::mint(&config, mint) {
+            Ok((text, warning)) => {
+                if let Some(warning) = warning {
+                    let _ = writeln!(std::io::stderr(), "warning: {warning}");
+                }
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                let _ = writeln!(std::io::stderr(), "error: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if args.print_config {
         let _ = std::io::stdout()
             .lock()

@@ -260,7 +260,15 @@ fn session_cookie_name(contract: &Contract, headers: &HeaderMap) -> Option<Strin
 /// the Auth.js version it writes for (`authjs.session-token`, or next-auth
 /// 4's `next-auth.session-token`), with `__Secure-` over https.
 fn session_cookie_for(inner: &Inner, contract: &Contract, secure: bool) -> String {
-    let flavour = match inner.config.authjs_version {
+    session_cookie_name_for(inner.config.authjs_version, contract, secure)
+}
+
+fn session_cookie_name_for(
+    version: crate::config::AuthJsVersion,
+    contract: &Contract,
+    secure: bool,
+) -> String {
+    let flavour = match version {
         crate::config::AuthJsVersion::V5 => jwe::Flavour::V5,
         crate::config::AuthJsVersion::V4 => jwe::Flavour::V4,
     };
@@ -323,38 +331,65 @@ pub(crate) fn ready_cookies(
     origin: &str,
     now: i64,
 ) -> Vec<ReadyCookie> {
-    let secure = origin.starts_with("https://");
-    let host = origin
-        .split_once("://")
-        .map_or(origin, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let domain = match host.strip_prefix('[') {
-        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
-        None => host
-            .rsplit_once(':')
-            .map_or(host, |(name, _)| name)
-            .to_owned(),
+    let minter = Minter {
+        tokens: inner.tokens.as_ref(),
+        sessions: &inner.sessions,
+        version: inner.config.authjs_version,
     };
-    let name = session_cookie_for(inner, contract, secure);
-    let token = match &inner.tokens {
-        Some(tokens) => tokens.encode(inner.sessions.instance(), session, &name, now),
-        None => inner.sessions.credential(session),
-    };
-    chunks(&name, &token)
-        .into_iter()
-        .map(|(name, value)| ReadyCookie {
-            name,
-            value,
-            domain: domain.clone(),
-            path: "/",
-            expires: session.expires_at,
-            http_only: true,
-            secure,
-            same_site: "Lax",
-        })
-        .collect()
+    minter.cookies(contract, session, origin, now)
+}
+
+/// What makes a session's cookies: the app's secret (if known), the
+/// sessions (the mock's own tokens otherwise), which Auth.js.
+pub(crate) struct Minter<'a> {
+    pub(crate) tokens: Option<&'a tokens::Tokens>,
+    pub(crate) sessions: &'a crate::lifecycle::Sessions,
+    pub(crate) version: crate::config::AuthJsVersion,
+}
+
+impl Minter<'_> {
+    /// The cookies that sign a browser on `origin` (`http(s)://host[:port]`)
+    /// in to `session`, as a sign-in there would set them.
+    pub(crate) fn cookies(
+        &self,
+        contract: &Contract,
+        session: &crate::store::Session,
+        origin: &str,
+        now: i64,
+    ) -> Vec<ReadyCookie> {
+        let secure = origin.starts_with("https://");
+        let host = origin
+            .split_once("://")
+            .map_or(origin, |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let domain = match host.strip_prefix('[') {
+            Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+            None => host
+                .rsplit_once(':')
+                .map_or(host, |(name, _)| name)
+                .to_owned(),
+        };
+        let name = session_cookie_name_for(self.version, contract, secure);
+        let token = match self.tokens {
+            Some(tokens) => tokens.encode(self.sessions.instance(), session, &name, now),
+            None => self.sessions.credential(session),
+        };
+        chunks(&name, &token)
+            .into_iter()
+            .map(|(name, value)| ReadyCookie {
+                name,
+                value,
+                domain: domain.clone(),
+                path: "/",
+                expires: session.expires_at,
+                http_only: true,
+                secure,
+                same_site: "Lax",
+            })
+            .collect()
+    }
 }
 
 /// Auth.js's `CHUNK_SIZE`: a cookie value longer than this is split into
@@ -1042,7 +1077,7 @@ fn escape(text: &str) -> String {
 }
 
 /// An HTTP date (IMF-fixdate), as cookies' `Expires` carries it.
-fn http_date(at: OffsetDateTime) -> String {
+pub(crate) fn http_date(at: OffsetDateTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -370,3 +370,149 @@ async fn a_sign_in_answered_with_a_url_is_journaled_with_the_status_sent() {
         .clone();
     assert_eq!(entry["status"], 200, "{entry}");
 }
+
+/// `session-mock mint` makes, with no mock running, the cookies a sign-in
+/// would set; a mock with the same secret reads them as alice's session.
+#[tokio::test]
+async fn mint_makes_the_cookies_of_a_sign_in_without_a_running_mock() {
+    use assert_cmd::cargo::cargo_bin_cmd;
+    let output = cargo_bin_cmd!("session-mock")
+        .args([
+            "--user",
+            "alice:secret",
+            "mint",
+            "--as",
+            "alice",
+            "--origin",
+            "http://localhost:3000",
+        ])
+        .env("AUTH_SECRET", SECRET)
+        .env_remove("NEXTAUTH_SECRET")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state: Value = serde_json::from_slice(&output.stdout).expect("a storageState document");
+    let cookie = &state["cookies"][0];
+    assert_eq!(cookie["name"], "authjs.session-token");
+    assert_eq!(cookie["domain"], "localhost");
+    assert_eq!(
+        header(cookie["value"].as_str().expect("value"))["enc"],
+        "A256CBC-HS512"
+    );
+    let (_server, http) = serve(&["--auth-secret", SECRET, "--user", "alice:secret"]).await;
+    let pair = format!(
+        "authjs.session-token={}",
+        cookie["value"].as_str().expect("value")
+    );
+    let read = session_with(&http, &pair).await;
+    assert_eq!(read.body["user"]["username"], "alice", "{}", read.text);
+
+    let header_form = cargo_bin_cmd!("session-mock")
+        .args([
+            "mint",
+            "--as",
+            "bob",
+            "--format",
+            "header",
+            "--auth-secret",
+            SECRET,
+        ])
+        .env_remove("AUTH_SECRET")
+        .env_remove("NEXTAUTH_SECRET")
+        .output()
+        .expect("runs");
+    // `--auth-secret` is a server flag: before `mint`.
+    assert_eq!(header_form.status.code(), Some(2));
+    let header_form = cargo_bin_cmd!("session-mock")
+        .args([
+            "--auth-secret",
+            SECRET,
+            "mint",
+            "--as",
+            "bob",
+            "--format",
+            "header",
+        ])
+        .env_remove("AUTH_SECRET")
+        .env_remove("NEXTAUTH_SECRET")
+        .output()
+        .expect("runs");
+    let line = String::from_utf8(header_form.stdout).expect("utf-8");
+    let read = session_with(&http, line.trim().trim_start_matches("Cookie: ")).await;
+    assert_eq!(read.body["user"]["name"], "Bob", "{}", read.text);
+    assert_eq!(read.body["user"]["email"], "bob@example.com");
+
+    let without = cargo_bin_cmd!("session-mock")
+        .args(["mint", "--format", "cookies"])
+        .env_remove("AUTH_SECRET")
+        .env_remove("NEXTAUTH_SECRET")
+        .output()
+        .expect("runs");
+    assert!(without.status.success());
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("no Auth.js secret"),
+        "a warning that the app will not read them"
+    );
+}
+
+#[test]
+fn a_bad_secret_or_version_exits_2_naming_the_setting() {
+    use assert_cmd::cargo::cargo_bin_cmd;
+    let fails = |args: &[&str], env: &[(&str, &std::ffi::OsStr)]| {
+        let mut command = cargo_bin_cmd!("session-mock");
+        command
+            .args(args)
+            .env_remove("AUTH_SECRET")
+            .env_remove("NEXTAUTH_SECRET")
+            .env_remove("SESSION_MOCK_LISTEN");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let empty = fails(&["--auth-secret", "", "--print-config"], &[]);
+    assert!(
+        empty.contains("--auth-secret") && empty.contains("not empty"),
+        "{empty}"
+    );
+    let from_env = fails(
+        &["--print-config"],
+        &[("AUTH_SECRET", std::ffi::OsStr::new(""))],
+    );
+    assert!(
+        from_env.contains("AUTH_SECRET") && from_env.contains("not empty"),
+        "{from_env}"
+    );
+    use std::os::unix::ffi::OsStrExt;
+    let not_utf8 = fails(
+        &["--print-config"],
+        &[("NEXTAUTH_SECRET", std::ffi::OsStr::from_bytes(b"\xff\xfe"))],
+    );
+    assert!(
+        not_utf8.contains("NEXTAUTH_SECRET is not UTF-8"),
+        "{not_utf8}"
+    );
+    let version = fails(&["--authjs-version", "v3"], &[]);
+    assert!(
+        version.contains("v3") && version.contains("v5"),
+        "{version}"
+    );
+    // The secret never shows, even in the effective configuration.
+    let printed = cargo_bin_cmd!("session-mock")
+        .args(["--auth-secret", "do-not-print-me", "--print-config"])
+        .env_remove("AUTH_SECRET")
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&printed.stdout).contains("do-not-print-me"));
+}

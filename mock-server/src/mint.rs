@@ -1,0 +1,138 @@
+//! `session-mock mint`: the cookies a sign-in would set, made without a
+//! running mock, for suites that run the real app with its real Auth.js and
+//! only need a signed-in browser. With the app's secret they are the tokens
+//! Auth.js writes (the app's `auth()` reads them; a mock with the same
+//! secret does too); without it, the mock's own tokens (a mock with the same
+//! signing key reads them, the app does not, and stderr says so).
+
+use serde_json::json;
+use session_schemas::Protocol;
+
+use crate::args::{MintArgs, MintFormat};
+use crate::authjs::Minter;
+use crate::authjs::tokens::Tokens;
+use crate::config::{MockConfig, User};
+use crate::credentials::Keyring;
+use crate::lifecycle::{Sessions, random_uuid};
+use crate::store::Session;
+
+/// What `mint` prints on standard output, and what it warns of on standard
+/// error; or why it cannot.
+pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<String>), String> {
+    let mount = config
+        .mounts
+        .iter()
+        .find(|m| m.contract.protocol == Some(Protocol::AuthJs))
+        .ok_or(
+            "no contract served speaks the Auth.js protocol; mint makes Auth.js session cookies",
+        )?;
+    let contract = mount.contract;
+    let origin = args
+        .origin
+        .clone()
+        .unwrap_or_else(|| "http://localhost:3000".to_owned());
+    let origin = origin.trim_end_matches('/');
+    let well_formed = origin.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https")
+            && !rest.is_empty()
+            && !rest.contains(['/', '?', '#', '@', ' '])
+    });
+    if !well_formed {
+        return Err(format!(
+            "--origin {origin}: the app's origin is a scheme and host, such as http://localhost:3000"
+        ));
+    }
+    let user = match &args.user {
+        None => config.users[0].clone(),
+        Some(name) => config
+            .users
+            .iter()
+            .find(|u| &u.username == name)
+            .cloned()
+            .unwrap_or_else(|| User {
+                username: name.clone(),
+                password: String::new(),
+                id: None,
+                profile: serde_json::Map::new(),
+            }),
+    };
+    if user.username.is_empty() || user.username.chars().any(char::is_control) {
+        return Err("--as: a login is not empty and has no control characters".to_owned());
+    }
+    crate::lifecycle::check_profile(&user.profile)?;
+    let lifetime = match &args.lifetime {
+        Some(text) => crate::clock::parse_lifetime(text)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .map_err(|m| format!("--lifetime {text}: {m}"))?,
+        None => config.session_lifetime.map_or(30 * 86_400, |d| {
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+        }),
+    };
+    let keyring = Keyring::new(
+        &config.signing_key,
+        config.auth,
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let now = config
+        .clock
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
+        .unix_timestamp();
+    let user_id = user
+        .id
+        .clone()
+        .unwrap_or_else(|| keyring.uuid_for("user", &user.username));
+    let session = Session::start(
+        random_uuid(),
+        &contract.name,
+        &user.username,
+        user_id,
+        user.profile.clone(),
+        now,
+        lifetime,
+    );
+    let sessions = Sessions::new(keyring, 1, None).map_err(|e| e.to_string())?;
+    let tokens =
+        (!config.auth_secrets.is_empty()).then(|| Tokens::new(config.auth_secrets.clone()));
+    let minter = Minter {
+        tokens: tokens.as_ref(),
+        sessions: &sessions,
+        version: config.authjs_version,
+    };
+    let cookies = minter.cookies(contract, &session, origin, now);
+    let text = match args.format.unwrap_or(MintFormat::StorageState) {
+        MintFormat::StorageState => {
+            serde_json::to_string_pretty(&json!({"cookies": cookies, "origins": []}))
+                .unwrap_or_default()
+        }
+        MintFormat::Cookies => serde_json::to_string_pretty(&cookies).unwrap_or_default(),
+        MintFormat::Header => format!(
+            "Cookie: {}",
+            cookies
+                .iter()
+                .map(|c| format!("{}={}", c.name, c.value))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        MintFormat::SetCookie => cookies
+            .iter()
+            .map(|c| {
+                let expires = time::OffsetDateTime::from_unix_timestamp(c.expires)
+                    .map(crate::authjs::http_date)
+                    .unwrap_or_default();
+                format!(
+                    "{}={}; Path=/; Expires={expires}; HttpOnly{}; SameSite=Lax",
+                    c.name,
+                    c.value,
+                    if c.secure { "; Secure" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let warning = tokens.is_none().then(|| {
+        "no Auth.js secret: these are the mock's own tokens, read by a mock with the same signing key but not by your app's auth(); give the app's secret (AUTH_SECRET=... or --auth-secret)".to_owned()
+    });
+    Ok((text + "\n", warning))
+}

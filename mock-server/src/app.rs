@@ -504,6 +504,16 @@ pub(crate) fn serve_contract(
                     mount.bodies.session(now, session)
                 }
                 _ => {
+                    // A session cookie that is no session (ended, expired,
+                    // not a token of this app) is cleared, as Auth.js's
+                    // session route does for both of its strategies.
+                    if contract.protocol == Some(Protocol::AuthJs)
+                        && choice.reason == Reason::Credential
+                        && i != authenticated
+                        && matches!(credential, Credential::Present(_))
+                    {
+                        set_cookie = authjs::cleared_cookies(inner, mount, &parts);
+                    }
                     let identity = judged.and_then(|(outcome, identity)| {
                         identity.filter(|_| outcome == Outcome::Authenticated && i == authenticated)
                     });

@@ -320,6 +320,49 @@ pub struct FileConfig {
     pub user: Vec<FileUser>,
 }
 
+/// At most one contract at each path. A built-in at its default path gives
+/// way to a contract loaded from a file at the same path (with a note);
+/// any other pair is an error naming both and what to do.
+fn one_contract_a_path(
+    mounts: Vec<Mount>,
+    yielding: &[bool],
+) -> Result<(Vec<Mount>, Vec<String>), ConfigError> {
+    let mut notes = Vec::new();
+    let mut dropped = vec![false; mounts.len()];
+    for (i, a) in mounts.iter().enumerate() {
+        for (j, b) in mounts.iter().enumerate().skip(i + 1) {
+            if a.path != b.path || dropped[i] || dropped[j] {
+                continue;
+            }
+            let (gives, takes) = match (yielding[i], yielding[j]) {
+                (true, false) => (i, j),
+                (false, true) => (j, i),
+                _ => {
+                    return Err(invalid(
+                        "path",
+                        &a.path,
+                        format!(
+                            "contracts `{}` and `{}` are both mounted here; move one (--path {}=/another/path) or leave one out (--without {})",
+                            a.contract.name, b.contract.name, b.contract.name, b.contract.name
+                        ),
+                    ));
+                }
+            };
+            dropped[gives] = true;
+            notes.push(format!(
+                "{} is served at {} in place of the built-in {} (give the built-in another --path to serve both)",
+                mounts[takes].contract.name, mounts[takes].path, mounts[gives].contract.name
+            ));
+        }
+    }
+    let kept = mounts
+        .into_iter()
+        .zip(dropped)
+        .filter_map(|(mount, dropped)| (!dropped).then_some(mount))
+        .collect();
+    Ok((kept, notes))
+}
+
 /// A key that takes one string or a list of them.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -443,6 +486,8 @@ impl MockConfig {
                 .map_err(|e| invalid(&format!("contracts.{name}"), name, e.to_string()))?;
         }
         let mut mounts = Vec::new();
+        // Whether each mount is a built-in that gives way (as `yields`).
+        let mut yielding: Vec<bool> = Vec::new();
         let (mut bare_applied, mut bare_skipped): (Vec<String>, Vec<String>) =
             (Vec::new(), Vec::new());
         for contract in registry.contracts() {
@@ -462,10 +507,13 @@ impl MockConfig {
             if !enabled {
                 continue;
             }
-            let path = per_contract(registry, &args.path, &contract.name, "path", false)?
+            let chosen_path = per_contract(registry, &args.path, &contract.name, "path", false)?
                 .map(|(path, _)| path)
-                .or(from_file.path)
-                .unwrap_or_else(|| contract.path.clone());
+                .or(from_file.path);
+            // A built-in at its own path gives way to a loaded contract
+            // mounted there (below).
+            let yields = chosen_path.is_none() && registry.is_builtin(&contract.name);
+            let path = chosen_path.unwrap_or_else(|| contract.path.clone());
             if !path.starts_with('/')
                 || path.starts_with("/__mock")
                 || path.contains(['?', '#', ' '])
@@ -539,6 +587,7 @@ impl MockConfig {
                     })
                 })
                 .transpose()?;
+            yielding.push(yields);
             mounts.push(Mount {
                 contract,
                 path,
@@ -598,15 +647,8 @@ impl MockConfig {
                 bare_skipped.join(", ")
             ));
         }
-        let mut paths: Vec<&str> = mounts.iter().map(|m| m.path.as_str()).collect();
-        paths.sort_unstable();
-        if let Some(pair) = paths.windows(2).find(|p| p[0] == p[1]) {
-            return Err(invalid(
-                "path",
-                pair[0],
-                "two contracts are mounted at the same path",
-            ));
-        }
+        let (mounts, given_way) = one_contract_a_path(mounts, &yielding)?;
+        notes.extend(given_way);
 
         let journal_size = args
             .journal_size

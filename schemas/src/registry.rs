@@ -20,6 +20,8 @@ pub struct ContractSource {
 #[derive(Debug)]
 pub struct Registry {
     contracts: Vec<Contract>,
+    /// The names of the contracts loaded from files (the rest are built in).
+    from_files: Vec<String>,
 }
 
 struct EmbeddedContract {
@@ -160,7 +162,9 @@ impl Registry {
             })
             .collect();
         sources.extend(extra);
-        Ok((Self::from_sources(sources)?, notes))
+        let mut registry = Self::from_sources(sources)?;
+        registry.from_files = extra_names;
+        Ok((registry, notes))
     }
 
     /// The contracts embedded in this build.
@@ -204,7 +208,17 @@ impl Registry {
             }
             contracts.push(contract);
         }
-        Ok(Self { contracts })
+        Ok(Self {
+            contracts,
+            from_files: Vec::new(),
+        })
+    }
+
+    /// Whether the contract `name` is one of this build's own (not loaded
+    /// from a file, not replaced by one).
+    pub fn is_builtin(&self, name: &str) -> bool {
+        !self.from_files.iter().any(|n| n == name)
+            && Self::builtin().contracts.iter().any(|c| c.name == name)
     }
 
     /// The contract called `name`.

@@ -224,6 +224,26 @@ pub(crate) fn refreshed_cookie(
         .collect()
 }
 
+/// `Set-Cookie` lines clearing every chunk of the session cookie the
+/// request carried: what Auth.js's session route answers a cookie that is
+/// no session (`sessionStore.clean()`: a token that does not decrypt with
+/// JWT sessions, a session the database no longer holds).
+pub(crate) fn cleared_cookies(
+    inner: &Inner,
+    mount: &MountState,
+    parts: &axum::http::request::Parts,
+) -> Vec<HeaderValue> {
+    let exchange = Exchange::new(inner, mount, parts);
+    let Some(name) = exchange.session_cookie_in_request() else {
+        return Vec::new();
+    };
+    exchange
+        .chunk_names(&name)
+        .into_iter()
+        .filter_map(|key| HeaderValue::from_str(&exchange.cookie(key, "", Some(0), None)).ok())
+        .collect()
+}
+
 /// The session a request's session cookie `value` is on an Auth.js
 /// contract: read as the app's Auth.js reads it when its secret is known
 /// (the mock's own `sms1` tokens still work), else as the mock's token.
@@ -545,6 +565,24 @@ impl<'a> Exchange<'a> {
         }
     }
 
+    /// The request's cookies that are the session cookie `name` or one of
+    /// its chunks (`NAME.0`...), in order.
+    fn chunk_names(&self, name: &str) -> Vec<&String> {
+        let mut names: Vec<&String> = self
+            .cookies
+            .keys()
+            .filter(|key| {
+                *key == name
+                    || key
+                        .strip_prefix(name)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        .is_some_and(|n| n.parse::<usize>().is_ok())
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The `Set-Cookie` lines that sign the browser in to `session`.
     fn issue(&self, session: &crate::store::Session, now: i64) -> Vec<String> {
         let name = self.session_name();
@@ -558,21 +596,10 @@ impl<'a> Exchange<'a> {
     /// written again is cleared.
     fn session_cookies(&self, name: &str, token: &str, expires_at: i64) -> Vec<String> {
         let pieces = chunks(name, token);
-        let mut stale: Vec<&String> = self
-            .cookies
-            .keys()
-            .filter(|key| {
-                (*key == name
-                    || key
-                        .strip_prefix(name)
-                        .and_then(|rest| rest.strip_prefix('.'))
-                        .is_some_and(|n| n.parse::<usize>().is_ok()))
-                    && !pieces.iter().any(|(piece, _)| piece == *key)
-            })
-            .collect();
-        stale.sort();
-        let mut cookies: Vec<String> = stale
+        let mut cookies: Vec<String> = self
+            .chunk_names(name)
             .into_iter()
+            .filter(|key| !pieces.iter().any(|(piece, _)| piece == *key))
             .map(|key| self.cookie(key, "", Some(0), None))
             .collect();
         for (piece, value) in &pieces {
@@ -866,19 +893,7 @@ impl<'a> Exchange<'a> {
         }
         let mut cookies = init.cookies;
         // Every chunk the browser holds is cleared, as Auth.js's SessionStore.clean() does.
-        let mut names: Vec<&String> = self
-            .cookies
-            .keys()
-            .filter(|key| {
-                *key == &name
-                    || key
-                        .strip_prefix(name.as_str())
-                        .and_then(|rest| rest.strip_prefix('.'))
-                        .is_some_and(|n| n.parse::<usize>().is_ok())
-            })
-            .collect();
-        names.sort();
-        for key in names {
+        for key in self.chunk_names(&name) {
             cookies.push(self.cookie(key, "", Some(0), None));
         }
         self.record(

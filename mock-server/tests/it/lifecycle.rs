@@ -559,5 +559,11 @@ async fn an_auth_js_session_slides_on_each_read_and_expires_to_the_signed_out_an
     advance(&http, "61m").await;
     let expired = session(&http).await;
     assert_eq!((expired.status, &expired.body), (200, &json!({})));
-    assert!(expired.set_cookie("authjs.session-token").is_none());
+    // As Auth.js's session route does for a cookie that is no session
+    // (@auth/core lib/actions/session.ts: `sessionStore.clean()`), the
+    // expired one is cleared.
+    let cleared = expired
+        .set_cookie("authjs.session-token")
+        .expect("the cookie cleared");
+    assert!(cleared.starts_with("authjs.session-token=; Max-Age=0; Path=/"), "{cleared}");
 }

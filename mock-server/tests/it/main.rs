@@ -13,3 +13,4 @@ mod serving;
 mod signin;
 mod ui;
 mod util;
+mod webdriver;

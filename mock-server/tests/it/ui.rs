@@ -451,96 +451,13 @@ fn the_banner_prints_the_page_address_where_there_is_a_page() {
 /// installs both packages when missing and runs these.
 mod browser {
     use std::path::PathBuf;
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use fantoccini::{Client, ClientBuilder, Locator};
+    use fantoccini::{Client, Locator};
     use serde_json::{Value, json};
 
     use crate::util::serve;
-
-    const PATIENCE: Duration = Duration::from_secs(10);
-
-    /// A WebDriver server on a free loopback port, stopped on drop.
-    struct Driver {
-        child: tokio::process::Child,
-        url: String,
-    }
-
-    impl Drop for Driver {
-        fn drop(&mut self) {
-            let _ = self.child.start_kill();
-        }
-    }
-
-    fn firefox() -> bool {
-        std::env::var("SESSION_MOCK_BROWSER").is_ok_and(|b| b == "firefox")
-    }
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port()
-    }
-
-    async fn driver() -> Driver {
-        let (program, flag) = if firefox() {
-            ("geckodriver", "--port")
-        } else {
-            ("chromedriver", "--port")
-        };
-        let port = free_port();
-        let child = tokio::process::Command::new(program)
-            .arg(format!("{flag}={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("{program} does not start ({e}); install chromium and chromium-driver (.ci/run does)")
-            });
-        let url = format!("http://127.0.0.1:{port}");
-        let status = format!("{url}/status");
-        let client = reqwest::Client::new();
-        let start = Instant::now();
-        loop {
-            let ready = async {
-                let answer = client.get(&status).send().await.ok()?;
-                let body: Value = serde_json::from_slice(&answer.bytes().await.ok()?).ok()?;
-                Some(body["value"]["ready"] == true)
-            };
-            if tokio::time::timeout(Duration::from_secs(1), ready).await == Ok(Some(true)) {
-                break;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "{program} never said it was ready"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Driver { child, url }
-    }
-
-    async fn browser(driver: &Driver) -> Client {
-        let capabilities = if firefox() {
-            json!({"moz:firefoxOptions": {"args": ["-headless"]}})
-        } else {
-            json!({"goog:chromeOptions": {"args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--window-size=1280,800",
-            ]}})
-        };
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&driver.url)
-            .await
-            .expect("a browser session")
-    }
+    use crate::webdriver::{Driver, browser, click, driver, firefox, until};
 
     /// A browser with the control page of the mock at `base` open, at 1280x800.
     async fn open_page(base: &str) -> (Driver, Client) {
@@ -601,43 +518,6 @@ mod browser {
                 .join(format!("{}-{:02}-{state}.png", self.test, self.taken));
             std::fs::write(&path, png).expect("write screenshot");
         }
-    }
-
-    /// Waits until `script` (a function body returning a value) returns
-    /// something truthy, and returns it; fails with `what` after PATIENCE.
-    async fn until(client: &Client, what: &str, script: &str, args: Vec<Value>) -> Value {
-        let start = Instant::now();
-        loop {
-            let value = client.execute(script, args.clone()).await.expect("script");
-            if !(value.is_null() || value == false || value == "") {
-                return value;
-            }
-            assert!(start.elapsed() < PATIENCE, "the page never showed {what}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Clicks the element, brought to the middle of the window first (the
-    /// page's header stays at the top and would take a click meant for
-    /// something under it).
-    async fn click(client: &Client, css: &str) {
-        let element = client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"));
-        client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&element).expect("element reference")],
-            )
-            .await
-            .expect("scroll");
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("`{css}` cannot be clicked: {e}"));
     }
 
     /// `curl -s URL [-H header]`: status and body, from outside the browser.

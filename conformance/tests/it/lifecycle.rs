@@ -182,10 +182,18 @@ async fn expired_cookie(client: &reqwest::Client, base: &str) -> String {
 
 #[test]
 fn sign_in_authjs_against_the_mock_passes_every_check_end_to_end() {
+    // The mock's own cookies, and Auth.js's (with the app's secret).
+    for secret in [None, Some("the-app-and-the-mock-share-this")] {
+        sign_in_authjs_against_the_mock(secret);
+    }
+}
+
+fn sign_in_authjs_against_the_mock(secret: Option<&str>) {
     let runtime = crate::util::runtime();
     let mut config = MockConfig::defaults();
     config.listen = ([127, 0, 0, 1], 0).into();
     config.auth = session_mock::AuthMode::Known;
+    config.auth_secrets = secret.map(str::to_owned).into_iter().collect();
     let server = runtime.block_on(MockServer::start(config)).expect("mock");
     let base = server.url("");
     let expired = runtime.block_on(expired_cookie(
@@ -217,6 +225,9 @@ fn sign_in_authjs_against_the_mock_passes_every_check_end_to_end() {
             ]);
         command
     };
+    if secret.is_some() {
+        assert_eq!(expired.split('.').count(), 5, "an Auth.js token: {expired}");
+    }
     let output = check("dev").assert().code(0).get_output().clone();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("result: CONFORMANT"), "{stdout}");

@@ -106,14 +106,18 @@ async fn a_sign_in_with_the_secret_sets_the_cookie_auth_js_writes_and_the_sessio
     assert_eq!(revoked.body, json!({}));
     // ...and its cookie cleared, as Auth.js clears a cookie that is no
     // session: the browser is signed out, and so then is the app's server.
-    let cleared = revoked
-        .set_cookie("authjs.session-token")
-        .expect("cleared");
-    assert!(cleared.starts_with("authjs.session-token=; Max-Age=0;"), "{cleared}");
+    let cleared = revoked.set_cookie("authjs.session-token").expect("cleared");
+    assert!(
+        cleared.starts_with("authjs.session-token=; Max-Age=0;"),
+        "{cleared}"
+    );
     // A scenario asked for by the request clears nothing.
     let asked = browser
         .http
-        .get("/api/auth/session", &[("cookie", &cookie), ("mock-scenario", "empty")])
+        .get(
+            "/api/auth/session",
+            &[("cookie", &cookie), ("mock-scenario", "empty")],
+        )
         .await;
     assert!(asked.set_cookies().is_empty(), "{:?}", asked.set_cookies());
 }

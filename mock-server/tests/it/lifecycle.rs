@@ -565,5 +565,8 @@ async fn an_auth_js_session_slides_on_each_read_and_expires_to_the_signed_out_an
     let cleared = expired
         .set_cookie("authjs.session-token")
         .expect("the cookie cleared");
-    assert!(cleared.starts_with("authjs.session-token=; Max-Age=0; Path=/"), "{cleared}");
+    assert!(
+        cleared.starts_with("authjs.session-token=; Max-Age=0; Path=/"),
+        "{cleared}"
+    );
 }

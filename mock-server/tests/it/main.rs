@@ -2,11 +2,13 @@
 //! socket through `MockServer`, and the binary through `assert_cmd`.
 
 mod auth;
+mod authjs_libraries;
 mod authjs_tokens;
 mod cli;
 mod endings;
 mod hostile;
 mod lifecycle;
+mod nextjs;
 mod proxy;
 mod scenarios;
 mod serving;

@@ -66,6 +66,7 @@ labels = [
     ("auth", "mock, `--auth known`, valid bearer token", "plain"),
     ("sessions", f"mock holding {int(sessions):,} live sessions, GET with one", "plain"),
     ("generated", "mock, `--data generated`", "plain"),
+    ("jwe", "mock, `--auth-secret`: Auth.js session read with its JWE cookie (decrypt, re-encrypt)", "plain"),
     ("plain-script", "plain handler through bench/sessions.lua (baseline of the next row)", "plain-script"),
     ("cycling", f"mock holding {int(sessions):,} sessions, another token every request (sessions.lua)", "plain-script"),
 ]
@@ -98,6 +99,7 @@ targets = [
     (f"memory holding {int(sessions):,} sessions (after its load)", f"{sessions_after / 1024:.1f} MiB",
      sessions_after < 32 * 1024, "< 32 MiB"),
     ("generated mode", f"{ratio('generated'):.2f}x", ratio("generated") >= 0.70, ">= 0.70x"),
+    ("Auth.js session read with a JWE cookie", f"{ratio('jwe'):.2f}x", ratio("jwe") >= 0.60, ">= 0.60x"),
     ("runner cases/s vs wrk req/s, same handler, same round", f"{runner_ratio:.2f}x ({runner_rate:,} cases/s)",
      runner_ratio >= 0.5, ">= 0.50x"),
     ("start to first 200 (median of 5)", f"{med(startup):.1f} ms", med(startup) < 20, "< 20 ms"),

@@ -12,6 +12,8 @@
 #   auth       `--auth known`, a valid bearer token           >= 0.85x
 #   sessions   10,000 live sessions, GET with one of them     >= 0.85x, RSS < 32 MiB
 #   generated  `--data generated`                             >= 0.70x
+#   jwe        `--auth-secret`: an Auth.js session read with its
+#              JWE cookie (decrypt, judge, re-encrypt)         >= 0.60x
 #   runner     `check` cases/s against the ceiling            >= 0.50x wrk's req/s there
 #   start      process start to first 200                     < 20 ms
 #   memory     default mock after 3M requests                 < 16 MiB, and flat: +0.5 MiB at
@@ -79,17 +81,25 @@ serve nojournal "$BIN/session-mock" --journal-size 0
 serve auth "$BIN/session-mock" --auth known
 serve sessions "$BIN/session-mock"
 serve generated "$BIN/session-mock" --data generated
-for name in plain headers default nojournal auth sessions generated; do
+serve jwe "$BIN/session-mock" --auth-secret bench-secret-the-app-and-the-mock-share
+for name in plain headers default nojournal auth sessions generated jwe; do
   port_var="PORT_$name"
   wait_ready "http://127.0.0.1:${!port_var}/auth/session"
 done
 url() { local port_var="PORT_$1"; echo "http://127.0.0.1:${!port_var}/auth/session"; }
 # Which process serves each URL (by "port/path"), for its CPU time.
 declare -A PID_OF
-for name in plain headers default nojournal auth sessions generated; do
+for name in plain headers default nojournal auth sessions generated jwe; do
   port_var="PORT_$name" pid_var="PID_$name"
   PID_OF["${!port_var}/auth/session"]=${!pid_var}
 done
+PID_OF["$PORT_jwe/api/auth/session"]=$PID_jwe
+JWE_URL="http://127.0.0.1:$PORT_jwe/api/auth/session"
+# An Auth.js session on the jwe mock, and its cookie (the token Auth.js writes).
+JWE_COOKIE=$(curl -fsS -X POST "http://127.0.0.1:$PORT_jwe/__mock/sessions" -d '{"contract": "authjs"}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["header"])')
+user=$(curl -fsS -H "$JWE_COOKIE" "$JWE_URL" | python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["username"])')
+[[ $user == dev ]] || { echo "bench: the JWE cookie is not dev's session" >&2; exit 1; }
 TOKEN=$(grep -o 'Bearer smk1[^ ]*' "$OUT/auth.log" | head -1 | cut -d' ' -f2)
 
 # SESSIONS live sessions in the sessions mock, made through the admin API.
@@ -137,6 +147,7 @@ for round in $(seq "$RUNS"); do
   paired auth "$(url auth)" -H "Authorization: Bearer $TOKEN"
   paired sessions "$(url sessions)" -H "Authorization: Bearer $SESSION_TOKEN"
   paired generated "$(url generated)"
+  paired jwe "$JWE_URL" -H "$JWE_COOKIE"
   TOKENS_FILE="$OUT/tokens.txt" load "$round" plain-script "$(url plain)" -s bench/sessions.lua
   TOKENS_FILE="$OUT/tokens.txt" load "$round" cycling "$(url sessions)" -s bench/sessions.lua
   # The runner against the plain handler, right after wrk's run there.

@@ -83,7 +83,7 @@ fn plan(command: &str) -> Plan {
     if let Some(args) = command.strip_prefix("session-mock") {
         let args = strip_comment(args).trim();
         // These print and exit; the rest start a server.
-        if ["--help", "--version", "--print-config"]
+        if ["--help", "--version", "--print-config", "mint"]
             .iter()
             .any(|flag| args.split(' ').any(|a| a == *flag))
         {
@@ -287,6 +287,12 @@ fn every_readme_command_runs_as_written_or_is_excused() {
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contracts"),
         &work,
+    );
+    // The stock contracts, where the README names them (`contracts/...`).
+    std::fs::create_dir_all(work.join("contracts")).expect("mkdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts"),
+        &work.join("contracts"),
     );
     // `validate ... response.json`: a response saved as the README describes.
     std::fs::copy(

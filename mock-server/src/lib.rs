@@ -41,3 +41,45 @@ pub use mint::mint;
 pub use persist::StateFileError;
 pub use server::{MockServer, StartError, bind};
 pub use state::AppState;
+
+/// What the benchmarks reach from outside the crate; not an API.
+#[doc(hidden)]
+pub mod testing {
+    use serde_json::{Map, Value};
+
+    /// Auth.js 5's session token codec (`authjs::jwe`), for `benches/`.
+    #[derive(Debug)]
+    pub struct AuthJsCodec(crate::authjs::jwe::Codec);
+
+    impl AuthJsCodec {
+        pub fn new(secret: &str) -> Self {
+            Self(crate::authjs::jwe::Codec::new(vec![secret.to_owned()]))
+        }
+
+        /// An Auth.js 5 token of `claims` for the cookie `name`.
+        pub fn encode(
+            &self,
+            name: &str,
+            claims: &Map<String, Value>,
+            now: i64,
+            exp: i64,
+        ) -> String {
+            self.0
+                .encode(crate::authjs::jwe::Flavour::V5, name, claims, now, exp)
+        }
+
+        /// Its plaintext, if it decrypts.
+        pub fn decrypt(&self, name: &str, token: &str) -> Option<Vec<u8>> {
+            self.0
+                .decrypt(crate::authjs::jwe::Flavour::V5, name, token)
+                .ok()
+        }
+
+        /// Its claims, if it decrypts and has not expired at `now`.
+        pub fn decode(&self, name: &str, token: &str, now: i64) -> Option<Map<String, Value>> {
+            self.0
+                .decode(crate::authjs::jwe::Flavour::V5, name, token, now)
+                .ok()
+        }
+    }
+}

@@ -269,14 +269,16 @@ impl Sessions {
     /// signed claims.
     pub fn find(&self, contract: &str, token: &str, now: i64) -> Option<(Held, Option<Event>)> {
         let claims = self.claims(token)?;
-        self.held(contract, &claims, now)
+        self.held(contract, &claims, claims.e, now)
     }
 
-    /// The session credential `claims` (verified) speak of, as `find` says.
+    /// The session credential `claims` (verified; expiring at `exp`) speak
+    /// of, as `find` says.
     pub(crate) fn held(
         &self,
         contract: &str,
         claims: &SessionClaims,
+        exp: i64,
         now: i64,
     ) -> Option<(Held, Option<Event>)> {
         if claims.c != contract {
@@ -291,7 +293,7 @@ impl Sessions {
             }
         };
         let Some(session) = self.store.modify(&claims.s, &mut notice_expiry) else {
-            return self.find_unheld(claims, now);
+            return self.find_unheld(claims, exp, now);
         };
         let event = expired_now.then(|| {
             if let Some(log) = &self.log {
@@ -308,7 +310,12 @@ impl Sessions {
     }
 
     /// A signed credential whose session the store does not hold whole.
-    fn find_unheld(&self, claims: &SessionClaims, now: i64) -> Option<(Held, Option<Event>)> {
+    fn find_unheld(
+        &self,
+        claims: &SessionClaims,
+        exp: i64,
+        now: i64,
+    ) -> Option<(Held, Option<Event>)> {
         let mut session = Session::start(
             claims.s.clone(),
             &claims.c,
@@ -318,7 +325,7 @@ impl Sessions {
             claims.t,
             claims.l,
         );
-        session.expires_at = claims.e;
+        session.expires_at = exp;
         let ended = |mut session: Session, state: State| {
             session.state = state;
             session.ended_at = Some(now.min(session.expires_at));
@@ -331,7 +338,7 @@ impl Sessions {
             };
             return Some((held, None));
         }
-        if now >= claims.e {
+        if now >= exp {
             return Some((Held::Expired(ended(session, State::Expired)), None));
         }
         // With a state file the file is the truth: a session it does not

@@ -20,12 +20,12 @@
 //! - Both decode with a clock tolerance of 15 s (jose's `clockTolerance`):
 //!   a token is expired when `exp <= now - 15`.
 //!
-//! The primitives are RustCrypto's (`aes` + `cbc`, `hmac` + `sha2`,
-//! `aes-gcm`, `hkdf`); this module only puts them together as RFC 7516 and
-//! RFC 7518 §5.2 say, and the tests hold it to the RFC's own example and
-//! to what jose and @auth/core write.
+//! The primitives are well-kept crates' (RustCrypto's `aes` + `cbc`,
+//! `aes-gcm`, `hkdf`, `sha2`; ring's HMAC-SHA-512, the fastest here); this
+//! module only puts them together as RFC 7516 and RFC 7518 §5.2 say, and
+//! the tests hold it to the RFC's own example and to what jose and
+//! @auth/core write.
 
-use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -33,7 +33,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha512};
 
@@ -70,18 +69,29 @@ pub(crate) enum Refused {
     Expired,
 }
 
-/// A derived key and its thumbprint.
+/// A derived key, its thumbprint, and what every token under it shares.
 #[derive(Clone)]
 struct Key {
     bytes: Vec<u8>,
     kid: String,
+    /// The base64url protected header a token under this key carries
+    /// (`{"alg":"dir","enc":...,"kid":...}`): read by comparison, written
+    /// as is.
+    protected: String,
+    /// HMAC-SHA-512 keyed with the MAC half (ring's, which keeps the
+    /// keyed state: not keyed again per token).
+    mac: ring::hmac::Key,
 }
+
+/// A salt, a key length, and one key per secret in order.
+type SaltKeys = (String, usize, Arc<[Key]>);
 
 /// The secrets, and the keys derived from them, by salt and length.
 pub(crate) struct Codec {
     secrets: Vec<String>,
-    /// v5 keys: (salt, key length) -> one key per secret, in order.
-    v5: RwLock<HashMap<(String, usize), Arc<[Key]>>>,
+    /// v5 keys: (salt, key length, one key per secret in order). Salts are
+    /// cookie names, a handful: a list is the fastest map.
+    v5: RwLock<Vec<SaltKeys>>,
     /// v4 keys, one per secret.
     v4: Vec<[u8; 32]>,
 }
@@ -125,18 +135,19 @@ impl Codec {
             .collect();
         Self {
             secrets,
-            v5: RwLock::new(HashMap::new()),
+            v5: RwLock::new(Vec::new()),
             v4,
         }
     }
 
     /// The v5 keys for `salt` and `length`, derived once.
     fn v5_keys(&self, salt: &str, length: usize) -> Arc<[Key]> {
-        if let Some(keys) = self
+        if let Some((.., keys)) = self
             .v5
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&(salt.to_owned(), length))
+            .iter()
+            .find(|(s, l, _)| s == salt && *l == length)
         {
             return Arc::clone(keys);
         }
@@ -148,13 +159,24 @@ impl Codec {
                 let mut bytes = vec![0u8; length];
                 hkdf(secret, salt.as_bytes(), info.as_bytes(), &mut bytes);
                 let kid = thumbprint(&bytes);
-                Key { bytes, kid }
+                let enc = if length == 64 { CBC } else { GCM };
+                let protected = URL_SAFE_NO_PAD
+                    .encode(format!(r#"{{"alg":"dir","enc":"{enc}","kid":"{kid}"}}"#));
+                let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA512, &bytes[..32]);
+                Key {
+                    bytes,
+                    kid,
+                    protected,
+                    mac,
+                }
             })
             .collect();
-        let mut map = self.v5.write().unwrap_or_else(PoisonError::into_inner);
+        let mut list = self.v5.write().unwrap_or_else(PoisonError::into_inner);
         // Salts are cookie names: a handful. A hostile peer cannot add any
         // (the salt is the name the contract reads, not one it sent).
-        map.insert((salt.to_owned(), length), Arc::clone(&keys));
+        if !list.iter().any(|(s, l, _)| s == salt && *l == length) {
+            list.push((salt.to_owned(), length, Arc::clone(&keys)));
+        }
         keys
     }
 
@@ -169,18 +191,52 @@ impl Codec {
         exp: i64,
     ) -> String {
         let mut claims = claims.clone();
-        claims.insert("iat".into(), Value::from(now));
-        claims.insert("exp".into(), Value::from(exp));
-        claims.insert("jti".into(), Value::from(crate::lifecycle::random_uuid()));
-        let plaintext = serde_json::to_vec(&claims).unwrap_or_default();
-        match flavour {
-            Flavour::V5 => {
-                let keys = self.v5_keys(name, 64);
-                let key = &keys[0];
-                let header = format!(r#"{{"alg":"dir","enc":"{CBC}","kid":"{}"}}"#, key.kid);
-                encrypt_cbc(&key.bytes, &header, &plaintext)
+        for time in ["iat", "exp", "jti"] {
+            claims.remove(time);
+        }
+        let json = serde_json::to_vec(&claims).unwrap_or_default();
+        self.encode_json(flavour, name, &json, now, exp)
+    }
+
+    /// The same from claims already written as a JSON object without
+    /// `iat`, `exp` and `jti` (which jose adds, in that order).
+    pub(crate) fn encode_json(
+        &self,
+        flavour: Flavour,
+        name: &str,
+        claims: &[u8],
+        now: i64,
+        exp: i64,
+    ) -> String {
+        // One draw from the system for the IV and the jti both.
+        let random: [u8; 32] = crate::lifecycle::random_bytes();
+        let mut jti = [0u8; 16];
+        jti.copy_from_slice(&random[16..]);
+        let jti = session_schemas::uuid_v4(jti);
+        let mut plaintext = Vec::with_capacity(claims.len() + 96);
+        match claims.strip_suffix(b"}") {
+            Some(open) if open.len() > 1 => {
+                plaintext.extend_from_slice(open);
+                plaintext.push(b',');
             }
-            Flavour::V4 => encrypt_gcm(&self.v4[0], r#"{"alg":"dir","enc":"A256GCM"}"#, &plaintext),
+            _ => plaintext.push(b'{'),
+        }
+        plaintext
+            .extend_from_slice(format!(r#""iat":{now},"exp":{exp},"jti":"{jti}"}}"#).as_bytes());
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(&random[..16]);
+        match flavour {
+            Flavour::V5 => encrypt_cbc(&self.v5_keys(name, 64)[0], iv, &plaintext),
+            Flavour::V4 => {
+                let mut gcm_iv = [0u8; 12];
+                gcm_iv.copy_from_slice(&iv[..12]);
+                encrypt_gcm(
+                    &self.v4[0],
+                    gcm_iv,
+                    r#"{"alg":"dir","enc":"A256GCM"}"#,
+                    &plaintext,
+                )
+            }
         }
     }
 
@@ -193,6 +249,20 @@ impl Codec {
         token: &str,
         now: i64,
     ) -> Result<Map<String, Value>, Refused> {
+        let plaintext = self.decrypt(flavour, name, token)?;
+        let claims: Map<String, Value> =
+            serde_json::from_slice(&plaintext).map_err(|_| Refused::Claims)?;
+        check_times(&claims, now)?;
+        Ok(claims)
+    }
+
+    /// The plaintext of a token, not yet read as claims.
+    pub(crate) fn decrypt(
+        &self,
+        flavour: Flavour,
+        name: &str,
+        token: &str,
+    ) -> Result<Vec<u8>, Refused> {
         let parts: Vec<&str> = token.split('.').collect();
         let [header, encrypted_key, iv, ciphertext, tag] = parts[..] else {
             return Err(Refused::Malformed);
@@ -202,6 +272,20 @@ impl Codec {
             return Err(Refused::Malformed);
         }
         let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| Refused::Malformed);
+        // The usual token: one of ours or the app's, under a configured
+        // secret, its header exactly as Auth.js writes it.
+        if flavour == Flavour::V5 {
+            let keys = self.v5_keys(name, 64);
+            if let Some(key) = keys.iter().find(|k| k.protected == header) {
+                return decrypt_cbc(
+                    key,
+                    header,
+                    &decode(iv)?,
+                    &decode(ciphertext)?,
+                    &decode(tag)?,
+                );
+            }
+        }
         let fields: Map<String, Value> =
             serde_json::from_slice(&decode(header)?).map_err(|_| Refused::Malformed)?;
         if fields.get("alg").and_then(Value::as_str) != Some("dir") {
@@ -230,7 +314,7 @@ impl Codec {
                 }
                 .ok_or(Refused::NoKey)?;
                 if length == 64 {
-                    decrypt_cbc(&key.bytes, header, &iv, &ciphertext, &tag)?
+                    decrypt_cbc(key, header, &iv, &ciphertext, &tag)?
                 } else {
                     decrypt_gcm(&key.bytes, header, &iv, &ciphertext, &tag)?
                 }
@@ -245,10 +329,7 @@ impl Codec {
                     .ok_or(Refused::Decryption)?
             }
         };
-        let claims: Map<String, Value> =
-            serde_json::from_slice(&plaintext).map_err(|_| Refused::Claims)?;
-        check_times(&claims, now)?;
-        Ok(claims)
+        Ok(plaintext)
     }
 }
 
@@ -259,62 +340,67 @@ fn check_times(claims: &Map<String, Value>, now: i64) -> Result<(), Refused> {
         None => Ok(None),
         Some(value) => value.as_f64().map(Some).ok_or(Refused::Claims),
     };
+    time("iat")?;
+    check_window(time("exp")?, time("nbf")?, now)
+}
+
+/// `exp` not passed and `nbf` reached at `now`, within jose's tolerance.
+pub(crate) fn check_window(exp: Option<f64>, nbf: Option<f64>, now: i64) -> Result<(), Refused> {
     #[allow(clippy::cast_precision_loss)]
     let (now, tolerance) = (now as f64, CLOCK_TOLERANCE as f64);
-    time("iat")?;
-    if time("exp")?.is_some_and(|exp| exp <= now - tolerance) {
+    if exp.is_some_and(|exp| exp <= now - tolerance) {
         return Err(Refused::Expired);
     }
-    if time("nbf")?.is_some_and(|nbf| nbf > now + tolerance) {
+    if nbf.is_some_and(|nbf| nbf > now + tolerance) {
         return Err(Refused::Expired);
     }
     Ok(())
 }
 
-fn random_iv<const N: usize>() -> [u8; N] {
-    crate::lifecycle::random_bytes()
-}
-
 /// RFC 7518 §5.2.2.1 with AES-256 and HMAC-SHA-512: MAC key the first
 /// half, encryption key the second; the tag is the first 32 bytes of the
 /// HMAC of AAD || IV || ciphertext || AAD length in bits (64-bit big-endian).
-fn encrypt_cbc(key: &[u8], header: &str, plaintext: &[u8]) -> String {
-    let (mac_key, enc_key) = key.split_at(32);
-    let protected = URL_SAFE_NO_PAD.encode(header);
-    let iv: [u8; 16] = random_iv();
+fn encrypt_cbc(key: &Key, iv: [u8; 16], plaintext: &[u8]) -> String {
+    let enc_key = &key.bytes[32..];
+    let protected = &key.protected;
     let ciphertext = cbc::Encryptor::<aes::Aes256>::new(enc_key.into(), &iv.into())
         .encrypt_padded_vec_mut::<Pkcs7>(plaintext);
-    let tag = cbc_tag(mac_key, protected.as_bytes(), &iv, &ciphertext);
-    format!(
-        "{protected}..{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(iv),
-        URL_SAFE_NO_PAD.encode(ciphertext),
-        URL_SAFE_NO_PAD.encode(&tag[..32])
-    )
+    let tag = cbc_tag(&key.mac, protected.as_bytes(), &iv, &ciphertext);
+    let mut token = String::with_capacity(protected.len() + 4 + (ciphertext.len() + 64) * 4 / 3);
+    token.push_str(protected);
+    token.push_str("..");
+    URL_SAFE_NO_PAD.encode_string(iv, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&ciphertext, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&tag[..32], &mut token);
+    token
 }
 
-fn cbc_tag(mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u8; 64] {
-    let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(mac_key).expect("HMAC takes any key");
+fn cbc_tag(key: &ring::hmac::Key, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u8; 64] {
+    let mut mac = ring::hmac::Context::with_key(key);
     mac.update(aad);
     mac.update(iv);
     mac.update(ciphertext);
     let bits = (aad.len() as u64).wrapping_mul(8);
     mac.update(&bits.to_be_bytes());
-    mac.finalize().into_bytes().into()
+    let mut tag = [0u8; 64];
+    tag.copy_from_slice(mac.sign().as_ref());
+    tag
 }
 
 fn decrypt_cbc(
-    key: &[u8],
+    key: &Key,
     protected: &str,
     iv: &[u8],
     ciphertext: &[u8],
     tag: &[u8],
 ) -> Result<Vec<u8>, Refused> {
-    let (mac_key, enc_key) = key.split_at(32);
+    let enc_key = &key.bytes[32..];
     if iv.len() != 16 || tag.len() != 32 {
         return Err(Refused::Decryption);
     }
-    let expected = cbc_tag(mac_key, protected.as_bytes(), iv, ciphertext);
+    let expected = cbc_tag(&key.mac, protected.as_bytes(), iv, ciphertext);
     if !crate::credentials::same_bytes(&expected[..32], tag) {
         return Err(Refused::Decryption);
     }
@@ -324,9 +410,8 @@ fn decrypt_cbc(
 }
 
 /// AES-256-GCM with the protected header as AAD; a 96-bit IV, a 128-bit tag.
-fn encrypt_gcm(key: &[u8; 32], header: &str, plaintext: &[u8]) -> String {
+fn encrypt_gcm(key: &[u8; 32], iv: [u8; 12], header: &str, plaintext: &[u8]) -> String {
     let protected = URL_SAFE_NO_PAD.encode(header);
-    let iv: [u8; 12] = random_iv();
     let cipher = aes_gcm::Aes256Gcm::new(key.into());
     let sealed = cipher
         .encrypt(
@@ -417,8 +502,15 @@ mod tests {
         let ciphertext = cbc::Encryptor::<aes::Aes256>::new(enc_key.into(), &iv16.into())
             .encrypt_padded_vec_mut::<Pkcs7>(&plaintext);
         assert_eq!(ciphertext, expected_ciphertext);
-        let tag = cbc_tag(mac_key, &aad, &iv, &ciphertext);
+        let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA512, mac_key);
+        let tag = cbc_tag(&mac, &aad, &iv, &ciphertext);
         assert_eq!(&tag[..32], &expected_tag[..]);
+        let key = Key {
+            bytes: key.clone(),
+            kid: String::new(),
+            protected: String::new(),
+            mac,
+        };
         // And back, through the same path a token takes (its AAD is the
         // protected header's text, here the RFC's bytes).
         let aad_text = String::from_utf8(aad).expect("ascii");

@@ -211,17 +211,105 @@ pub(crate) fn refreshed_cookie(
     parts: &axum::http::request::Parts,
     session: &crate::store::Session,
 ) -> Vec<HeaderValue> {
-    let exchange = Exchange::new(inner, mount, parts);
-    let Some(name) = exchange.session_cookie_in_request() else {
+    // The session read's own path, lighter than an `Exchange`: it runs on
+    // every read of a signed-in browser.
+    let contract = mount.mount.contract;
+    let Some((name, present)) = session_chunks(contract, &parts.headers) else {
         return Vec::new();
     };
     let now = inner.clock.now().unix_timestamp();
-    let token = exchange.token(session, &name, now);
-    exchange
-        .session_cookies(&name, &token, session.expires_at)
+    let token = match &inner.tokens {
+        Some(tokens) => tokens.encode(inner.sessions.instance(), session, &name, now),
+        None => inner.sessions.credential(session),
+    };
+    let secure = forwarded_https(&parts.headers);
+    let pieces = chunks(&name, &token);
+    present
         .iter()
-        .filter_map(|cookie| HeaderValue::from_str(cookie).ok())
+        .filter(|key| !pieces.iter().any(|(piece, _)| piece == *key))
+        .map(|key| set_cookie(key, "", Some(0), None, secure))
+        .chain(
+            pieces.iter().map(|(piece, value)| {
+                set_cookie(piece, value, None, Some(session.expires_at), secure)
+            }),
+        )
+        .filter_map(|cookie| HeaderValue::try_from(cookie).ok())
         .collect()
+}
+
+/// The carrier name the request's session cookie is under, and the names
+/// of it (whole, or its chunks `NAME.0`...) the request carries, in order.
+fn session_chunks(contract: &Contract, headers: &HeaderMap) -> Option<(String, Vec<String>)> {
+    let Auth::Cookie { names } = &contract.auth else {
+        return None;
+    };
+    let pairs = || {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|h| h.to_str().ok())
+            .flat_map(|text| text.split(';'))
+            .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
+    };
+    let chunk_of = |name: &str, base: &str| {
+        name == base
+            || name
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+    };
+    let base = names
+        .iter()
+        .find(|base| pairs().any(|name| name == base.as_str() || name == format!("{base}.0")))?;
+    let mut present: Vec<String> = pairs()
+        .filter(|name| chunk_of(name, base))
+        .map(str::to_owned)
+        .collect();
+    present.sort();
+    present.dedup();
+    Some((base.clone(), present))
+}
+
+/// Whether the browser reached the app over https, as a proxy in front of
+/// the mock says (`X-Forwarded-Proto`).
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        == Some("https")
+}
+
+/// `name=value` with Auth.js's attributes, in the order its cookie library
+/// writes them (`Max-Age`, `Path`, `Expires`, `HttpOnly`, `Secure`,
+/// `SameSite`).
+fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    expires: Option<i64>,
+    secure: bool,
+) -> String {
+    let mut text = String::with_capacity(name.len() + value.len() + 96);
+    text.push_str(name);
+    text.push('=');
+    text.push_str(value);
+    if let Some(seconds) = max_age {
+        text.push_str("; Max-Age=");
+        text.push_str(&seconds.to_string());
+    }
+    text.push_str("; Path=/");
+    if let Some(at) = expires.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()) {
+        text.push_str("; Expires=");
+        text.push_str(&http_date(at));
+    }
+    text.push_str("; HttpOnly");
+    if secure {
+        text.push_str("; Secure");
+    }
+    text.push_str("; SameSite=Lax");
+    text
 }
 
 /// `Set-Cookie` lines clearing every chunk of the session cookie the
@@ -266,14 +354,7 @@ pub(crate) fn find_session(
 /// The carrier name the request's session cookie is under (whole or in
 /// chunks).
 fn session_cookie_name(contract: &Contract, headers: &HeaderMap) -> Option<String> {
-    let Auth::Cookie { names } = &contract.auth else {
-        return None;
-    };
-    let cookies = request_cookies(headers);
-    names
-        .iter()
-        .find(|n| cookies.contains_key(*n) || cookies.contains_key(&format!("{n}.0")))
-        .cloned()
+    session_chunks(contract, headers).map(|(name, _)| name)
 }
 
 /// The session cookie the mock sets for `contract`: the carrier's name for
@@ -617,20 +698,7 @@ impl<'a> Exchange<'a> {
         max_age: Option<i64>,
         expires: Option<i64>,
     ) -> String {
-        let mut text = format!("{name}={value}");
-        if let Some(seconds) = max_age {
-            text.push_str(&format!("; Max-Age={seconds}"));
-        }
-        text.push_str("; Path=/");
-        if let Some(at) = expires.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()) {
-            text.push_str(&format!("; Expires={}", http_date(at)));
-        }
-        text.push_str("; HttpOnly");
-        if self.secure {
-            text.push_str("; Secure");
-        }
-        text.push_str("; SameSite=Lax");
-        text
+        set_cookie(name, value, max_age, expires, self.secure)
     }
 
     /// The name of the session cookie the request carries, chunks folded.

@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::jwe::{Codec, Flavour, Refused};
+use super::jwe::{Codec, Flavour, Refused, check_window};
 use crate::lifecycle::{Event, Held, SessionClaims};
+use crate::memo::Memo;
 use crate::store::Session;
 
 /// The claim naming the mock's session.
@@ -34,20 +35,23 @@ const RESERVED: [&str; 9] = [
     "name", "email", "picture", "sub", "iat", "exp", "jti", SESSION_ID, MOCK,
 ];
 
-/// The app's secrets and which Auth.js the mock writes for.
+/// The app's secrets, and what the mock remembers to spare itself work.
 #[derive(Debug)]
 pub(crate) struct Tokens {
     codec: Codec,
+    /// A held session's claims as JSON, by its revision (unique to its
+    /// identity and profile as last changed): written once, not per read.
+    claims: Memo<u64, Arc<Vec<u8>>>,
     /// What Auth.js hashes the CSRF token with: `options.secret`, which a
     /// template literal writes as the secrets joined by commas.
     csrf_secret: String,
 }
 
 /// What a cookie's token turned out to be.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Decoded {
-    /// A session the mock issued.
-    Mock(SessionClaims),
+    /// A session the mock issued (its expiry is the token's `exp`).
+    Mock(Arc<SessionClaims>, i64),
     /// A token the app wrote: its claims (times removed), and its expiry.
     App {
         claims: Map<String, Value>,
@@ -73,6 +77,7 @@ impl Tokens {
         Self {
             csrf_secret: secrets.join(","),
             codec: Codec::new(secrets),
+            claims: Memo::new(1 << 14),
         }
     }
 
@@ -89,48 +94,97 @@ impl Tokens {
     /// The token for the session cookie `name`, as Auth.js would write it
     /// for `session` at `now` (expiring with it).
     pub(crate) fn encode(&self, instance: u64, session: &Session, name: &str, now: i64) -> String {
-        let claims = match &session.stateless {
-            Some(claims) => Map::clone(claims),
-            None => mock_claims(instance, session),
-        };
-        self.codec
-            .encode(flavour_of(name), name, &claims, now, session.expires_at)
+        let flavour = flavour_of(name);
+        let exp = session.expires_at;
+        match &session.stateless {
+            Some(claims) => {
+                let json = serde_json::to_vec(&**claims).unwrap_or_default();
+                self.codec.encode_json(flavour, name, &json, now, exp)
+            }
+            None => {
+                let json = self.claims.get(&session.revision).unwrap_or_else(|| {
+                    let json = Arc::new(
+                        serde_json::to_vec(&mock_claims(instance, session)).unwrap_or_default(),
+                    );
+                    self.claims.insert(session.revision, Arc::clone(&json));
+                    json
+                });
+                self.codec.encode_json(flavour, name, &json, now, exp)
+            }
+        }
     }
 
-    /// The token `value` of the session cookie `name`, read at `now`.
+    /// The token `value` of the session cookie `name`, read at `now` as
+    /// the library's `decode` reads it: decrypted on every request, as
+    /// Auth.js does (the mock's own claims read straight into their
+    /// fields, any other token's into a map).
     pub(crate) fn decode(&self, name: &str, value: &str, now: i64) -> Result<Decoded, Refused> {
-        let mut claims = self.codec.decode(flavour_of(name), name, value, now)?;
-        let mine = (|| {
-            let id = claims.get(SESSION_ID)?.as_str()?.to_owned();
-            let Value::Object(mock) = claims.get(MOCK)? else {
-                return None;
-            };
-            Some(SessionClaims {
-                c: mock.get("c")?.as_str()?.to_owned(),
-                s: id,
-                u: mock.get("u")?.as_str()?.to_owned(),
-                i: claims.get("sub")?.as_str()?.to_owned(),
-                t: mock.get("t")?.as_i64()?,
-                e: claims.get("exp")?.as_i64()?,
-                l: mock.get("l")?.as_i64()?,
-                p: match mock.get("p") {
-                    Some(Value::Object(profile)) => profile.clone(),
-                    _ => Map::new(),
-                },
-                n: mock.get("n")?.as_u64()?,
-            })
-        })();
-        Ok(match mine {
-            Some(claims) => Decoded::Mock(claims),
-            None => {
-                let exp = claims.get("exp").and_then(Value::as_i64);
-                for time in ["iat", "exp", "jti"] {
-                    claims.remove(time);
-                }
-                Decoded::App { claims, exp }
-            }
+        let plaintext = self.codec.decrypt(flavour_of(name), name, value)?;
+        if let Ok(token) = serde_json::from_slice::<MockToken<'_>>(&plaintext)
+            && let (Some(id), Some(sub), Some(mock)) = (token.sid, token.sub, token.mock)
+        {
+            check_window(token.exp, token.nbf, now)?;
+            #[allow(clippy::cast_possible_truncation)]
+            let exp = token.exp.map_or(i64::MAX, |exp| exp as i64);
+            return Ok(Decoded::Mock(
+                Arc::new(SessionClaims {
+                    c: mock.c.into_owned(),
+                    s: id.into_owned(),
+                    u: mock.u.into_owned(),
+                    i: sub.into_owned(),
+                    t: mock.t,
+                    e: exp,
+                    l: mock.l,
+                    p: mock.p.unwrap_or_default(),
+                    n: mock.n,
+                }),
+                exp,
+            ));
+        }
+        let mut claims: Map<String, Value> =
+            serde_json::from_slice(&plaintext).map_err(|_| Refused::Claims)?;
+        let time = |name: &str| match claims.get(name) {
+            None => Ok(None),
+            Some(value) => value.as_f64().map(Some).ok_or(Refused::Claims),
+        };
+        time("iat")?;
+        let (exp, nbf) = (time("exp")?, time("nbf")?);
+        check_window(exp, nbf, now)?;
+        for time in ["iat", "exp", "jti"] {
+            claims.remove(time);
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(Decoded::App {
+            claims,
+            exp: exp.map(|exp| exp as i64),
         })
     }
+}
+
+/// A token of the mock's, as far as the mock reads it: the rest of its
+/// claims are the app's business.
+#[derive(serde::Deserialize)]
+struct MockToken<'a> {
+    #[serde(borrow)]
+    sid: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    sub: Option<std::borrow::Cow<'a, str>>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+    #[serde(rename = "session-mock", borrow)]
+    mock: Option<MockPart<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct MockPart<'a> {
+    #[serde(borrow)]
+    c: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    u: std::borrow::Cow<'a, str>,
+    t: i64,
+    l: i64,
+    n: u64,
+    p: Option<Map<String, Value>>,
 }
 
 /// A held session's claims: Auth.js's, the profile's, the mock's
@@ -214,7 +268,7 @@ pub(crate) fn find(
     now: i64,
 ) -> Option<(Held, Option<Event>)> {
     match tokens.decode(name, value, now) {
-        Ok(Decoded::Mock(claims)) => inner.sessions.held(&contract.name, &claims, now),
+        Ok(Decoded::Mock(claims, exp)) => inner.sessions.held(&contract.name, &claims, exp, now),
         Ok(Decoded::App { claims, exp }) => {
             let session = stateless_session(
                 &inner.keyring,

@@ -216,16 +216,7 @@ fn user_from(inner: &Inner, value: Option<&Value>) -> Result<User, Refusal> {
         Some(Value::String(name)) => configured(name),
         Some(Value::Object(fields)) => {
             let mut user = match fields.get("username") {
-                Some(Value::String(name)) => users
-                    .iter()
-                    .find(|u| &u.username == name)
-                    .cloned()
-                    .unwrap_or_else(|| User {
-                        username: name.clone(),
-                        password: String::new(),
-                        id: None,
-                        profile: Map::new(),
-                    }),
+                Some(Value::String(name)) => User::by_login(users, name),
                 Some(_) => return Err(bad_request("user.username must be a string")),
                 None => users[0].clone(),
             };

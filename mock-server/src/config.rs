@@ -91,6 +91,21 @@ impl User {
         })
     }
 
+    /// The configured user `login`, or one who goes by that login alone
+    /// (no password, a profile derived from it).
+    pub fn by_login(users: &[Self], login: &str) -> Self {
+        users
+            .iter()
+            .find(|u| u.username == login)
+            .cloned()
+            .unwrap_or_else(|| Self {
+                username: login.to_owned(),
+                password: String::new(),
+                id: None,
+                profile: serde_json::Map::new(),
+            })
+    }
+
     /// The user who may sign in when none is configured.
     pub fn default_user() -> Self {
         Self {

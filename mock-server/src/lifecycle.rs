@@ -172,6 +172,30 @@ impl Sessions {
         }
     }
 
+    /// A new session for `user` on `contract` at `now`, not yet held: a
+    /// fresh id, the user's id (or one derived from the login).
+    pub(crate) fn start(
+        &self,
+        contract: &Contract,
+        user: &User,
+        lifetime: i64,
+        now: i64,
+    ) -> Session {
+        let user_id = user
+            .id
+            .clone()
+            .unwrap_or_else(|| self.keyring.uuid_for("user", &user.username));
+        Session::start(
+            random_uuid(),
+            &contract.name,
+            &user.username,
+            user_id,
+            user.profile.clone(),
+            now,
+            lifetime,
+        )
+    }
+
     /// Starts a session for `user` on `contract` at `now`.
     pub fn create(
         &self,
@@ -182,19 +206,7 @@ impl Sessions {
         now: i64,
     ) -> Result<(Session, String), LifecycleError> {
         check_profile(&user.profile).map_err(LifecycleError::Invalid)?;
-        let user_id = user
-            .id
-            .clone()
-            .unwrap_or_else(|| self.keyring.uuid_for("user", &user.username));
-        let mut session = Session::start(
-            random_uuid(),
-            &contract.name,
-            &user.username,
-            user_id,
-            user.profile.clone(),
-            now,
-            lifetime,
-        );
+        let mut session = self.start(contract, user, lifetime, now);
         let token = self.credential(&session);
         if state != State::Active {
             end(&mut session, state, now);

@@ -13,8 +13,7 @@ use crate::authjs::Minter;
 use crate::authjs::tokens::Tokens;
 use crate::config::{MockConfig, User};
 use crate::credentials::Keyring;
-use crate::lifecycle::{Sessions, random_uuid};
-use crate::store::Session;
+use crate::lifecycle::Sessions;
 
 /// What `mint` prints on standard output, and what it warns of on standard
 /// error; or why it cannot.
@@ -44,17 +43,7 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
     }
     let user = match &args.user {
         None => config.users[0].clone(),
-        Some(name) => config
-            .users
-            .iter()
-            .find(|u| &u.username == name)
-            .cloned()
-            .unwrap_or_else(|| User {
-                username: name.clone(),
-                password: String::new(),
-                id: None,
-                profile: serde_json::Map::new(),
-            }),
+        Some(name) => User::by_login(&config.users, name),
     };
     if user.username.is_empty() || user.username.chars().any(char::is_control) {
         return Err("--as: a login is not empty and has no control characters".to_owned());
@@ -79,20 +68,8 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
         .clock
         .unwrap_or_else(time::OffsetDateTime::now_utc)
         .unix_timestamp();
-    let user_id = user
-        .id
-        .clone()
-        .unwrap_or_else(|| keyring.uuid_for("user", &user.username));
-    let session = Session::start(
-        random_uuid(),
-        &contract.name,
-        &user.username,
-        user_id,
-        user.profile.clone(),
-        now,
-        lifetime,
-    );
     let sessions = Sessions::new(keyring, 1, None).map_err(|e| e.to_string())?;
+    let session = sessions.start(contract, &user, lifetime, now);
     let tokens =
         (!config.auth_secrets.is_empty()).then(|| Tokens::new(config.auth_secrets.clone()));
     let minter = Minter {

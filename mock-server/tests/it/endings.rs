@@ -295,9 +295,19 @@ async fn activity_and_endings_survive_sigkill_and_sigterm_with_a_state_file() {
     let read = authjs_read(&mock.http, &cookie).await;
     assert_eq!(read.body["expires"], "2026-01-01T10:50:00.000Z", "slid");
     revoke(&mock.http, &doomed.1).await;
-    // The activity's batch is written within a second; the revocation
-    // was written before it was answered.
-    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    // The revocation was written before it was answered; the activity's
+    // batch goes out within a second (waited for here by the file's
+    // content, not by a sleep: a loaded machine may run the writer late).
+    // 10:50 is 1767264600.
+    let slid = "\"expires_at\":1767264600";
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(state).is_ok_and(|text| text.contains(slid)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the activity never reached the state file"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     mock.signal("-KILL");
 
     let mock = Process::start(&[

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::http::ApiError;
 use crate::state::AppState;
 
 /// Admin request bodies larger than this are refused.
@@ -121,12 +122,12 @@ fn foreign_origin(state: &AppState, headers: &axum::http::HeaderMap) -> Option<S
     Some(shown)
 }
 
-pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": code, "message": message.into()})),
-    )
-        .into_response()
+pub(crate) fn error(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+) -> Response {
+    ApiError::new(status, code, message).into_response()
 }
 
 fn forbidden() -> Response {
@@ -188,24 +189,11 @@ async fn list_scenarios(State(state): State<AppState>) -> Response {
     axum::Json(listing(&state)).into_response()
 }
 
-/// An admin request's body, bounded: 413 past `MAX_ADMIN_BODY`.
-pub(crate) async fn read_body(body: axum::body::Body) -> Result<Bytes, Response> {
-    axum::body::to_bytes(body, MAX_ADMIN_BODY)
-        .await
-        .map_err(|_| {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the body is over {MAX_ADMIN_BODY} bytes"),
-            )
-        })
-}
-
 /// Body: `{"<contract>": "<scenario>" | null, ...}`; `null` returns to the default.
 async fn set_scenarios(State(state): State<AppState>, request: Request) -> Response {
-    let bytes = match read_body(request.into_body()).await {
+    let bytes = match crate::http::read_body(request.into_body(), MAX_ADMIN_BODY).await {
         Ok(bytes) => bytes,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     match parse_choices(&state, &bytes) {
         Ok(choices) => {

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use crate::admin::MAX_ADMIN_BODY;
 use crate::clock::{self, Change};
 use crate::config::User;
+use crate::http::ApiError;
 use crate::lifecycle::{Event, LifecycleError};
 use crate::state::{AppState, Inner, MountState};
 use crate::store::{Session, State as SessionState};
@@ -35,57 +36,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/__mock/clock", get(read_clock).put(set_clock))
 }
 
-/// Why an admin request is refused: status and message declared together.
-#[derive(Debug)]
-struct Refusal {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        crate::admin::error(self.status, self.code, self.message)
-    }
-}
+type Refusal = ApiError;
 
 fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal {
-        status: StatusCode::BAD_REQUEST,
-        code: "bad_request",
-        message: message.into(),
-    }
+    ApiError::bad_request(message)
 }
 
 fn unknown_session(id: &str) -> Refusal {
-    Refusal {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: format!("no session `{id}`; GET /__mock/sessions lists them"),
-    }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no session `{id}`; GET /__mock/sessions lists them"),
+    )
 }
 
 /// An admin body as a JSON object; an empty body is an empty object.
 async fn object(body: Body, example: &str) -> Result<Map<String, Value>, Refusal> {
-    let bytes = axum::body::to_bytes(body, MAX_ADMIN_BODY)
-        .await
-        .map_err(|_| Refusal {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "body_too_large",
-            message: format!("the body is over {MAX_ADMIN_BODY} bytes"),
-        })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(bad_request(format!(
-            "the body is not a JSON object; expected e.g. {example}"
-        ))),
-        Err(e) => Err(bad_request(format!(
-            "the body is not valid JSON ({e}); expected e.g. {example}"
-        ))),
-    }
+    crate::http::json_object(body, MAX_ADMIN_BODY, example).await
 }
 
 fn refuse_unknown_keys(map: &Map<String, Value>, known: &[&str]) -> Result<(), Refusal> {
@@ -334,11 +301,11 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
     {
         Ok(made) => made,
         Err(LifecycleError::Full(full)) => {
-            return Refusal {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "session_limit",
-                message: full.to_string(),
-            }
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "session_limit",
+                full.to_string(),
+            )
             .into_response();
         }
         Err(LifecycleError::Invalid(message)) => return bad_request(message).into_response(),

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use hmac::{Hmac, Mac};
 use session_schemas::{Auth, Outcome};
 use sha2::Sha256;
@@ -63,30 +63,25 @@ pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
             }
         }
         Auth::Cookie { names } => {
+            if !crate::http::cookie_headers_are_text(headers) {
+                return Credential::Malformed("Cookie is not visible ASCII");
+            }
             // Auth.js splits a session cookie over 4 KB into `NAME.0`, `NAME.1`...
             let mut chunks: Vec<(usize, &str)> = Vec::new();
-            for header in headers.get_all(COOKIE) {
-                let Ok(text) = header.to_str() else {
-                    return Credential::Malformed("Cookie is not visible ASCII");
-                };
-                for pair in text.split(';') {
-                    let Some((name, value)) = pair.trim().split_once('=') else {
-                        continue;
+            for (name, value) in crate::http::cookie_pairs(headers) {
+                let value = value.trim_matches('"');
+                if names.iter().any(|n| n == name) {
+                    return if value.is_empty() {
+                        Credential::Malformed("empty session cookie")
+                    } else {
+                        Credential::Present(value.to_owned())
                     };
-                    let value = value.trim().trim_matches('"');
-                    if names.iter().any(|n| n == name) {
-                        return if value.is_empty() {
-                            Credential::Malformed("empty session cookie")
-                        } else {
-                            Credential::Present(value.to_owned())
-                        };
-                    }
-                    if let Some((base, index)) = name.rsplit_once('.')
-                        && names.iter().any(|n| n == base)
-                        && let Ok(index) = index.parse::<usize>()
-                    {
-                        chunks.push((index, value));
-                    }
+                }
+                if let Some((base, index)) = name.rsplit_once('.')
+                    && names.iter().any(|n| n == base)
+                    && let Ok(index) = index.parse::<usize>()
+                {
+                    chunks.push((index, value));
                 }
             }
             if chunks.is_empty() {

@@ -38,6 +38,35 @@ pub struct Record {
     pub proxy: Option<Box<ProxyNote>>,
 }
 
+impl Record {
+    /// A request's record before what it got is known: when (`at`), what
+    /// was asked, the credential's fingerprint only.
+    pub fn of(
+        parts: &axum::http::request::Parts,
+        path: Option<&Arc<str>>,
+        contract: Cow<'static, str>,
+        credential: Fingerprint,
+        status: u16,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            at,
+            method: parts.method.clone(),
+            path: path.map_or_else(|| Arc::from(parts.uri.path()), Arc::clone),
+            query: parts.uri.query().map(|q| redact_query(q).into_boxed_str()),
+            contract,
+            scenario: None,
+            reason: None,
+            status,
+            off_contract: false,
+            credential,
+            event: None,
+            session: None,
+            proxy: None,
+        }
+    }
+}
+
 /// Where a proxied mount's answer came from (`Mock-Source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

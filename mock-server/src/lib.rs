@@ -11,6 +11,7 @@
 
 mod admin;
 mod admin_sessions;
+mod answer;
 mod app;
 pub mod args;
 mod authjs;
@@ -18,6 +19,8 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod credentials;
+mod decide;
+mod http;
 /// Durations for flags and files: shared with the runner, from `session-schemas`.
 pub use session_schemas::duration;
 pub mod journal;
@@ -33,7 +36,8 @@ mod state;
 pub mod store;
 pub mod ui;
 
-pub use app::{Answering, MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, app};
+pub use answer::Answering;
+pub use app::{MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, Served, app};
 pub use config::{
     AuthJsVersion, AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User,
 };

@@ -25,27 +25,31 @@
 //!   every distinct violation per contract, check and rule.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use session_schemas::judge::{CheckId, CheckSet, Finding, Reply, Rules, Sent, Severity};
 use session_schemas::secret::{Redactor, Secret};
-use session_schemas::{Mode, Outcome};
+use session_schemas::{Contract, Mode, Outcome};
 use time::OffsetDateTime;
 
-use crate::admin::error;
+use crate::clock::Clock;
 use crate::config::ProxySettings;
-use crate::credentials::{self, Credential};
-use crate::journal::{ProxyNote, Source, Violation};
-use crate::state::AppState;
+use crate::credentials::{self, Credential, Keyring};
+use crate::http::{ApiError, Problem};
+use crate::journal::{Journal, ProxyNote, Record, Source, Violation};
+use crate::resolve::RuntimeChoice;
 
 /// Bodies read from the upstream, and from the client for forwarding, up to
 /// this size: the runner's default `--max-body`.
@@ -111,17 +115,49 @@ impl fmt::Display for Upstream {
     }
 }
 
-/// The proxy's shared parts: one client for every upstream, the checks,
-/// the running summary.
+/// A proxied mount: where its requests go and what judges the answers.
+pub(crate) struct Proxied {
+    /// The session endpoint's path, and the base its routes sit under.
+    pub(crate) path: Arc<str>,
+    pub(crate) base: String,
+    pub(crate) upstream: Upstream,
+    pub(crate) contract: &'static Contract,
+    /// The mount's runtime scenario choice, shared with the mock: a
+    /// request to a mount with one is the mock's to answer.
+    pub(crate) runtime: RuntimeChoice,
+}
+
+/// How the proxy writes the journal: the mock's journal, fingerprints and
+/// clock, shared.
+pub(crate) struct Recorder {
+    pub(crate) journal: Option<Arc<Journal>>,
+    pub(crate) keyring: Keyring,
+    pub(crate) clock: Arc<Clock>,
+}
+
+/// The proxy's state, its own: one client for every upstream, the
+/// proxied mounts, the checks, the running summary.
 pub(crate) struct Proxy {
     client: reqwest::Client,
     settings: ProxySettings,
     checks: CheckSet,
     summary: Mutex<Summary>,
+    mounts: Vec<Proxied>,
+    recorder: Recorder,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").finish_non_exhaustive()
+    }
 }
 
 impl Proxy {
-    pub(crate) fn new(settings: ProxySettings) -> Result<Self, String> {
+    pub(crate) fn new(
+        settings: ProxySettings,
+        mounts: Vec<Proxied>,
+        recorder: Recorder,
+    ) -> Result<Self, String> {
         #[cfg(feature = "https")]
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -143,149 +179,132 @@ impl Proxy {
             settings,
             checks,
             summary: Mutex::new(Summary::new()),
+            mounts,
+            recorder,
         })
     }
 
     pub(crate) fn summary(&self) -> std::sync::MutexGuard<'_, Summary> {
         self.summary.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The proxied mount a request's path belongs to: the session endpoint
+    /// or any path under its base.
+    fn mount_of(&self, path: &str) -> Option<usize> {
+        self.mounts.iter().position(|m| {
+            *m.path == *path
+                || path
+                    .strip_prefix(m.base.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    /// Whether a request to a proxied mount goes upstream: any path under
+    /// the mount's base, except a session-endpoint read that asks the mock
+    /// for a scenario (per request, or a runtime choice).
+    fn goes_upstream(&self, index: usize, request: &Request) -> bool {
+        let mount = &self.mounts[index];
+        let asks = *mount.path == *request.uri().path()
+            && matches!(*request.method(), Method::GET | Method::HEAD)
+            && (mount.runtime.get().is_some()
+                || crate::resolve::asks_for_scenario(request.uri().query(), request.headers()));
+        !asks
+    }
 }
 
-/// The mount whose upstream a request goes to, as `MockApp::call` found it
-/// (a request extension, for the cross-origin route behind the CORS layer).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Upstreamed(pub(crate) usize);
+/// The validating proxy around the mock: each request of a proxied mount
+/// is decided once, upstream or the mock; the mock's answers of a proxied
+/// mount are stamped `Mock-Source: mock` (or `fallback`).
+#[derive(Clone)]
+pub(crate) struct ValidatingProxy<S> {
+    inner: S,
+    proxy: Arc<Proxy>,
+}
 
-/// Whether a request to a proxied mount goes upstream: any path under the
-/// mount's base, except a session-endpoint read that asks the mock for a
-/// scenario (per request, or a runtime choice).
-pub(crate) fn goes_upstream(state: &AppState, request: &Request) -> Option<usize> {
-    let path = request.uri().path();
-    let (index, mount) = state.0.mounts.iter().enumerate().find(|(_, m)| {
-        m.mount.upstream.is_some()
-            && (*m.path == *path
-                || path
-                    .strip_prefix(m.mount.base())
-                    .is_some_and(|rest| rest.starts_with('/')))
-    })?;
-    if *mount.path == *path
-        && matches!(
-            *request.method(),
-            axum::http::Method::GET | axum::http::Method::HEAD
-        )
-        && (mount.runtime().is_some()
-            || crate::resolve::asks_for_scenario(request.uri().query(), request.headers()))
-    {
-        return None;
+impl<S> ValidatingProxy<S> {
+    pub(crate) fn new(inner: S, proxy: Arc<Proxy>) -> Self {
+        Self { inner, proxy }
     }
-    Some(index)
+}
+
+impl<S> tower::Service<Request> for ValidatingProxy<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let Some(index) = self.proxy.mount_of(request.uri().path()) else {
+            return Box::pin(self.inner.call(request));
+        };
+        if !self.proxy.goes_upstream(index, &request) {
+            let answered = self.inner.call(request);
+            return Box::pin(async move { Ok(stamped(answered.await?, Source::Mock)) });
+        }
+        let proxy = Arc::clone(&self.proxy);
+        let inner = self.inner.clone();
+        Box::pin(async move { Ok(forward(&proxy, index, request, inner).await) })
+    }
+}
+
+fn stamped(mut response: Response, source: Source) -> Response {
+    response
+        .headers_mut()
+        .insert(SOURCE_HEADER, HeaderValue::from_static(source.name()));
+    response
 }
 
 /// Forwards a request to its mount's upstream, judges the answer, and
-/// answers with it (or with the mock's, on fallback). `mock` answers the
-/// fallback's requests that are not the session endpoint's.
-pub(crate) async fn forward(
-    state: AppState,
-    index: usize,
-    request: Request,
-    mock: Router,
-    cross_origin: bool,
-) -> Response {
-    let inner = &state.0;
-    let (Some(proxy), Some((mount, upstream))) = (
-        inner.proxy.as_ref(),
-        inner
-            .mounts
-            .get(index)
-            .and_then(|m| Some((m, m.mount.upstream.as_ref()?))),
-    ) else {
-        return error(
-            StatusCode::BAD_GATEWAY,
-            "no_upstream",
-            "no upstream is configured",
-        );
-    };
-    let contract = mount.mount.contract;
+/// answers with it, or with the mock's (`inner`) on fallback.
+async fn forward<S>(proxy: &Proxy, index: usize, request: Request, inner: S) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    let mount = &proxy.mounts[index];
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+    let body = match crate::http::read_body(body, MAX_BODY).await {
         Ok(body) => body,
-        Err(_) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request_body_too_large",
-                format!("the proxy forwards request bodies of at most {MAX_BODY} bytes"),
-            );
+        Err(refusal) => {
+            return refusal
+                .instead(
+                    "request_body_too_large",
+                    format!("the proxy forwards request bodies of at most {MAX_BODY} bytes"),
+                )
+                .into_response();
         }
     };
-    let judged = parts.method == axum::http::Method::GET && *mount.path == *parts.uri.path();
-    let credential = credentials::extract(&contract.auth, &parts.headers);
-
-    let mut outgoing = reqwest::header::HeaderMap::with_capacity(parts.headers.len());
-    for (name, value) in forwarded(&parts.headers) {
-        if judged && name == header::ACCEPT_ENCODING {
-            continue;
-        }
-        outgoing.append(name.clone(), value.clone());
-    }
+    let judged = parts.method == Method::GET && *mount.path == *parts.uri.path();
+    let credential = credentials::extract(&mount.contract.auth, &parts.headers);
     let started = Instant::now();
-    let sent = proxy
-        .client
-        .request(parts.method.clone(), upstream.url(&parts.uri))
-        .headers(outgoing)
-        .body(body.clone())
-        .send()
-        .await;
-    let answer = match sent {
-        Ok(response) => read(response).await,
-        Err(error) => Err(Trouble::from(&error)),
-    };
+    let answer = send(proxy, mount, &parts, body.clone(), judged).await;
     let elapsed = started.elapsed();
-    let name = contract.name.as_str();
-
     let (status, headers, body) = match answer {
         Ok(answer) => answer,
         Err(trouble) => {
-            if judged {
-                let finding = Finding::new(trouble.message()).keyed(trouble.kind());
-                let violation = Violation::of(CheckId::Transport, &finding);
-                proxy.summary().add(name, std::slice::from_ref(&violation));
-                record(
-                    &state,
-                    index,
-                    &parts,
-                    &credential,
-                    trouble.status().as_u16(),
-                    Source::Upstream,
-                    vec![violation],
-                );
-            }
-            tracing::warn!(contract = name, upstream = %upstream, problem = %trouble.message(), "upstream failed");
-            if proxy.settings.fallback && trouble.falls_back() {
-                let mut request = Request::from_parts(parts, Body::from(body));
-                request.extensions_mut().insert(Source::Fallback);
-                // The session endpoint's GET as the mock answers it (with
-                // its latency), the other routes through the mock's router.
-                let answered = if judged {
-                    crate::app::answer(&state, index, request).await
-                } else {
-                    tower::ServiceExt::oneshot(mock, request).await
-                };
-                let mut response = match answered {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                };
-                response
-                    .headers_mut()
-                    .insert(SOURCE_HEADER, HeaderValue::from_static("fallback"));
-                return response;
-            }
-            return trouble.response(upstream);
+            return failed(
+                proxy,
+                index,
+                parts,
+                body,
+                &credential,
+                trouble,
+                judged,
+                inner,
+            )
+            .await;
         }
     };
-
+    let cross_origin = parts.headers.contains_key(header::ORIGIN);
     if !judged {
         record(
-            &state,
+            proxy,
             index,
             &parts,
             &credential,
@@ -295,7 +314,114 @@ pub(crate) async fn forward(
         );
         return respond(status, &headers, body, cross_origin, None);
     }
+    let reply = Reply {
+        status,
+        headers,
+        body,
+        truncated: false,
+    };
+    let violations = judge(proxy, mount, &credential, &reply, elapsed);
+    let strict = proxy.settings.strict && violations.iter().any(|v| v.severity == Severity::Error);
+    let header = summary_header(&violations);
+    let sent_status = if strict { 502 } else { status };
+    record(
+        proxy,
+        index,
+        &parts,
+        &credential,
+        sent_status,
+        Source::Upstream,
+        violations.clone(),
+    );
+    if strict {
+        return strict_refusal(mount, status, violations, header);
+    }
+    respond(status, &reply.headers, reply.body, cross_origin, header)
+}
 
+/// The request as sent upstream: the configured origin and the request's
+/// path, its headers but the hop-by-hop ones (and `Accept-Encoding` for the
+/// judged read, so its body comes back readable).
+async fn send(
+    proxy: &Proxy,
+    mount: &Proxied,
+    parts: &axum::http::request::Parts,
+    body: Bytes,
+    judged: bool,
+) -> Result<(u16, HeaderMap, Bytes), Trouble> {
+    let mut outgoing = reqwest::header::HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in forwarded(&parts.headers) {
+        if judged && name == header::ACCEPT_ENCODING {
+            continue;
+        }
+        outgoing.append(name.clone(), value.clone());
+    }
+    let sent = proxy
+        .client
+        .request(parts.method.clone(), mount.upstream.url(&parts.uri))
+        .headers(outgoing)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(response) => read(response).await,
+        Err(error) => Err(Trouble::from(&error)),
+    }
+}
+
+/// No usable answer: judged and journaled; the mock answers instead with
+/// `--proxy-fallback` when the upstream is not there, else a 502 or 504.
+#[allow(clippy::too_many_arguments)]
+async fn failed<S>(
+    proxy: &Proxy,
+    index: usize,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+    credential: &Credential,
+    trouble: Trouble,
+    judged: bool,
+    inner: S,
+) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    let mount = &proxy.mounts[index];
+    let name = mount.contract.name.as_str();
+    if judged {
+        let finding = Finding::new(trouble.message()).keyed(trouble.kind());
+        let violation = Violation::of(CheckId::Transport, &finding);
+        proxy.summary().add(name, std::slice::from_ref(&violation));
+        let status = trouble.status().as_u16();
+        record(
+            proxy,
+            index,
+            &parts,
+            credential,
+            status,
+            Source::Upstream,
+            vec![violation],
+        );
+    }
+    tracing::warn!(contract = name, upstream = %mount.upstream, problem = %trouble.message(), "upstream failed");
+    if !(proxy.settings.fallback && trouble.falls_back()) {
+        return trouble.response(&mount.upstream);
+    }
+    let mut request = Request::from_parts(parts, Body::from(body));
+    request.extensions_mut().insert(Source::Fallback);
+    match tower::ServiceExt::oneshot(inner, request).await {
+        Ok(response) => stamped(response, Source::Fallback),
+        Err(never) => match never {},
+    }
+}
+
+/// The upstream's answer judged with the runner's checks: what it broke.
+fn judge(
+    proxy: &Proxy,
+    mount: &Proxied,
+    credential: &Credential,
+    reply: &Reply,
+    elapsed: Duration,
+) -> Vec<Violation> {
     // The outcome the contract promises is known only when the client sent
     // no credential (or garbage in its place); a credential's validity is
     // the upstream's to know.
@@ -303,12 +429,12 @@ pub(crate) async fn forward(
         Credential::Absent | Credential::Malformed(_) => Some(Outcome::Unauthenticated),
         Credential::Present(_) => None,
     };
-    let redactor = Redactor::new(match &credential {
+    let redactor = Redactor::new(match credential {
         Credential::Present(value) => Some(Secret::new(value.clone(), "credential")),
         _ => None,
     });
     let rules = Rules {
-        contract,
+        contract: mount.contract,
         redactor: &redactor,
         checks: &proxy.checks,
         schema_mode: Mode::Lenient,
@@ -316,18 +442,12 @@ pub(crate) async fn forward(
         max_response_time: proxy.settings.timeout,
         max_body: MAX_BODY,
     };
-    let reply = Reply {
-        status,
-        headers,
-        body,
-        truncated: false,
-    };
     let judgement = rules.judge(
         &Sent {
             expected,
             garbage: Vec::new(),
         },
-        &reply,
+        reply,
         OffsetDateTime::now_utc(),
         elapsed,
     );
@@ -335,63 +455,50 @@ pub(crate) async fn forward(
         .failures()
         .map(|(check, finding)| Violation::of(check, finding))
         .collect();
+    let name = mount.contract.name.as_str();
     proxy.summary().add(name, &violations);
-    if !violations.is_empty() {
+    if let Some(first) = violations.first() {
         tracing::warn!(
             contract = name,
-            status,
+            status = reply.status,
             violations = violations.len(),
-            first = %violations[0].headline(),
+            first = %first.headline(),
             "the upstream's answer breaks the contract"
         );
     }
-    let errors = violations.iter().any(|v| v.severity == Severity::Error);
-    let header = summary_header(&violations);
-    record(
-        &state,
-        index,
-        &parts,
-        &credential,
-        if proxy.settings.strict && errors {
-            502
-        } else {
-            status
-        },
-        Source::Upstream,
-        violations.clone(),
+    violations
+}
+
+/// `--proxy-strict`: an answer with an error becomes a 502 problem
+/// listing the violations.
+fn strict_refusal(
+    mount: &Proxied,
+    status: u16,
+    violations: Vec<Violation>,
+    header: Option<HeaderValue>,
+) -> Response {
+    let name = &mount.contract.name;
+    let detail = format!(
+        "{} answered {status}, which breaks `{name}` in {} way{}; the mock runs with --proxy-strict",
+        mount.upstream,
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" }
     );
-    if proxy.settings.strict && errors {
-        let body = json!({
-            "type": "about:blank",
-            "title": "the upstream's answer breaks the contract",
-            "status": 502,
-            "detail": format!(
-                "{} answered {status}, which breaks `{name}` in {} way{}; the mock runs with --proxy-strict",
-                upstream,
-                violations.len(),
-                if violations.len() == 1 { "" } else { "s" }
-            ),
-            "contract": name,
-            "upstream_status": status,
-            "violations": violations,
-        });
-        let mut response = (
-            StatusCode::BAD_GATEWAY,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            )],
-            body.to_string(),
-        )
-            .into_response();
-        let headers = response.headers_mut();
-        headers.insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
-        if let Some(value) = header {
-            headers.insert(VIOLATIONS_HEADER, value);
-        }
-        return response;
+    let mut response = Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "the upstream's answer breaks the contract",
+        detail,
+    )
+    .with("contract", json!(name))
+    .with("upstream_status", json!(status))
+    .with("violations", json!(violations))
+    .into_response();
+    let headers = response.headers_mut();
+    headers.insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
+    if let Some(value) = header {
+        headers.insert(VIOLATIONS_HEADER, value);
     }
-    respond(status, &reply.headers, reply.body, cross_origin, header)
+    response
 }
 
 /// The headers a request or an answer keeps across the proxy: all but the
@@ -535,11 +642,12 @@ impl Trouble {
             Self::Broken => "upstream_broken",
             Self::TooLarge => "upstream_body_too_large",
         };
-        let mut response = error(
+        let mut response = ApiError::new(
             self.status(),
             code,
             format!("{} ({upstream})", self.message()),
-        );
+        )
+        .into_response();
         response
             .headers_mut()
             .insert(SOURCE_HEADER, HeaderValue::from_static("upstream"));
@@ -567,7 +675,7 @@ fn summary_header(violations: &[Violation]) -> Option<HeaderValue> {
 
 /// Journals a proxied request with where its answer came from.
 fn record(
-    state: &AppState,
+    proxy: &Proxy,
     index: usize,
     parts: &axum::http::request::Parts,
     credential: &Credential,
@@ -575,17 +683,19 @@ fn record(
     source: Source,
     violations: Vec<Violation>,
 ) {
-    let inner = &state.0;
-    let (Some(journal), Some(mount)) = (&inner.journal, inner.mounts.get(index)) else {
+    let recorder = &proxy.recorder;
+    let Some(journal) = &recorder.journal else {
         return;
     };
+    let mount = &proxy.mounts[index];
     let endpoint = *mount.path == *parts.uri.path();
-    let mut record = inner.record(
+    let mut record = Record::of(
         parts,
         endpoint.then_some(&mount.path),
-        std::borrow::Cow::Borrowed(mount.mount.contract.name.as_str()),
-        credential,
+        std::borrow::Cow::Borrowed(mount.contract.name.as_str()),
+        recorder.keyring.fingerprint(credential),
         status,
+        recorder.clock.now(),
     );
     record.proxy = Some(Box::new(ProxyNote { source, violations }));
     journal.record(record);

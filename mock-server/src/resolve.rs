@@ -61,6 +61,36 @@ pub struct RequestView<'a> {
     pub headers: &'a HeaderMap,
 }
 
+/// A mount's runtime scenario choice (`PUT /__mock/scenarios`): an index
+/// into its scenarios, or none. Shared by the mock and the validating
+/// proxy (a request to a mount with one is the mock's to answer).
+#[derive(Debug, Clone)]
+pub(crate) struct RuntimeChoice(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+/// No runtime choice: the mount serves its default.
+const NO_RUNTIME_CHOICE: usize = usize::MAX;
+
+impl Default for RuntimeChoice {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(
+            NO_RUNTIME_CHOICE,
+        )))
+    }
+}
+
+impl RuntimeChoice {
+    pub(crate) fn get(&self) -> Option<usize> {
+        Some(self.0.load(std::sync::atomic::Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
+    }
+
+    pub(crate) fn set(&self, index: Option<usize>) {
+        self.0.store(
+            index.unwrap_or(NO_RUNTIME_CHOICE),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
 pub const QUERY_PARAMETER: &str = "__scenario";
 pub const SCENARIO_HEADER: &str = "mock-scenario";
 

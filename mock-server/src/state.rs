@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use session_schemas::{Contract, Outcome};
 use time::OffsetDateTime;
@@ -14,19 +14,17 @@ use time::OffsetDateTime;
 use crate::clock::Clock;
 use crate::config::{MockConfig, Mount};
 use crate::credentials::{Credential, Keyring};
-use crate::journal::{self, Journal, Record};
+use crate::journal::{Journal, Record};
 use crate::lifecycle::{Event, Sessions};
 use crate::render::MountBodies;
-
-/// No runtime choice: the mount serves its default.
-pub(crate) const NO_RUNTIME_CHOICE: usize = usize::MAX;
+use crate::resolve::RuntimeChoice;
 
 /// One mounted contract with everything precomputed.
 pub(crate) struct MountState {
     pub(crate) mount: Mount,
     pub(crate) default: usize,
-    /// Index of the runtime scenario, or `NO_RUNTIME_CHOICE`.
-    pub(crate) runtime: AtomicUsize,
+    /// The runtime scenario choice, if any.
+    pub(crate) runtime: RuntimeChoice,
     pub(crate) bodies: MountBodies,
     pub(crate) fault_scenario: Option<usize>,
     /// The endpoint's path, shared by every journal record of it.
@@ -59,12 +57,11 @@ impl MountState {
     }
 
     pub(crate) fn runtime(&self) -> Option<usize> {
-        Some(self.runtime.load(Ordering::Relaxed)).filter(|&i| i != NO_RUNTIME_CHOICE)
+        self.runtime.get()
     }
 
     pub(crate) fn set_runtime(&self, index: Option<usize>) {
-        self.runtime
-            .store(index.unwrap_or(NO_RUNTIME_CHOICE), Ordering::Relaxed);
+        self.runtime.set(index);
     }
 }
 
@@ -72,17 +69,47 @@ pub(crate) struct Inner {
     pub(crate) config: MockConfig,
     pub(crate) mounts: Vec<MountState>,
     pub(crate) keyring: Keyring,
-    pub(crate) journal: Option<Journal>,
+    pub(crate) journal: Option<Arc<Journal>>,
     pub(crate) sessions: Sessions,
-    pub(crate) clock: Clock,
-    pub(crate) requests: AtomicU64,
-    /// The validating proxy, when a mount has an upstream.
-    pub(crate) proxy: Option<crate::proxy::Proxy>,
+    pub(crate) clock: Arc<Clock>,
+    requests: AtomicU64,
+    /// The validating proxy, when a mount has an upstream (its summary is
+    /// the admin API's to show).
+    pub(crate) proxy: Option<Arc<crate::proxy::Proxy>>,
     /// Auth.js's own session tokens, when the app's secret is known.
     pub(crate) tokens: Option<crate::authjs::tokens::Tokens>,
 }
 
 impl Inner {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        config: MockConfig,
+        mounts: Vec<MountState>,
+        keyring: Keyring,
+        journal: Option<Arc<Journal>>,
+        sessions: Sessions,
+        clock: Arc<Clock>,
+        proxy: Option<Arc<crate::proxy::Proxy>>,
+        tokens: Option<crate::authjs::tokens::Tokens>,
+    ) -> Self {
+        Self {
+            config,
+            mounts,
+            keyring,
+            journal,
+            sessions,
+            clock,
+            requests: AtomicU64::new(0),
+            proxy,
+            tokens,
+        }
+    }
+
+    /// This request's number since the start.
+    pub(crate) fn next_request(&self) -> u64 {
+        self.requests.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// A journal record for a request, before what it got is known.
     pub(crate) fn record(
         &self,
@@ -92,24 +119,14 @@ impl Inner {
         credential: &Credential,
         status: u16,
     ) -> Record {
-        Record {
-            at: self.clock.now(),
-            method: parts.method.clone(),
-            path: path.map_or_else(|| Arc::from(parts.uri.path()), Arc::clone),
-            query: parts
-                .uri
-                .query()
-                .map(|q| journal::redact_query(q).into_boxed_str()),
+        Record::of(
+            parts,
+            path,
             contract,
-            scenario: None,
-            reason: None,
+            self.keyring.fingerprint(credential),
             status,
-            off_contract: false,
-            credential: self.keyring.fingerprint(credential),
-            event: None,
-            session: None,
-            proxy: None,
-        }
+            self.clock.now(),
+        )
     }
 
     /// A contract's name, shared with its mount when it is mounted.

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_TYPE, COOKIE, EXPIRES, HOST, LOCATION, PRAGMA, SET_COOKIE,
+    CACHE_CONTROL, CONTENT_TYPE, EXPIRES, HOST, LOCATION, PRAGMA, SET_COOKIE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -243,26 +243,15 @@ fn session_chunks(contract: &Contract, headers: &HeaderMap) -> Option<(String, V
     let Auth::Cookie { names } = &contract.auth else {
         return None;
     };
-    let pairs = || {
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(|text| text.split(';'))
-            .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
-    };
-    let chunk_of = |name: &str, base: &str| {
-        name == base
-            || name
-                .strip_prefix(base)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .is_some_and(|n| n.parse::<usize>().is_ok())
-    };
-    let base = names
-        .iter()
-        .find(|base| pairs().any(|name| name == base.as_str() || name == format!("{base}.0")))?;
+    let pairs = || crate::http::cookie_pairs(headers).map(|(name, _)| name);
+    let base = names.iter().find(|base| {
+        pairs().any(|name| {
+            name.strip_prefix(base.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest == ".0")
+        })
+    })?;
     let mut present: Vec<String> = pairs()
-        .filter(|name| chunk_of(name, base))
+        .filter(|name| crate::http::is_chunk_of(name, base))
         .map(str::to_owned)
         .collect();
     present.sort();
@@ -513,14 +502,9 @@ impl Form {
 }
 
 async fn read_form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        let error = json!({"error": "body_too_large", "message": format!("the body is over {MAX_BODY} bytes")});
-        return Err(json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &error,
-            Vec::new(),
-        ));
-    };
+    let bytes = crate::http::read_body(body, MAX_BODY)
+        .await
+        .map_err(IntoResponse::into_response)?;
     // As @auth/core's `getBody`: JSON when the type says
     // `application/json`, a form when it says
     // `application/x-www-form-urlencoded` (`Object.fromEntries(new
@@ -608,7 +592,7 @@ impl<'a> Exchange<'a> {
             origin,
             secure,
             base: mount.mount.base(),
-            cookies: request_cookies(headers),
+            cookies: crate::http::request_cookies(headers),
             return_redirect: headers.contains_key(RETURN_REDIRECT),
         }
     }
@@ -652,13 +636,7 @@ impl<'a> Exchange<'a> {
         let mut names: Vec<&String> = self
             .cookies
             .keys()
-            .filter(|key| {
-                *key == name
-                    || key
-                        .strip_prefix(name)
-                        .and_then(|rest| rest.strip_prefix('.'))
-                        .is_some_and(|n| n.parse::<usize>().is_ok())
-            })
+            .filter(|key| crate::http::is_chunk_of(key, name))
             .collect();
         names.sort();
         names
@@ -1083,46 +1061,6 @@ fn append_cookies(headers: &mut HeaderMap, cookies: Vec<String>) {
     }
 }
 
-/// The request's cookies by name, values percent-decoded as Auth.js's cookie
-/// library decodes them (a malformed escape keeps the raw value).
-fn request_cookies(headers: &HeaderMap) -> HashMap<String, String> {
-    let mut cookies = HashMap::new();
-    for header in headers.get_all(COOKIE) {
-        let Ok(text) = header.to_str() else { continue };
-        for pair in text.split(';') {
-            let Some((name, value)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            let value = value.trim().trim_matches('"');
-            let decoded = if value.contains('%') {
-                strict_decode(value).unwrap_or_else(|| value.to_owned())
-            } else {
-                value.to_owned()
-            };
-            cookies.entry(name.to_owned()).or_insert(decoded);
-        }
-    }
-    cookies
-}
-
-/// `decodeURIComponent`: `None` on a malformed escape or invalid UTF-8.
-fn strict_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// `encodeURIComponent`.
 fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -1189,9 +1127,6 @@ mod tests {
             encode_component("http://localhost:3000/a b"),
             "http%3A%2F%2Flocalhost%3A3000%2Fa%20b"
         );
-        assert_eq!(strict_decode("a%7Cb").as_deref(), Some("a|b"));
-        assert_eq!(strict_decode("%Nr"), None);
-        assert_eq!(strict_decode("%E2%82"), None);
         assert_eq!(escape("<a href=\"x\">"), "&lt;a href=&quot;x&quot;&gt;");
     }
 }

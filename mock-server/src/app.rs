@@ -237,6 +237,7 @@ impl MockApp {
 
 /// The future of a `MockApp` answer: the mock's own (unboxed, the hot
 /// path), or the layered stack's.
+#[allow(clippy::large_enum_variant)] // the large one is the hot path: boxing it costs an allocation a request
 pub enum Served {
     Mock(Answering),
     Layered(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>),

@@ -4,18 +4,19 @@
 //! config file (TOML) > defaults. Everything is checked here, before a socket
 //! is opened, so every mistake is reported at once with the key and value.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use session_schemas::{Contract, Outcome, Registry};
 use thiserror::Error;
 
 use crate::args::MockArgs;
-use crate::duration;
+use crate::settings::{
+    AuthSecret, CredentialValue, Delay, FailRate, FileMount, FileUser, Instant, JournalSize,
+    Lifetime, Listen, LogFilter, MaxSessions, OriginPattern, Settings, SigningKey, Timeout,
+};
 
 // The flags' value enums live beside the flags (`args`); the configuration
 // uses them as they are.
@@ -176,15 +177,6 @@ pub fn email_from_login(login: &str) -> String {
     format!("{local}@example.com")
 }
 
-/// `[[user]]` in the config file: `username`, `password`, any profile fields.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct FileUser {
-    pub username: String,
-    pub password: String,
-    #[serde(flatten)]
-    pub fields: toml::Table,
-}
-
 /// Everything the server needs, checked.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -284,56 +276,8 @@ fn invalid(key: &str, value: impl Into<String>, message: impl Into<String>) -> C
     }
 }
 
-/// The config file's shape. Every key is optional; unknown keys are errors.
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct FileConfig {
-    /// Contract files served beside the built-ins (`--contract`).
-    pub contract: Option<Vec<PathBuf>>,
-    /// Directories of contract files (`--contracts`).
-    pub contracts_dir: Option<Vec<PathBuf>>,
-    pub listen: Option<String>,
-    pub port: Option<u16>,
-    pub data: Option<DataMode>,
-    pub seed: Option<u64>,
-    pub auth: Option<AuthMode>,
-    #[serde(alias = "token")]
-    pub tokens: Option<Vec<String>>,
-    #[serde(alias = "cookie")]
-    pub cookies: Option<Vec<String>>,
-    pub revoked: Option<Vec<String>>,
-    pub signing_key: Option<String>,
-    /// One secret, or several for rotation (`--auth-secret`).
-    pub auth_secret: Option<OneOrMany>,
-    pub authjs_version: Option<AuthJsVersion>,
-    pub latency: Option<String>,
-    pub jitter: Option<String>,
-    pub fail_rate: Option<f64>,
-    #[serde(alias = "cors-origin")]
-    pub cors_origins: Option<Vec<String>>,
-    /// `false`: only `cors-origins`, not the localhost defaults.
-    pub default_origins: Option<bool>,
-    pub journal_size: Option<usize>,
-    pub admin: Option<bool>,
-    pub admin_open: Option<bool>,
-    pub allow_invalid_override: Option<bool>,
-    pub log: Option<String>,
-    pub clock: Option<String>,
-    pub state: Option<PathBuf>,
-    pub max_sessions: Option<usize>,
-    pub session_lifetime: Option<String>,
-    pub session_strategy: Option<SessionStrategy>,
-    /// The upstream of every contract (`--proxy URL`); `[contracts.X] proxy` for one.
-    pub proxy: Option<String>,
-    pub proxy_strict: Option<bool>,
-    pub proxy_fallback: Option<bool>,
-    pub proxy_timeout: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub contracts: BTreeMap<String, FileMount>,
-    /// `[[user]]` tables.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub user: Vec<FileUser>,
-}
+/// The config file's shape: the same settings as the flags (`settings`).
+pub type FileConfig = Settings;
 
 /// At most one contract at each path. A built-in at its default path gives
 /// way to a contract loaded from a file at the same path (with a note);
@@ -378,48 +322,6 @@ fn one_contract_a_path(
     Ok((kept, notes))
 }
 
-/// A key that takes one string or a list of them.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            Self::One(one) => vec![one],
-            Self::Many(many) => many,
-        }
-    }
-}
-
-/// `[contracts.<name>]` in the config file.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileMount {
-    pub enabled: Option<bool>,
-    pub path: Option<String>,
-    pub scenario: Option<String>,
-    #[serde(rename = "override")]
-    pub overrides: Option<toml::Value>,
-    pub proxy: Option<String>,
-}
-
-impl FileConfig {
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            path: path.to_owned(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
-            path: path.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
-        })
-    }
-}
-
 impl MockConfig {
     /// The defaults alone: both contracts at their documented paths, `valid`.
     pub fn defaults() -> Self {
@@ -427,22 +329,9 @@ impl MockConfig {
             .expect("the defaults are valid")
     }
 
-    /// Merges flags/environment over the file over the defaults, and checks the result.
-    pub fn from_sources(args: &MockArgs, file: FileConfig) -> Result<Self, ConfigError> {
-        let contract_files: Vec<PathBuf> = args
-            .contract
-            .iter()
-            .chain(file.contract.iter().flatten())
-            .cloned()
-            .collect();
-        let contract_dirs: Vec<PathBuf> = args
-            .contracts
-            .iter()
-            .chain(file.contracts_dir.iter().flatten())
-            .cloned()
-            .collect();
-        let (registry, mut notes) = Registry::loaded(&contract_files, &contract_dirs)
-            .map_err(|e| invalid("contract", "(loading)", e.to_string()))?;
+    /// The flags and environment (`args`) over the config file over the
+    /// defaults, checked.
+    pub fn from_sources(args: &MockArgs, mut file: FileConfig) -> Result<Self, ConfigError> {
         if file.listen.is_some() && file.port.is_some() {
             return Err(invalid(
                 "port",
@@ -450,527 +339,563 @@ impl MockConfig {
                 "give `listen` or `port`, not both",
             ));
         }
-        let listen_text = args
-            .listen
-            .clone()
-            .or_else(|| args.port.map(|p| format!("127.0.0.1:{p}")))
-            .or(file.listen)
-            .or_else(|| file.port.map(|p| format!("127.0.0.1:{p}")))
-            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            invalid(
-                "listen",
-                &listen_text,
-                "not an address such as 127.0.0.1:4010 or [::1]:4010",
-            )
-        })?;
-        let latency = parse_duration("latency", args.latency.clone().or(file.latency))?;
-        let jitter = parse_duration("jitter", args.jitter.clone().or(file.jitter))?;
-        let fail_rate = args.fail_rate.or(file.fail_rate).unwrap_or(0.0);
-        if !(0.0..=1.0).contains(&fail_rate) {
-            return Err(invalid(
-                "fail-rate",
-                fail_rate.to_string(),
-                "must be between 0 and 1 (0.1 fails one request in ten)",
-            ));
+        let flags = &args.settings;
+        if flags.listen.is_some() || flags.port.is_some() {
+            (file.listen, file.port) = (None, None);
         }
-        // Given origins add to the localhost defaults unless told otherwise.
-        let keep_defaults = !args.no_default_origins && file.default_origins.unwrap_or(true);
-        let mut cors_origins: Vec<String> = if keep_defaults {
-            DEFAULT_CORS_ORIGINS.map(str::to_owned).to_vec()
-        } else {
-            Vec::new()
-        };
-        for origin in non_empty(args.cors_origin.clone())
-            .or(file.cors_origins)
-            .unwrap_or_default()
+        let secrets = secrets(flags, args.app_secret.as_ref(), &file);
+        if let Some((variable, value)) = &args.app_secret
+            && secrets.1.as_deref() == Some(variable.as_str())
         {
-            if !cors_origins.contains(&origin) {
-                cors_origins.push(origin);
-            }
+            value
+                .parse::<AuthSecret>()
+                .map_err(|refused| invalid(variable, "(hidden)", refused.message))?;
         }
-        for origin in &cors_origins {
-            crate::cors::check_pattern(origin)
-                .map_err(|message| invalid("cors-origin", origin, message))?;
-        }
+        let users_declared = !flags.user.is_empty() || !file.users.is_empty();
+        let proxy_from_flags = flags.proxy.is_some();
+        let settings = flags.clone().over(file)?;
+        Self::checked(settings, secrets, users_declared, proxy_from_flags)
+    }
 
-        // Per-contract settings: file tables first, then flags on top.
-        for name in file.contracts.keys() {
-            registry
-                .get(name)
-                .map_err(|e| invalid(&format!("contracts.{name}"), name, e.to_string()))?;
-        }
-        let mut mounts = Vec::new();
-        // Whether each mount is a built-in that gives way (as `yields`).
-        let mut yielding: Vec<bool> = Vec::new();
-        let (mut bare_applied, mut bare_skipped): (Vec<String>, Vec<String>) =
-            (Vec::new(), Vec::new());
-        for contract in registry.contracts() {
-            let from_file = file
-                .contracts
-                .get(&contract.name)
-                .cloned()
-                .unwrap_or_default();
-            let key = |field: &str| format!("contracts.{}.{field}", contract.name);
-            let mut enabled = from_file.enabled.unwrap_or(true);
-            if !args.only.is_empty() {
-                enabled = args.only.iter().any(|n| n == &contract.name);
-            }
-            if args.without.iter().any(|n| n == &contract.name) {
-                enabled = false;
-            }
-            if !enabled {
-                continue;
-            }
-            let chosen_path = per_contract(registry, &args.path, &contract.name, "path", false)?
-                .map(|(path, _)| path)
-                .or(from_file.path);
-            // A built-in at its own path gives way to a loaded contract
-            // mounted there (below).
-            let yields = chosen_path.is_none() && registry.is_builtin(&contract.name);
-            let path = chosen_path.unwrap_or_else(|| contract.path.clone());
-            if !path.starts_with('/')
-                || path.starts_with("/__mock")
-                || path.contains(['?', '#', ' '])
-            {
-                return Err(invalid(
-                    &key("path"),
-                    &path,
-                    "must start with `/`, not under /__mock, and hold no `?`, `#` or space",
-                ));
-            }
-            // The default is the manifest's authenticated outcome, whatever
-            // its name. A bare `--scenario NAME` applies to the contracts
-            // that have NAME; the others keep theirs, and the start says so.
-            let configured = from_file
-                .scenario
-                .clone()
-                .unwrap_or_else(|| contract.outcome(Outcome::Authenticated).name.clone());
-            let mut scenario_name = configured.clone();
-            match per_contract(registry, &args.scenario, &contract.name, "scenario", true)? {
-                Some((name, true)) if contract.scenario(&name).is_err() => {
-                    bare_skipped.push(contract.name.clone());
-                }
-                Some((name, bare)) => {
-                    if bare {
-                        bare_applied.push(contract.name.clone());
-                    }
-                    scenario_name = name;
-                }
-                None => {}
-            }
-            let scenario = contract
-                .scenario(&scenario_name)
-                .map_err(|e| invalid(&key("scenario"), &scenario_name, e.to_string()))?;
-            let overrides =
-                match per_contract(registry, &args.overrides, &contract.name, "override", false)?
-                    .map(|(text, _)| text)
-                {
-                    Some(text) => Some(parse_override(&key("override"), &text)?),
-                    None => from_file
-                        .overrides
-                        .map(toml_to_json)
-                        .transpose()
-                        .map_err(|m| invalid(&key("override"), "(table)", m))?,
-                };
-            if let Some(o) = &overrides
-                && !o.is_object()
-            {
-                return Err(invalid(
-                    &key("override"),
-                    o.to_string(),
-                    "must be a JSON object to merge into the body",
-                ));
-            }
-            let upstream =
-                match per_contract(registry, &args.proxy, &contract.name, "proxy", true)? {
-                    Some((url, _)) => Some(("proxy".to_owned(), url)),
-                    None => from_file
-                        .proxy
-                        .map(|url| (key("proxy"), url))
-                        .or_else(|| file.proxy.clone().map(|url| ("proxy".to_owned(), url))),
-                }
-                .map(|(key, url)| {
-                    crate::proxy::Upstream::parse(&url).map_err(|m| {
-                        // A URL with a password is not echoed.
-                        let shown = if url.contains('@') {
-                            "(hidden)"
-                        } else {
-                            url.as_str()
-                        };
-                        invalid(&key, shown, m)
-                    })
-                })
-                .transpose()?;
-            yielding.push(yields);
-            mounts.push(Mount {
-                contract,
-                path,
-                scenario: scenario.name.clone(),
-                overrides,
-                upstream,
-            });
-        }
-        for name in args.only.iter().chain(&args.without) {
-            registry
-                .get(name)
-                .map_err(|e| invalid("only/without", name, e.to_string()))?;
-        }
-        if mounts.is_empty() {
-            return Err(invalid(
-                "contracts",
-                "(none)",
-                "every contract is left out; nothing to serve",
-            ));
-        }
-        if !bare_skipped.is_empty() {
-            let name = args
-                .scenario
+    fn checked(
+        s: Settings,
+        (auth_secrets, secret_source): (Vec<String>, Option<String>),
+        users_declared: bool,
+        proxy_from_flags: bool,
+    ) -> Result<Self, ConfigError> {
+        let contract_files = s.contract.clone().unwrap_or_default();
+        let contract_dirs = s.contracts_dir.clone().unwrap_or_default();
+        let (registry, mut notes) = Registry::loaded(&contract_files, &contract_dirs)
+            .map_err(|e| invalid("contract", "(loading)", e.to_string()))?;
+        let (mounts, mount_notes) = mounts(registry, &s, proxy_from_flags)?;
+        notes.extend(mount_notes);
+        let proxy = proxy_settings(&s, &mounts)?;
+        let implied = if !auth_secrets.is_empty() {
+            "an Auth.js secret is given"
+        } else {
+            "users are declared"
+        };
+        let implies = users_declared || !auth_secrets.is_empty();
+        let credentials = |values: &Option<Vec<CredentialValue>>| {
+            values
                 .iter()
-                .rev()
-                .find(|v| !v.contains('='))
-                .cloned()
-                .unwrap_or_default();
-            if bare_applied.is_empty() {
-                // No contract has it: a typo, most likely.
-                let known: Vec<String> = mounts
-                    .iter()
-                    .flat_map(|m| m.contract.scenarios.iter())
-                    .flat_map(|s| std::iter::once(&s.name).chain(&s.aliases).cloned())
-                    .collect();
-                let hint = session_schemas::suggest(&name, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let mut labels: Vec<String> = Vec::new();
-                for label in mounts.iter().flat_map(|m| m.contract.scenario_names()) {
-                    if !labels.contains(&label) {
-                        labels.push(label);
-                    }
-                }
-                return Err(invalid(
-                    "scenario",
-                    &name,
-                    format!(
-                        "no contract served has this scenario{hint}; scenarios: {}",
-                        labels.join(", ")
-                    ),
-                ));
-            }
-            notes.push(format!(
-                "--scenario {name} applies to {}; {} has no `{name}` scenario and keeps its default",
-                bare_applied.join(", "),
-                bare_skipped.join(", ")
-            ));
-        }
-        let (mounts, given_way) = one_contract_a_path(mounts, &yielding)?;
-        notes.extend(given_way);
-
-        let journal_size = args
-            .journal_size
-            .or(file.journal_size)
-            .unwrap_or(DEFAULT_JOURNAL_SIZE);
-        if journal_size > 100_000 {
-            return Err(invalid(
-                "journal-size",
-                journal_size.to_string(),
-                "at most 100000 entries are kept",
-            ));
-        }
-        let signing_key = args
-            .signing_key
-            .clone()
-            .or(file.signing_key)
-            .unwrap_or_else(|| DEFAULT_SIGNING_KEY.to_owned());
-        if signing_key.len() < 8 {
-            return Err(invalid(
-                "signing-key",
-                "(hidden)",
-                "must be at least 8 characters",
-            ));
-        }
-        let credentials = |flag: &Vec<String>,
-                           from_file: Option<Vec<String>>,
-                           key: &str|
-         -> Result<Vec<String>, ConfigError> {
-            let values = non_empty(flag.clone()).or(from_file).unwrap_or_default();
-            if values.iter().any(|v| {
-                v.is_empty()
-                    || v.chars()
-                        .any(|c| c.is_whitespace() || c.is_control() || c == ';')
-            }) {
-                return Err(invalid(
-                    key,
-                    "(hidden)",
-                    "credentials must be non-empty, without spaces, control characters or `;`",
-                ));
-            }
-            Ok(values)
+                .flatten()
+                .map(|v| v.0.clone())
+                .collect::<Vec<_>>()
         };
-        let (auth_secrets, secret_source) = if !args.auth_secret.is_empty() {
-            (args.auth_secret.clone(), Some("--auth-secret".to_owned()))
-        } else if let Some((variable, value)) = &args.app_secret {
-            (vec![value.clone()], Some(variable.clone()))
-        } else if let Some(secrets) = file.auth_secret.clone() {
-            (
-                secrets.into_vec(),
-                Some("the config file's auth-secret".to_owned()),
-            )
-        } else {
-            (Vec::new(), None)
-        };
-        if auth_secrets.iter().any(String::is_empty) {
-            return Err(invalid(
-                secret_source.as_deref().unwrap_or("auth-secret"),
-                "(hidden)",
-                "an Auth.js secret is not empty (generate one: openssl rand -base64 33)",
-            ));
-        }
-        let users_declared = !args.user.is_empty() || !file.user.is_empty();
-        let users = if args.user.is_empty() {
-            file.user
-                .into_iter()
-                .enumerate()
-                .map(|(n, u)| {
-                    let fields = toml_to_json(toml::Value::Table(u.fields))
-                        .map_err(|m| invalid(&format!("user[{n}]"), &u.username, m))?;
-                    let Value::Object(fields) = fields else {
-                        return Err(invalid(&format!("user[{n}]"), &u.username, "not a table"));
-                    };
-                    User::checked(&u.username, &u.password, fields)
-                        .map_err(|m| invalid(&format!("user[{n}]"), &u.username, m))
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            args.user
-                .iter()
-                .map(|text| User::parse(text).map_err(|m| invalid("user", "(hidden)", m)))
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        for (n, user) in users.iter().enumerate() {
-            if users[..n].iter().any(|u| u.username == user.username) {
-                return Err(invalid(
-                    "user",
-                    &user.username,
-                    "the same username is configured twice",
-                ));
-            }
-        }
-        let users = if users.is_empty() {
-            vec![User::default_user()]
-        } else {
-            users
-        };
-        let clock = args
-            .clock
-            .clone()
-            .or(file.clock)
-            .map(|text| crate::clock::parse_instant(&text).map_err(|m| invalid("clock", &text, m)))
-            .transpose()?;
-        let max_sessions = args
-            .max_sessions
-            .or(file.max_sessions)
-            .unwrap_or(DEFAULT_MAX_SESSIONS);
-        if !(1..=1_000_000).contains(&max_sessions) {
-            return Err(invalid(
-                "max-sessions",
-                max_sessions.to_string(),
-                "must be between 1 and 1000000",
-            ));
-        }
-        let session_lifetime = args
-            .session_lifetime
-            .clone()
-            .or(file.session_lifetime)
-            .map(|text| {
-                crate::clock::parse_lifetime(&text)
-                    .and_then(|d| {
-                        if d < Duration::from_secs(1) {
-                            Err(format!("`{text}`: a lifetime is at least 1s"))
-                        } else {
-                            Ok(d)
-                        }
-                    })
-                    .map_err(|m| invalid("session-lifetime", &text, m))
-            })
-            .transpose()?;
-        let proxy = ProxySettings {
-            strict: args.proxy_strict || file.proxy_strict.unwrap_or(false),
-            fallback: args.proxy_fallback || file.proxy_fallback.unwrap_or(false),
-            timeout: match args.proxy_timeout.clone().or(file.proxy_timeout) {
-                Some(text) => {
-                    let timeout =
-                        duration::parse(&text).map_err(|m| invalid("proxy-timeout", &text, m))?;
-                    if timeout.is_zero() {
-                        return Err(invalid("proxy-timeout", &text, "must be more than 0"));
-                    }
-                    timeout
-                }
-                None => DEFAULT_PROXY_TIMEOUT,
-            },
-        };
-        if (proxy.strict || proxy.fallback) && mounts.iter().all(|m| m.upstream.is_none()) {
-            return Err(invalid(
-                if proxy.strict {
-                    "proxy-strict"
-                } else {
-                    "proxy-fallback"
-                },
-                "true",
-                "there is no upstream to proxy to; give --proxy URL",
-            ));
-        }
         Ok(Self {
+            listen: s.listen.as_ref().map_or_else(
+                || {
+                    s.port
+                        .map_or(default_listen(), |p| ([127, 0, 0, 1], p).into())
+                },
+                |l| l.0,
+            ),
+            users: users(&s)?,
+            clock: s.clock.as_ref().map(|c| c.0),
+            state_file: s.state.clone(),
+            max_sessions: s.max_sessions.map_or(DEFAULT_MAX_SESSIONS, |m| m.0),
+            session_lifetime: s.session_lifetime.as_ref().map(|l| l.0),
+            session_strategy: s.session_strategy.unwrap_or(SessionStrategy::Database),
+            data: s.data.unwrap_or(DataMode::Fixture),
+            seed: s.seed.unwrap_or(0),
+            auth_implied: (s.auth.is_none() && implies).then_some(implied),
+            // Declaring who may sign in means signing in matters: a request
+            // without a session is signed out.
+            auth: s.auth.unwrap_or(if implies {
+                AuthMode::Known
+            } else {
+                AuthMode::Off
+            }),
+            auth_secrets,
+            secret_source,
+            authjs_version: s.authjs_version.unwrap_or(AuthJsVersion::V5),
+            tokens: credentials(&s.tokens),
+            cookies: credentials(&s.cookies),
+            revoked: credentials(&s.revoked),
+            signing_key: s
+                .signing_key
+                .as_ref()
+                .map_or_else(|| DEFAULT_SIGNING_KEY.to_owned(), |k| k.0.clone()),
+            latency: s.latency.as_ref().map_or(Duration::ZERO, |d| d.0),
+            jitter: s.jitter.as_ref().map_or(Duration::ZERO, |d| d.0),
+            fail_rate: s.fail_rate.map_or(0.0, |r| r.0),
+            cors_origins: cors_origins(&s),
+            journal_size: s.journal_size.map_or(DEFAULT_JOURNAL_SIZE, |j| j.0),
+            admin: !s.no_admin && s.admin.unwrap_or(true),
+            admin_open: s.admin_open,
+            allow_invalid_override: s.allow_invalid_override,
+            log: s
+                .log
+                .as_ref()
+                .map_or_else(|| "info".to_owned(), |l| l.0.clone()),
             proxy,
-            users,
-            clock,
-            state_file: args.state.clone().or(file.state),
-            max_sessions,
-            session_lifetime,
             notes,
             contract_files,
             contract_dirs,
-            session_strategy: args
-                .session_strategy
-                .or(file.session_strategy)
-                .unwrap_or(SessionStrategy::Database),
-            listen,
             mounts,
-            data: args.data.or(file.data).unwrap_or(DataMode::Fixture),
-            seed: args.seed.or(file.seed).unwrap_or(0),
-            auth_implied: (args.auth.is_none() && file.auth.is_none())
-                .then_some(if !auth_secrets.is_empty() {
-                    "an Auth.js secret is given"
-                } else {
-                    "users are declared"
-                })
-                .filter(|_| users_declared || !auth_secrets.is_empty()),
-            auth: args.auth.or(file.auth).unwrap_or(
-                if users_declared || !auth_secrets.is_empty() {
-                    // Declaring who may sign in means signing in matters:
-                    // a request without a session is signed out.
-                    AuthMode::Known
-                } else {
-                    AuthMode::Off
-                },
-            ),
-            auth_secrets,
-            secret_source,
-            authjs_version: args
-                .authjs_version
-                .or(file.authjs_version)
-                .unwrap_or(AuthJsVersion::V5),
-            tokens: credentials(&args.token, file.tokens, "tokens")?,
-            cookies: credentials(&args.cookie, file.cookies, "cookies")?,
-            revoked: credentials(&args.revoked, file.revoked, "revoked")?,
-            signing_key,
-            latency,
-            jitter,
-            fail_rate,
-            cors_origins,
-            journal_size,
-            admin: !args.no_admin && file.admin.unwrap_or(true),
-            admin_open: args.admin_open || file.admin_open.unwrap_or(false),
-            allow_invalid_override: args.allow_invalid_override
-                || file.allow_invalid_override.unwrap_or(false),
-            log: args
-                .log
-                .clone()
-                .or(file.log)
-                .unwrap_or_else(|| "info".to_owned()),
         })
     }
 
     /// The effective configuration as a config file (secrets hidden).
     pub fn to_toml(&self) -> String {
+        toml::to_string(&self.as_settings())
+            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+    }
+
+    /// The effective configuration as the settings a file would hold.
+    fn as_settings(&self) -> Settings {
         let hidden = |values: &[String]| {
-            (!values.is_empty()).then(|| values.iter().map(|_| "(hidden)".to_owned()).collect())
+            (!values.is_empty()).then(|| {
+                values
+                    .iter()
+                    .map(|_| CredentialValue("(hidden)".into()))
+                    .collect()
+            })
         };
-        let file = FileConfig {
+        Settings {
             contract: (!self.contract_files.is_empty()).then(|| self.contract_files.clone()),
             contracts_dir: (!self.contract_dirs.is_empty()).then(|| self.contract_dirs.clone()),
-            listen: Some(self.listen.to_string()),
-            port: None,
+            listen: Some(Listen(self.listen)),
             data: Some(self.data),
             seed: Some(self.seed),
             auth: Some(self.auth),
             tokens: hidden(&self.tokens),
             cookies: hidden(&self.cookies),
             revoked: hidden(&self.revoked),
-            signing_key: (self.signing_key != DEFAULT_SIGNING_KEY).then(|| "(hidden)".to_owned()),
-            auth_secret: hidden(&self.auth_secrets).map(OneOrMany::Many),
+            signing_key: (self.signing_key != DEFAULT_SIGNING_KEY)
+                .then(|| SigningKey("(hidden)".into())),
+            auth_secret: (!self.auth_secrets.is_empty()).then(|| {
+                self.auth_secrets
+                    .iter()
+                    .map(|_| AuthSecret("(hidden)".into()))
+                    .collect()
+            }),
             authjs_version: Some(self.authjs_version),
-            latency: Some(duration::format(self.latency)),
-            jitter: Some(duration::format(self.jitter)),
-            fail_rate: Some(self.fail_rate),
-            cors_origins: Some(self.cors_origins.clone()),
+            latency: Some(Delay(self.latency)),
+            jitter: Some(Delay(self.jitter)),
+            fail_rate: Some(FailRate(self.fail_rate)),
+            cors_origins: Some(
+                self.cors_origins
+                    .iter()
+                    .map(|o| OriginPattern(o.clone()))
+                    .collect(),
+            ),
             default_origins: Some(false),
-            journal_size: Some(self.journal_size),
+            journal_size: Some(JournalSize(self.journal_size)),
             admin: Some(self.admin),
-            admin_open: Some(self.admin_open),
-            allow_invalid_override: Some(self.allow_invalid_override),
-            log: Some(self.log.clone()),
-            clock: self.clock.map(crate::clock::format),
+            admin_open: self.admin_open,
+            allow_invalid_override: self.allow_invalid_override,
+            log: Some(LogFilter(self.log.clone())),
+            clock: self.clock.map(Instant),
             state: self.state_file.clone(),
-            max_sessions: Some(self.max_sessions),
-            session_lifetime: self.session_lifetime.map(duration::format),
+            max_sessions: Some(MaxSessions(self.max_sessions)),
+            session_lifetime: self.session_lifetime.map(Lifetime),
             session_strategy: Some(self.session_strategy),
-            proxy: None,
-            proxy_strict: Some(self.proxy.strict),
-            proxy_fallback: Some(self.proxy.fallback),
-            proxy_timeout: Some(duration::format(self.proxy.timeout)),
-            user: self
-                .users
-                .iter()
-                .map(|u| {
-                    let mut fields: toml::Table = u
-                        .profile
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.clone(), toml::Value::try_from(v).ok()?)))
-                        .collect();
-                    if let Some(id) = &u.id {
-                        fields.insert("id".into(), toml::Value::String(id.clone()));
-                    }
-                    FileUser {
-                        username: u.username.clone(),
-                        password: "(hidden)".into(),
-                        fields,
-                    }
-                })
-                .collect(),
+            proxy_strict: self.proxy.strict,
+            proxy_fallback: self.proxy.fallback,
+            proxy_timeout: Some(Timeout(self.proxy.timeout)),
+            users: self.users.iter().map(User::as_file_user).collect(),
             contracts: self
                 .mounts
                 .iter()
-                .map(|m| {
-                    let overrides = m
-                        .overrides
-                        .as_ref()
-                        .and_then(|o| toml::Value::try_from(o).ok());
-                    (
-                        m.contract.name.clone(),
-                        FileMount {
-                            enabled: Some(true),
-                            path: Some(m.path.clone()),
-                            scenario: Some(m.scenario.clone()),
-                            overrides,
-                            proxy: m.upstream.as_ref().map(ToString::to_string),
-                        },
-                    )
-                })
+                .map(|m| (m.contract.name.clone(), m.as_file_mount()))
                 .collect(),
-        };
-        toml::to_string(&file)
-            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+            ..Settings::default()
+        }
     }
 }
 
-fn non_empty(values: Vec<String>) -> Option<Vec<String>> {
-    (!values.is_empty()).then_some(values)
+impl User {
+    /// This user as a `[[user]]` table, the password hidden.
+    fn as_file_user(&self) -> FileUser {
+        let mut fields: toml::Table = self
+            .profile
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), toml::Value::try_from(v).ok()?)))
+            .collect();
+        if let Some(id) = &self.id {
+            fields.insert("id".into(), toml::Value::String(id.clone()));
+        }
+        FileUser {
+            username: self.username.clone(),
+            password: "(hidden)".into(),
+            fields,
+        }
+    }
 }
 
-fn parse_duration(key: &str, text: Option<String>) -> Result<Duration, ConfigError> {
-    text.map_or(Ok(Duration::ZERO), |t| {
-        duration::parse(&t).map_err(|m| invalid(key, &t, m))
+impl Mount {
+    /// This mount as a `[contracts.NAME]` table.
+    fn as_file_mount(&self) -> FileMount {
+        FileMount {
+            enabled: Some(true),
+            path: Some(self.path.clone()),
+            scenario: Some(self.scenario.clone()),
+            overrides: self
+                .overrides
+                .as_ref()
+                .and_then(|o| toml::Value::try_from(o).ok()),
+            proxy: self.upstream.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A bare `--scenario NAME`: the contracts it applied to, and those that
+/// have no such scenario and keep their default.
+#[derive(Default)]
+struct BareScenario {
+    applied: Vec<String>,
+    skipped: Vec<String>,
+}
+
+/// The contracts served, each at its path with its scenario, override and
+/// upstream; and what the start should say about them.
+fn mounts(
+    registry: &'static Registry,
+    s: &Settings,
+    proxy_from_flags: bool,
+) -> Result<(Vec<Mount>, Vec<String>), ConfigError> {
+    for name in s.contracts.keys() {
+        registry
+            .get(name)
+            .map_err(|e| invalid(&format!("contracts.{name}"), name, e.to_string()))?;
+    }
+    let mut mounts = Vec::new();
+    // Whether each mount is a built-in at its own path, which gives way to
+    // a loaded contract mounted there.
+    let mut yielding = Vec::new();
+    let mut bare = BareScenario::default();
+    for contract in registry.contracts() {
+        let table = s.contracts.get(&contract.name).cloned().unwrap_or_default();
+        if !enabled(contract, s, &table) {
+            continue;
+        }
+        let (path, yields) = mount_path(registry, contract, s, &table)?;
+        let scenario = mount_scenario(registry, contract, s, &table, &mut bare)?;
+        mounts.push(Mount {
+            contract,
+            path,
+            scenario,
+            overrides: mount_override(registry, contract, s, &table)?,
+            upstream: mount_upstream(registry, contract, s, &table, proxy_from_flags)?,
+        });
+        yielding.push(yields);
+    }
+    for name in s.only.iter().chain(&s.without) {
+        registry
+            .get(name)
+            .map_err(|e| invalid("only/without", name, e.to_string()))?;
+    }
+    if mounts.is_empty() {
+        return Err(invalid(
+            "contracts",
+            "(none)",
+            "every contract is left out; nothing to serve",
+        ));
+    }
+    let mut notes = bare_scenario_notes(s, &mounts, &bare)?;
+    let (mounts, given_way) = one_contract_a_path(mounts, &yielding)?;
+    notes.extend(given_way);
+    Ok((mounts, notes))
+}
+
+/// Whether a contract is served: its table's `enabled`, then `--only` and
+/// `--without`.
+fn enabled(contract: &Contract, s: &Settings, table: &FileMount) -> bool {
+    let mut enabled = table.enabled.unwrap_or(true);
+    if !s.only.is_empty() {
+        enabled = s.only.iter().any(|n| n == &contract.name);
+    }
+    enabled && !s.without.iter().any(|n| n == &contract.name)
+}
+
+fn key(contract: &Contract, field: &str) -> String {
+    format!("contracts.{}.{field}", contract.name)
+}
+
+/// Where a contract is mounted, and whether it is a built-in at its own
+/// path (which gives way to a loaded contract there).
+fn mount_path(
+    registry: &Registry,
+    contract: &Contract,
+    s: &Settings,
+    table: &FileMount,
+) -> Result<(String, bool), ConfigError> {
+    let chosen = per_contract(registry, &s.path, &contract.name, "path", false)?
+        .map(|(path, _)| path)
+        .or_else(|| table.path.clone());
+    let yields = chosen.is_none() && registry.is_builtin(&contract.name);
+    let path = chosen.unwrap_or_else(|| contract.path.clone());
+    if !path.starts_with('/') || path.starts_with("/__mock") || path.contains(['?', '#', ' ']) {
+        return Err(invalid(
+            &key(contract, "path"),
+            &path,
+            "must start with `/`, not under /__mock, and hold no `?`, `#` or space",
+        ));
+    }
+    Ok((path, yields))
+}
+
+/// A contract's default scenario: the manifest's authenticated outcome,
+/// its table's, or `--scenario`'s. A bare `--scenario NAME` applies to the
+/// contracts that have NAME; the others keep theirs (noted in `bare`).
+fn mount_scenario(
+    registry: &Registry,
+    contract: &Contract,
+    s: &Settings,
+    table: &FileMount,
+    bare: &mut BareScenario,
+) -> Result<String, ConfigError> {
+    let mut name = table
+        .scenario
+        .clone()
+        .unwrap_or_else(|| contract.outcome(Outcome::Authenticated).name.clone());
+    match per_contract(registry, &s.scenario, &contract.name, "scenario", true)? {
+        Some((_, true)) if contract.scenario(&name_of_bare(s)).is_err() => {
+            bare.skipped.push(contract.name.clone());
+        }
+        Some((chosen, was_bare)) => {
+            if was_bare {
+                bare.applied.push(contract.name.clone());
+            }
+            name = chosen;
+        }
+        None => {}
+    }
+    let scenario = contract
+        .scenario(&name)
+        .map_err(|e| invalid(&key(contract, "scenario"), &name, e.to_string()))?;
+    Ok(scenario.name.clone())
+}
+
+/// The last bare `--scenario NAME`.
+fn name_of_bare(s: &Settings) -> String {
+    s.scenario
+        .iter()
+        .rev()
+        .find(|v| !v.contains('='))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The JSON merged into a contract's valid body: `--override` or its table's.
+fn mount_override(
+    registry: &Registry,
+    contract: &Contract,
+    s: &Settings,
+    table: &FileMount,
+) -> Result<Option<Value>, ConfigError> {
+    let key = key(contract, "override");
+    let overrides = match per_contract(registry, &s.overrides, &contract.name, "override", false)? {
+        Some((text, _)) => Some(parse_override(&key, &text)?),
+        None => table
+            .overrides
+            .clone()
+            .map(toml_to_json)
+            .transpose()
+            .map_err(|m| invalid(&key, "(table)", m))?,
+    };
+    match overrides {
+        Some(o) if !o.is_object() => Err(invalid(
+            &key,
+            o.to_string(),
+            "must be a JSON object to merge into the body",
+        )),
+        overrides => Ok(overrides),
+    }
+}
+
+/// A contract's upstream: a `--proxy` flag's, else its table's, else the
+/// file's `proxy` for every contract.
+fn mount_upstream(
+    registry: &Registry,
+    contract: &Contract,
+    s: &Settings,
+    table: &FileMount,
+    from_flags: bool,
+) -> Result<Option<crate::proxy::Upstream>, ConfigError> {
+    let proxies = s.proxy.clone().unwrap_or_default();
+    let flag = if from_flags {
+        per_contract(registry, &proxies, &contract.name, "proxy", true)?
+    } else {
+        None
+    };
+    let chosen = match flag {
+        Some((url, _)) => Some(("proxy".to_owned(), url)),
+        None => table
+            .proxy
+            .clone()
+            .map(|url| (key(contract, "proxy"), url))
+            .or_else(|| {
+                (!from_flags)
+                    .then(|| proxies.first().cloned())
+                    .flatten()
+                    .map(|url| ("proxy".to_owned(), url))
+            }),
+    };
+    chosen
+        .map(|(key, url)| {
+            crate::proxy::Upstream::parse(&url).map_err(|m| {
+                // A URL with a password is not echoed.
+                let shown = if url.contains('@') {
+                    "(hidden)"
+                } else {
+                    url.as_str()
+                };
+                invalid(&key, shown, m)
+            })
+        })
+        .transpose()
+}
+
+/// What the start says of a bare `--scenario NAME` some contracts lack; an
+/// error when no contract has it (a typo, most likely).
+fn bare_scenario_notes(
+    s: &Settings,
+    mounts: &[Mount],
+    bare: &BareScenario,
+) -> Result<Vec<String>, ConfigError> {
+    if bare.skipped.is_empty() {
+        return Ok(Vec::new());
+    }
+    let name = name_of_bare(s);
+    if bare.applied.is_empty() {
+        let known: Vec<String> = mounts
+            .iter()
+            .flat_map(|m| m.contract.scenarios.iter())
+            .flat_map(|s| std::iter::once(&s.name).chain(&s.aliases).cloned())
+            .collect();
+        let hint = session_schemas::suggest(&name, known.iter().map(String::as_str))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        let mut labels: Vec<String> = Vec::new();
+        for label in mounts.iter().flat_map(|m| m.contract.scenario_names()) {
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        return Err(invalid(
+            "scenario",
+            &name,
+            format!(
+                "no contract served has this scenario{hint}; scenarios: {}",
+                labels.join(", ")
+            ),
+        ));
+    }
+    Ok(vec![format!(
+        "--scenario {name} applies to {}; {} has no `{name}` scenario and keeps its default",
+        bare.applied.join(", "),
+        bare.skipped.join(", ")
+    )])
+}
+
+fn default_listen() -> SocketAddr {
+    DEFAULT_LISTEN
+        .parse()
+        .unwrap_or_else(|_| ([127, 0, 0, 1], 4010).into())
+}
+
+/// The app's Auth.js secrets and where they came from: `--auth-secret` (or
+/// its variable), else the app's own variable, else the config file.
+fn secrets(
+    flags: &Settings,
+    app_secret: Option<&(String, String)>,
+    file: &Settings,
+) -> (Vec<String>, Option<String>) {
+    let values = |secrets: &Vec<AuthSecret>| secrets.iter().map(|s| s.0.clone()).collect();
+    if let Some(secrets) = &flags.auth_secret {
+        (values(secrets), Some("--auth-secret".to_owned()))
+    } else if let Some((variable, value)) = app_secret {
+        (vec![value.clone()], Some(variable.clone()))
+    } else if let Some(secrets) = &file.auth_secret {
+        (
+            values(secrets),
+            Some("the config file's auth-secret".to_owned()),
+        )
+    } else {
+        (Vec::new(), None)
+    }
+}
+
+/// The CORS origins: the given ones added to the localhost defaults,
+/// unless told otherwise.
+fn cors_origins(s: &Settings) -> Vec<String> {
+    let keep_defaults = !s.no_default_origins && s.default_origins.unwrap_or(true);
+    let mut origins: Vec<String> = if keep_defaults {
+        DEFAULT_CORS_ORIGINS.map(str::to_owned).to_vec()
+    } else {
+        Vec::new()
+    };
+    for origin in s.cors_origins.iter().flatten() {
+        if !origins.contains(&origin.0) {
+            origins.push(origin.0.clone());
+        }
+    }
+    origins
+}
+
+/// Who may sign in: `--user` flags, else the file's `[[user]]` tables, else
+/// the default user; no name twice.
+fn users(s: &Settings) -> Result<Vec<User>, ConfigError> {
+    let users: Vec<User> = if s.user.is_empty() {
+        s.users
+            .iter()
+            .enumerate()
+            .map(|(n, u)| {
+                let key = format!("user[{n}]");
+                let fields = toml_to_json(toml::Value::Table(u.fields.clone()))
+                    .map_err(|m| invalid(&key, &u.username, m))?;
+                let Value::Object(fields) = fields else {
+                    return Err(invalid(&key, &u.username, "not a table"));
+                };
+                User::checked(&u.username, &u.password, fields)
+                    .map_err(|m| invalid(&key, &u.username, m))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        s.user.iter().map(|spec| spec.0.clone()).collect()
+    };
+    for (n, user) in users.iter().enumerate() {
+        if users[..n].iter().any(|u| u.username == user.username) {
+            return Err(invalid(
+                "user",
+                &user.username,
+                "the same username is configured twice",
+            ));
+        }
+    }
+    Ok(if users.is_empty() {
+        vec![User::default_user()]
+    } else {
+        users
     })
+}
+
+/// The proxy's settings; `--proxy-strict` or `--proxy-fallback` without an
+/// upstream is a mistake.
+fn proxy_settings(s: &Settings, mounts: &[Mount]) -> Result<ProxySettings, ConfigError> {
+    let proxy = ProxySettings {
+        strict: s.proxy_strict,
+        fallback: s.proxy_fallback,
+        timeout: s
+            .proxy_timeout
+            .as_ref()
+            .map_or(DEFAULT_PROXY_TIMEOUT, |t| t.0),
+    };
+    if (proxy.strict || proxy.fallback) && mounts.iter().all(|m| m.upstream.is_none()) {
+        return Err(invalid(
+            if proxy.strict {
+                "proxy-strict"
+            } else {
+                "proxy-fallback"
+            },
+            "true",
+            "there is no upstream to proxy to; give --proxy URL",
+        ));
+    }
+    Ok(proxy)
 }
 
 /// The value for `contract` among repeated `CONTRACT=VALUE` flags. Where

@@ -32,6 +32,7 @@ pub mod proxy;
 pub mod render;
 pub mod resolve;
 mod server;
+pub mod settings;
 mod state;
 pub mod store;
 pub mod ui;

@@ -13,7 +13,19 @@ use session_schemas::{Auth, Protocol};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut args = MockArgs::parse();
+    let mut args = match MockArgs::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            // A value a setting refused reads as a file's would:
+            // `key = "value": why`; clap's own errors as clap writes them.
+            if let Some(message) = session_mock::settings::refused_flag(&error) {
+                let _ = writeln!(std::io::stderr(), "error: {message}");
+                return ExitCode::from(2);
+            }
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
     match app_secret() {
         Ok(secret) => args.app_secret = secret,
         Err(message) => {
@@ -99,13 +111,6 @@ fn load(args: &MockArgs) -> Result<MockConfig, String> {
         Some(path) => FileConfig::load(path).map_err(|e| e.to_string())?,
         None => FileConfig::default(),
     };
-    if let Some(filter) = &args.log
-        && tracing_subscriber::EnvFilter::try_new(filter).is_err()
-    {
-        return Err(format!(
-            "log = {filter:?}: not a level (error, warn, info, debug, trace) or filter"
-        ));
-    }
     MockConfig::from_sources(args, file).map_err(|e| e.to_string())
 }
 

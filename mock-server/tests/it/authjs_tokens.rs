@@ -500,7 +500,7 @@ fn a_bad_secret_or_version_exits_2_naming_the_setting() {
     };
     let empty = fails(&["--auth-secret", "", "--print-config"], &[]);
     assert!(
-        empty.contains("--auth-secret") && empty.contains("not empty"),
+        empty.contains("auth-secret = \"(hidden)\"") && empty.contains("not empty"),
         "{empty}"
     );
     let from_env = fails(

@@ -595,16 +595,20 @@ async fn the_summary_resets_and_bad_proxy_settings_are_refused() {
             "proxy-timeout",
         ),
     ] {
-        let args = session_mock::args::MockArgs::try_parse_from(
+        // Refused where the value is read: the flag itself (a value out of
+        // range), or the configuration it makes (an upstream's contract).
+        let error = match session_mock::args::MockArgs::try_parse_from(
             std::iter::once("session-mock").chain(words.iter().copied()),
-        )
-        .expect("flags parse");
-        let error = session_mock::MockConfig::from_sources(
-            &args,
-            session_mock::config::FileConfig::default(),
-        )
-        .expect_err(&format!("{words:?} is refused"))
-        .to_string();
+        ) {
+            Ok(args) => session_mock::MockConfig::from_sources(
+                &args,
+                session_mock::config::FileConfig::default(),
+            )
+            .expect_err(&format!("{words:?} is refused"))
+            .to_string(),
+            Err(flag) => session_mock::settings::refused_flag(&flag)
+                .unwrap_or_else(|| panic!("{words:?}: {flag}")),
+        };
         assert!(error.starts_with(key), "{words:?}: {error}");
         assert!(!error.contains("pw@"), "no password echoed: {error}");
     }

@@ -13,11 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::http::ApiError;
+use crate::http::{ApiError, MAX_ADMIN_BODY};
 use crate::state::AppState;
-
-/// Admin request bodies larger than this are refused.
-pub(crate) const MAX_ADMIN_BODY: usize = 64 * 1024;
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()

@@ -15,13 +15,13 @@ use serde_json::{Map, Value, json};
 use session_schemas::Auth;
 use time::OffsetDateTime;
 
-use crate::admin::MAX_ADMIN_BODY;
 use crate::clock::{self, Change};
-use crate::config::User;
 use crate::http::ApiError;
+use crate::http::MAX_ADMIN_BODY;
 use crate::lifecycle::{Event, LifecycleError};
 use crate::state::{AppState, Inner, MountState};
 use crate::store::{Session, State as SessionState};
+use crate::users::User;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use session_schemas::Outcome;
 
 use crate::decide::{Decision, decide, unit};
+use crate::http::ApiError;
 use crate::journal::{ProxyNote, Source};
 use crate::resolve::Target;
 use crate::state::{AppState, Inner, MountState};
@@ -59,9 +60,7 @@ impl tower::Service<Request> for MockService {
 pub(crate) fn answer(state: &AppState, index: usize, request: Request) -> Answering {
     let inner = &state.0;
     let Some(mount) = inner.mounts.get(index) else {
-        return Answering::Ready(Some(
-            crate::app::nowhere(request.uri().path()).into_response(),
-        ));
+        return Answering::Ready(Some(nowhere(request.uri().path()).into_response()));
     };
     let (parts, _) = request.into_parts();
     let now = inner.clock.now();
@@ -288,4 +287,13 @@ pub(crate) fn response_headers(
         headers.insert("mock-off-contract", HeaderValue::from_static("true"));
     }
     headers
+}
+
+/// 404 for a path the mock serves nothing at.
+pub(crate) fn nowhere(path: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no mock endpoint at {path}; see GET /__mock/scenarios for what is mounted"),
+    )
 }

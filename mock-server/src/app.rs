@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use tower::util::Either;
 use tower_http::cors::Cors;
 
-use crate::answer::{Answering, MockService, answer, response_headers};
+use crate::answer::{Answering, MockService, answer, nowhere, response_headers};
 use crate::clock::Clock;
 use crate::config::{ConfigError, MockConfig};
 use crate::credentials::Keyring;
@@ -337,12 +337,4 @@ async fn method_not_allowed(method: Method, allowed: &'static str) -> Response {
     )
     .with_header(ALLOW, HeaderValue::from_static(allowed))
     .into_response()
-}
-
-pub(crate) fn nowhere(path: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("no mock endpoint at {path}; see GET /__mock/scenarios for what is mounted"),
-    )
 }

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use serde::{Deserialize, Serialize};
 
 use crate::settings::Settings;
+pub use crate::settings::{AuthJsVersion, AuthMode, DataMode, SessionStrategy};
 
 /// A mock of the session endpoints for frontend development.
 ///
@@ -89,48 +89,3 @@ Per-request choice wins over the runtime choice, which wins over --auth, which
 wins over the configured default:
   ?__scenario=NAME  >  Mock-Scenario: NAME  >  Prefer: code=N / example=NAME
 Exit codes: 0 clean shutdown, 2 configuration error or address in use.";
-
-/// Where a scenario's body comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum DataMode {
-    /// The golden fixtures, timestamps moved to the present.
-    Fixture,
-    /// The golden fixtures byte for byte, for snapshot tests.
-    Frozen,
-    /// Bodies generated from the schema, seeded, timestamps around now.
-    Generated,
-}
-
-/// Whether (and how) the response follows the request's credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMode {
-    /// The configured scenario, whatever the request carries.
-    Off,
-    /// Only configured credentials and tokens the mock issued are valid.
-    Known,
-    /// Any well-formed credential is valid.
-    Any,
-}
-
-/// Which Auth.js writes (and reads) the session cookie's token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthJsVersion {
-    /// Auth.js 5 / @auth/core: `authjs.session-token`, dir + A256CBC-HS512.
-    V5,
-    /// next-auth 4: `next-auth.session-token`, dir + A256GCM.
-    V4,
-}
-
-/// What ending an Auth.js session does, as Auth.js's `session.strategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionStrategy {
-    /// Sessions live in the mock's store: sign-out ends them for real.
-    Database,
-    /// Like Auth.js's JWT sessions: sign-out only clears the cookie, and a
-    /// copy of the old cookie keeps its session until it expires.
-    Jwt,
-}

@@ -14,8 +14,8 @@ use hmac::{Hmac, Mac};
 use session_schemas::{Auth, Outcome};
 use sha2::Sha256;
 
-use crate::config::AuthMode;
 use crate::memo::Memo;
+use crate::settings::AuthMode;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -8,10 +8,10 @@ use axum::http::request::Parts;
 use session_schemas::{Answer, Outcome, Protocol};
 use time::OffsetDateTime;
 
-use crate::config::AuthMode;
 use crate::credentials::{self, Credential, Identity};
 use crate::lifecycle::{Event, Held};
 use crate::resolve::{self, Choice, Reason, RequestView, Target, UnknownChoice};
+use crate::settings::AuthMode;
 use crate::state::{Inner, MountState};
 
 /// A session endpoint's request, decided.

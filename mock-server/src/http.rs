@@ -12,6 +12,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+/// Admin request bodies larger than this are refused.
+pub(crate) const MAX_ADMIN_BODY: usize = 64 * 1024;
+
 /// A refusal: a status, a stable code, a message for people; optionally
 /// headers (`Allow`, `Connection: close`...). Answered as
 /// `{"error": code, "message": message}`.

@@ -36,6 +36,7 @@ pub mod settings;
 mod state;
 pub mod store;
 pub mod ui;
+mod users;
 
 pub use answer::Answering;
 pub use app::{MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, Served, app};

@@ -21,11 +21,11 @@ use serde_json::{Map, Value};
 use session_schemas::{Contract, Expiry};
 use thiserror::Error;
 
-use crate::config::User;
 use crate::credentials::Keyring;
 use crate::memo::Memo;
 use crate::persist::{StateFileError, StateLog};
 use crate::store::{self, MemoryStore, Session, SessionStore, State, StoreFull};
+use crate::users::User;
 
 const TOKEN_PREFIX: &str = "sms1.";
 const SEAL: &str = "session";
@@ -512,7 +512,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::AuthMode;
+    use crate::settings::AuthMode;
     use session_schemas::Registry;
 
     fn sessions() -> Sessions {

@@ -45,11 +45,23 @@ use session_schemas::{Contract, Mode, Outcome};
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
-use crate::config::ProxySettings;
 use crate::credentials::{self, Credential, Keyring};
 use crate::http::{ApiError, Problem};
 use crate::journal::{Journal, ProxyNote, Record, Source, Violation};
 use crate::resolve::RuntimeChoice;
+
+/// The validating proxy's settings (the upstreams are per mount).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// A violating answer becomes a 502 listing the violations.
+    pub strict: bool,
+    /// An unreachable or silent upstream is answered by the mock.
+    pub fallback: bool,
+    /// Time allowed for the upstream's whole answer.
+    pub timeout: Duration,
+}
+
+pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bodies read from the upstream, and from the client for forwarding, up to
 /// this size: the runner's default `--max-body`.

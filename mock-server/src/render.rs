@@ -389,7 +389,7 @@ pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Sessio
             object.insert(key.replace("~1", "/").replace("~0", "~"), new);
         }
     };
-    let (name, email) = crate::config::persona(&session.user, &session.profile);
+    let (name, email) = crate::users::persona(&session.user, &session.profile);
     put(&fields.name, Value::String(name));
     put(&fields.email, Value::String(email));
     put(&fields.session_id, Value::String(session.id.clone()));

@@ -21,8 +21,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::args::{AuthJsVersion, AuthMode, DataMode, SessionStrategy};
-use crate::config::ConfigError;
+use thiserror::Error;
+
+use crate::users::User;
 
 /// A value a setting refused; `hidden` when the value is a secret and must
 /// not be echoed.
@@ -207,9 +208,9 @@ checked_text!(
 
 checked_text!(
     /// `USERNAME:PASSWORD` (`--user`): never echoed.
-    UserSpec(crate::config::User),
+    UserSpec(User),
     |text| {
-        crate::config::User::parse(text).map_err(|message| Refused {
+        User::parse(text).map_err(|message| Refused {
             message,
             hidden: true,
         })
@@ -720,4 +721,67 @@ pub fn refused_flag(error: &clap::Error) -> Option<String> {
         value.as_str()
     };
     Some(format!("{key} = {shown:?}: {}", refused.message))
+}
+
+/// Where a scenario's body comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DataMode {
+    /// The golden fixtures, timestamps moved to the present.
+    Fixture,
+    /// The golden fixtures byte for byte, for snapshot tests.
+    Frozen,
+    /// Bodies generated from the schema, seeded, timestamps around now.
+    Generated,
+}
+
+/// Whether (and how) the response follows the request's credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// The configured scenario, whatever the request carries.
+    Off,
+    /// Only configured credentials and tokens the mock issued are valid.
+    Known,
+    /// Any well-formed credential is valid.
+    Any,
+}
+
+/// Which Auth.js writes (and reads) the session cookie's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthJsVersion {
+    /// Auth.js 5 / @auth/core: `authjs.session-token`, dir + A256CBC-HS512.
+    V5,
+    /// next-auth 4: `next-auth.session-token`, dir + A256GCM.
+    V4,
+}
+
+/// What ending an Auth.js session does, as Auth.js's `session.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStrategy {
+    /// Sessions live in the mock's store: sign-out ends them for real.
+    Database,
+    /// Like Auth.js's JWT sessions: sign-out only clears the cookie, and a
+    /// copy of the old cookie keeps its session until it expires.
+    Jwt,
+}
+
+/// A configuration that cannot be used; the message names key and value.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("{key} = {value:?}: {message}")]
+    Invalid {
+        key: String,
+        value: String,
+        message: String,
+    },
 }

@@ -237,6 +237,38 @@ pub(crate) fn refreshed_cookie(
         .collect()
 }
 
+/// The session an Auth.js cookie's token is, for `contract`: the mock's
+/// own by its claims, an app's as a stateless session.
+fn find_token(
+    inner: &Inner,
+    tokens: &tokens::Tokens,
+    contract: &Contract,
+    name: &str,
+    value: &str,
+    now: i64,
+) -> Option<(Held, Option<Event>)> {
+    match tokens.decode(name, value, now) {
+        Ok(tokens::Decoded::Mock(claims, exp)) => {
+            inner.sessions.held(&contract.name, &claims, exp, now)
+        }
+        Ok(tokens::Decoded::App { claims, exp }) => {
+            let session = tokens::stateless_session(
+                &inner.keyring,
+                &contract.name,
+                claims,
+                now,
+                exp.unwrap_or(now),
+                inner.lifetime(contract),
+            );
+            Some((Held::Live(session), None))
+        }
+        Err(why) => {
+            tracing::debug!(contract = %contract.name, cookie = name, ?why, "not an Auth.js session token");
+            None
+        }
+    }
+}
+
 /// The carrier name the request's session cookie is under, and the names
 /// of it (whole, or its chunks `NAME.0`...) the request carries, in order.
 fn session_chunks(contract: &Contract, headers: &HeaderMap) -> Option<(String, Vec<String>)> {
@@ -334,7 +366,7 @@ pub(crate) fn find_session(
     match &inner.tokens {
         Some(tokens) if !value.starts_with("sms1.") => {
             let name = session_cookie_name(contract, headers)?;
-            tokens::find(inner, tokens, contract, &name, value, now)
+            find_token(inner, tokens, contract, &name, value, now)
         }
         _ => inner.sessions.find(&contract.name, value, now),
     }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::jwe::{Codec, Flavour, Refused, check_window};
-use crate::lifecycle::{Event, Held, SessionClaims};
+use crate::lifecycle::SessionClaims;
 use crate::memo::Memo;
 use crate::store::Session;
 
@@ -256,33 +256,4 @@ pub(crate) fn stateless_session(
     session.expires_at = exp;
     session.stateless = Some(Arc::new(claims));
     session
-}
-
-/// The session an Auth.js cookie is, for the contract `contract`.
-pub(crate) fn find(
-    inner: &crate::state::Inner,
-    tokens: &Tokens,
-    contract: &session_schemas::Contract,
-    name: &str,
-    value: &str,
-    now: i64,
-) -> Option<(Held, Option<Event>)> {
-    match tokens.decode(name, value, now) {
-        Ok(Decoded::Mock(claims, exp)) => inner.sessions.held(&contract.name, &claims, exp, now),
-        Ok(Decoded::App { claims, exp }) => {
-            let session = stateless_session(
-                &inner.keyring,
-                &contract.name,
-                claims,
-                now,
-                exp.unwrap_or(now),
-                inner.lifetime(contract),
-            );
-            Some((Held::Live(session), None))
-        }
-        Err(why) => {
-            tracing::debug!(contract = %contract.name, cookie = name, ?why, "not an Auth.js session token");
-            None
-        }
-    }
 }

@@ -178,11 +178,9 @@ pub(crate) fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &
         .get_all(COOKIE)
         .iter()
         .filter_map(|h| h.to_str().ok())
-        .flat_map(|text| text.split(';'))
-        .filter_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            Some((name.trim(), value.trim()))
-        })
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter_map(|pair| Some((pair.name_raw()?, pair.value_raw()?)))
 }
 
 /// Whether every `Cookie` header is visible ASCII.

@@ -96,7 +96,8 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
             .iter()
             .map(|c| {
                 let expires = time::OffsetDateTime::from_unix_timestamp(c.expires)
-                    .map(crate::authjs::http_date)
+                    .ok()
+                    .and_then(crate::authjs::http_date)
                     .unwrap_or_default();
                 format!(
                     "{}={}; Path=/; Expires={expires}; HttpOnly{}; SameSite=Lax",

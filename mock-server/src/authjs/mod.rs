@@ -321,9 +321,12 @@ fn set_cookie(
         text.push_str(&seconds.to_string());
     }
     text.push_str("; Path=/");
-    if let Some(at) = expires.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()) {
+    if let Some(date) = expires
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(http_date)
+    {
         text.push_str("; Expires=");
-        text.push_str(&http_date(at));
+        text.push_str(&date);
     }
     text.push_str("; HttpOnly");
     if secure {
@@ -1093,31 +1096,29 @@ fn append_cookies(headers: &mut HeaderMap, cookies: Vec<String>) {
     }
 }
 
+/// What `encodeURIComponent` leaves as it is: ASCII letters and digits and
+/// `-_.!~*'()`; everything else is percent-encoded as UTF-8.
+const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// `encodeURIComponent`.
 fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, URI_COMPONENT).to_string()
 }
 
+/// A query string's parameters, decoded as a form (`%XX` and `+`); the
+/// last of a repeated name wins, as `Object.fromEntries` keeps it.
 fn query_map(query: Option<&str>) -> HashMap<String, String> {
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                crate::resolve::percent_decode(key),
-                crate::resolve::percent_decode(value),
-            )
-        })
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -1129,22 +1130,13 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// An HTTP date (IMF-fixdate), as cookies' `Expires` carries it.
-pub(crate) fn http_date(at: OffsetDateTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[usize::from(at.weekday().number_days_from_monday())],
-        at.day(),
-        MONTHS[usize::from(u8::from(at.month())) - 1],
-        at.year(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+/// An HTTP date (IMF-fixdate), as cookies' `Expires` carries it; `None`
+/// before 1970, which `httpdate` cannot write (`time` ends at 9999).
+pub(crate) fn http_date(at: OffsetDateTime) -> Option<String> {
+    if at.year() < 1970 {
+        return None;
+    }
+    Some(httpdate::fmt_http_date(std::time::SystemTime::from(at)))
 }
 
 #[cfg(test)]
@@ -1154,7 +1146,12 @@ mod tests {
     #[test]
     fn http_dates_and_uri_components_are_written_as_browsers_expect() {
         let at = OffsetDateTime::from_unix_timestamp(1_445_412_480).expect("time");
-        assert_eq!(http_date(at), "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(http_date(at).as_deref(), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+        let last = OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("time");
+        assert_eq!(http_date(last).as_deref(), Some("Fri, 31 Dec 9999 23:59:59 GMT"));
+        let before = OffsetDateTime::from_unix_timestamp(-1).expect("time");
+        assert_eq!(http_date(before), None, "1969 has no HTTP date here");
+        assert_eq!(encode_component("é/ü~*"), "%C3%A9%2F%C3%BC~*");
         assert_eq!(
             encode_component("http://localhost:3000/a b"),
             "http%3A%2F%2Flocalhost%3A3000%2Fa%20b"

@@ -23,9 +23,9 @@
 
 use std::time::Duration;
 
-use session_mock::config::{DEFAULT_PASSWORD, DEFAULT_USER};
-use session_mock::credentials::Keyring;
+use session_mock::Keyring;
 use session_mock::{AuthMode, MockConfig, MockServer, Mount, SessionStrategy};
+use session_mock::{DEFAULT_PASSWORD, DEFAULT_USER};
 use session_schemas::{Contract, Mode, Registry};
 
 use crate::checks::{CheckId, CheckSet, Group};

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::settings::Settings;
-pub use crate::settings::{AuthJsVersion, AuthMode, DataMode, SessionStrategy};
 
 /// A mock of the session endpoints for frontend development.
 ///

@@ -11,14 +11,14 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// The earliest instant the mock's clock shows: 1970-01-01T00:00:00Z.
-pub const EARLIEST: i64 = 0;
+pub(crate) const EARLIEST: i64 = 0;
 /// The latest: 9000-01-01T00:00:00Z. Every time the mock computes from its
 /// clock (a session's expiry a year on at most, the fixtures' intervals)
 /// stays far inside what RFC 3339 and HTTP dates can write (year 9999).
-pub const LATEST: i64 = 221_845_392_000;
+pub(crate) const LATEST: i64 = 221_845_392_000;
 
 fn earliest() -> OffsetDateTime {
-    OffsetDateTime::UNIX_EPOCH
+    OffsetDateTime::from_unix_timestamp(EARLIEST).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn latest() -> OffsetDateTime {
@@ -26,7 +26,7 @@ fn latest() -> OffsetDateTime {
 }
 
 /// `instant`, or why the clock cannot be there.
-pub fn in_range(instant: OffsetDateTime) -> Result<OffsetDateTime, String> {
+pub(crate) fn in_range(instant: OffsetDateTime) -> Result<OffsetDateTime, String> {
     if instant < earliest() {
         Err(format!(
             "{} is before 1970-01-01T00:00:00Z, the earliest time the mock's clock shows",
@@ -52,13 +52,13 @@ struct State {
 
 /// Shared by every request; reads take an uncontended read lock.
 #[derive(Debug)]
-pub struct Clock {
+pub(crate) struct Clock {
     state: RwLock<State>,
 }
 
 /// What `GET /__mock/clock` shows.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// The mock's present.
     pub now: String,
     /// `real`, `offset` (real time moved) or `frozen`.
@@ -69,7 +69,7 @@ pub struct Reading {
 
 /// A change to the clock, as `PUT /__mock/clock` takes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// Jump to this instant (keeps the frozen/running mode unless `frozen` says otherwise).
     pub set: Option<OffsetDateTime>,
     /// Move forward (or back, when negative) by this much.
@@ -88,7 +88,7 @@ impl Default for Clock {
 
 impl Clock {
     /// Real time.
-    pub fn real() -> Self {
+    pub(crate) fn real() -> Self {
         Self {
             state: RwLock::new(State {
                 offset: time::Duration::ZERO,
@@ -98,7 +98,7 @@ impl Clock {
     }
 
     /// Stands still at `instant` until advanced or released.
-    pub fn frozen_at(instant: OffsetDateTime) -> Self {
+    pub(crate) fn frozen_at(instant: OffsetDateTime) -> Self {
         Self {
             state: RwLock::new(State {
                 offset: time::Duration::ZERO,
@@ -109,7 +109,7 @@ impl Clock {
 
     /// The mock's present. A clock set running close to the end of its
     /// range stops there.
-    pub fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         let state = *self.state.read().unwrap_or_else(PoisonError::into_inner);
         match state.frozen {
             Some(at) => at,
@@ -121,7 +121,7 @@ impl Clock {
 
     /// Applies a change; `real` first, then `set`, then `advance`, then
     /// `frozen`. Nothing changes when the clock would leave its range.
-    pub fn apply(&self, change: &Change) -> Result<(), String> {
+    pub(crate) fn apply(&self, change: &Change) -> Result<(), String> {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         let real_now = OffsetDateTime::now_utc();
         let mut now = state.frozen.unwrap_or_else(|| {
@@ -160,7 +160,7 @@ impl Clock {
         Ok(())
     }
 
-    pub fn reading(&self) -> Reading {
+    pub(crate) fn reading(&self) -> Reading {
         let state = *self.state.read().unwrap_or_else(PoisonError::into_inner);
         let now = self.now();
         let offset = now - OffsetDateTime::now_utc();
@@ -189,7 +189,7 @@ pub fn format(instant: OffsetDateTime) -> String {
 }
 
 /// A signed duration for `advance`: `2h`, `90s`, `-15m`, `1d`.
-pub fn parse_step(text: &str) -> Result<time::Duration, String> {
+pub(crate) fn parse_step(text: &str) -> Result<time::Duration, String> {
     let (negative, rest) = match text.trim().strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.trim().trim_start_matches('+')),
@@ -231,7 +231,7 @@ pub fn parse_step(text: &str) -> Result<time::Duration, String> {
 }
 
 /// A lifetime for sessions: positive, at most a year.
-pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_lifetime(text: &str) -> Result<Duration, String> {
     let step = parse_step(text)?;
     if step <= time::Duration::ZERO {
         return Err(format!("`{text}`: a lifetime must be positive"));
@@ -244,7 +244,7 @@ pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
 
 /// An instant for `--clock` and `set`: RFC 3339, or `now`, within the
 /// clock's range (1970 to 9000).
-pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+pub(crate) fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
     if text == "now" {
         return Ok(OffsetDateTime::now_utc());
     }

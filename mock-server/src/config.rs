@@ -19,8 +19,8 @@ use crate::settings::{
 
 // The flags' value enums live beside the flags (`args`); the configuration
 // uses them as they are.
-pub use crate::settings::{AuthJsVersion, AuthMode, ConfigError, DataMode, SessionStrategy};
-pub use crate::users::{User, email_from_login, name_from_login, persona};
+pub(crate) use crate::settings::{AuthJsVersion, AuthMode, ConfigError, DataMode, SessionStrategy};
+pub(crate) use crate::users::{User, persona};
 
 /// One contract served at one path.
 #[derive(Debug, Clone)]
@@ -94,15 +94,14 @@ pub struct MockConfig {
     pub proxy: ProxySettings,
 }
 
-pub use crate::proxy::{DEFAULT_PROXY_TIMEOUT, ProxySettings};
+pub(crate) use crate::proxy::{DEFAULT_PROXY_TIMEOUT, ProxySettings};
 
-pub use crate::users::{DEFAULT_PASSWORD, DEFAULT_USER};
-pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+pub(crate) const DEFAULT_MAX_SESSIONS: usize = 100_000;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
 pub const DEFAULT_SIGNING_KEY: &str = "session-mock-development-key";
-pub const DEFAULT_CORS_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
-pub const DEFAULT_JOURNAL_SIZE: usize = 256;
+pub(crate) const DEFAULT_CORS_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
+pub(crate) const DEFAULT_JOURNAL_SIZE: usize = 256;
 
 fn invalid(key: &str, value: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {

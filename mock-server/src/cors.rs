@@ -9,7 +9,7 @@ use axum::http::{HeaderName, HeaderValue, Method, request::Parts};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 /// Checks a pattern's shape, for config errors.
-pub fn check_pattern(pattern: &str) -> Result<(), String> {
+pub(crate) fn check_pattern(pattern: &str) -> Result<(), String> {
     if pattern == "*" {
         return Ok(());
     }
@@ -30,7 +30,7 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
 }
 
 /// Whether `origin` matches one of the patterns.
-pub fn allowed(patterns: &[String], origin: &str) -> bool {
+pub(crate) fn allowed(patterns: &[String], origin: &str) -> bool {
     patterns.iter().any(|pattern| {
         pattern == "*"
             || pattern == origin
@@ -42,7 +42,7 @@ pub fn allowed(patterns: &[String], origin: &str) -> bool {
     })
 }
 
-pub fn layer(patterns: Vec<String>) -> CorsLayer {
+pub(crate) fn layer(patterns: Vec<String>) -> CorsLayer {
     let origin = AllowOrigin::predicate(move |origin: &HeaderValue, _: &Parts| {
         origin.to_str().is_ok_and(|o| allowed(&patterns, o))
     });

@@ -33,7 +33,7 @@ pub enum Credential {
 }
 
 /// Finds the credential the contract's carrier would read.
-pub fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
+pub(crate) fn extract(auth: &Auth, headers: &HeaderMap) -> Credential {
     match auth {
         Auth::Bearer => {
             let mut values = headers.get_all(AUTHORIZATION).iter();

@@ -17,7 +17,7 @@ use crate::resolve::{QUERY_PARAMETER, Reason};
 /// (`GET /__mock/requests`), so recording costs no formatting and, on a
 /// contract endpoint, no allocation but the ring's own slot.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     pub at: OffsetDateTime,
     pub method: Method,
     pub path: Arc<str>,
@@ -41,7 +41,7 @@ pub struct Record {
 impl Record {
     /// A request's record before what it got is known: when (`at`), what
     /// was asked, the credential's fingerprint only.
-    pub fn of(
+    pub(crate) fn of(
         parts: &axum::http::request::Parts,
         path: Option<&Arc<str>>,
         contract: Cow<'static, str>,
@@ -70,7 +70,7 @@ impl Record {
 /// Where a proxied mount's answer came from (`Mock-Source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     /// The upstream's answer, passed through.
     Upstream,
     /// The mock's, asked for (a scenario).
@@ -80,7 +80,7 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Upstream => "upstream",
             Self::Mock => "mock",
@@ -91,7 +91,7 @@ impl Source {
 
 /// A proxied request's note in the journal.
 #[derive(Debug, Clone)]
-pub struct ProxyNote {
+pub(crate) struct ProxyNote {
     pub source: Source,
     /// The upstream's answer's violations, judged as the runner judges.
     pub violations: Vec<Violation>,
@@ -100,7 +100,7 @@ pub struct ProxyNote {
 /// One broken check of an upstream answer: the check, its rule (what broke,
 /// without values) and the finding, redacted.
 #[derive(Debug, Clone, Serialize)]
-pub struct Violation {
+pub(crate) struct Violation {
     pub check: session_schemas::judge::CheckId,
     pub severity: session_schemas::judge::Severity,
     pub rule: String,
@@ -111,7 +111,7 @@ pub struct Violation {
 
 /// One request as `GET /__mock/requests` shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its place in the order of every request since the mock started:
     /// never reused, not reset by a clear (`?after=` reads from it).
     pub seq: u64,
@@ -141,7 +141,7 @@ pub struct Entry {
 
 impl Record {
     /// The entry as listed, formatted now.
-    pub fn entry(&self, seq: u64) -> Entry {
+    pub(crate) fn entry(&self, seq: u64) -> Entry {
         Entry {
             seq,
             at: crate::clock::format(self.at),
@@ -168,7 +168,7 @@ impl Record {
 
 /// A fixed-size ring of records: the oldest is overwritten when full.
 #[derive(Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     capacity: usize,
     ring: Mutex<Ring>,
 }
@@ -184,7 +184,7 @@ struct Ring {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Listing {
+pub(crate) struct Listing {
     pub capacity: usize,
     /// Entries pushed out by newer ones since the last clear.
     pub dropped: u64,
@@ -198,7 +198,7 @@ pub struct Listing {
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
             ring: Mutex::new(Ring {
@@ -208,7 +208,7 @@ impl Journal {
         }
     }
 
-    pub fn record(&self, record: Record) {
+    pub(crate) fn record(&self, record: Record) {
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
         ring.recorded += 1;
         if ring.records.len() < self.capacity {
@@ -226,7 +226,7 @@ impl Journal {
 
     /// Oldest first, formatted now: the entries after `after` (a `seq`),
     /// or all of them. Only those are copied out of the lock.
-    pub fn listing(&self, after: Option<u64>) -> Listing {
+    pub(crate) fn listing(&self, after: Option<u64>) -> Listing {
         let (records, dropped, first, next) = {
             let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
             let held = ring.records.len() as u64;
@@ -255,7 +255,7 @@ impl Journal {
         }
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
         ring.records.clear();
         ring.next = 0;
@@ -264,7 +264,7 @@ impl Journal {
 }
 
 /// The query string with every value but the scenario's replaced.
-pub fn redact_query(query: &str) -> String {
+pub(crate) fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {

@@ -13,45 +13,57 @@ mod admin;
 mod admin_sessions;
 mod answer;
 mod app;
-pub mod args;
+mod args;
 mod authjs;
-pub mod clock;
-pub mod config;
-pub mod cors;
-pub mod credentials;
+mod clock;
+mod config;
+mod cors;
+mod credentials;
 mod decide;
 mod http;
-/// Durations for flags and files: shared with the runner, from `session-schemas`.
-pub use session_schemas::duration;
-pub mod journal;
-pub mod lifecycle;
+mod journal;
+mod lifecycle;
 mod memo;
 mod mint;
 mod persist;
-pub mod proxy;
-pub mod render;
-pub mod resolve;
+mod proxy;
+mod render;
+mod resolve;
 mod server;
-pub mod settings;
+mod settings;
 mod state;
-pub mod store;
-pub mod ui;
+mod store;
+mod ui;
 mod users;
+
+/// Durations for flags and files: shared with the runner, from `session-schemas`.
+pub use session_schemas::duration;
 
 pub use answer::Answering;
 pub use app::{MAX_HEADER_BYTES, MAX_URI_BYTES, MockApp, Served, app};
-pub use config::{
-    AuthJsVersion, AuthMode, ConfigError, DataMode, MockConfig, Mount, SessionStrategy, User,
-};
+pub use args::{Command, MockArgs};
+pub use clock::format as format_instant;
+pub use config::{DEFAULT_SIGNING_KEY, FileConfig, MockConfig, Mount};
+pub use credentials::Keyring;
 pub use mint::mint;
 pub use persist::StateFileError;
 pub use server::{MockServer, StartError, bind};
+pub use settings::{AuthJsVersion, AuthMode, ConfigError, DataMode, SessionStrategy, refused_flag};
 pub use state::AppState;
+pub use ui::PAGE as CONTROL_PAGE;
+pub use users::{DEFAULT_PASSWORD, DEFAULT_USER, User};
 
-/// What the benchmarks reach from outside the crate; not an API.
+/// What the benchmarks and the test suites reach from outside the crate;
+/// not an API.
 #[doc(hidden)]
 pub mod testing {
     use serde_json::{Map, Value};
+
+    pub use crate::proxy::Upstream;
+    /// The control page's embedded files.
+    pub mod ui {
+        pub use crate::ui::{ASSETS, Asset, CONTENT_SECURITY_POLICY_VALUE};
+    }
 
     /// Auth.js 5's session token codec (`authjs::jwe`), for `benches/`.
     #[derive(Debug)]

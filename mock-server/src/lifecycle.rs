@@ -35,7 +35,7 @@ const SEAL: &str = "session";
 /// cannot fill it.
 const TOKEN_CACHE: usize = 1 << 16;
 /// The most profile JSON a session carries: it travels in the credential.
-pub const MAX_PROFILE_BYTES: usize = 2048;
+pub(crate) const MAX_PROFILE_BYTES: usize = 2048;
 
 /// What a session credential says about itself: signed in an `sms1`
 /// token, encrypted in an Auth.js cookie (`authjs::tokens`).
@@ -63,7 +63,7 @@ pub(crate) struct SessionClaims {
 
 /// The session a credential belongs to, as of now.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Held {
+pub(crate) enum Held {
     Live(Session),
     /// Signed out or revoked.
     Ended(Session),
@@ -73,7 +73,7 @@ pub enum Held {
 /// Something that happened to a session, for the journal and the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Event {
+pub(crate) enum Event {
     Created,
     SignIn,
     SignInFailed,
@@ -97,7 +97,7 @@ fn touched(s: &mut Session, now: i64, expiry: Expiry) {
 
 /// A session that cannot be created or changed as asked.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum LifecycleError {
+pub(crate) enum LifecycleError {
     #[error(transparent)]
     Full(#[from] StoreFull),
     #[error("{0}")]
@@ -106,7 +106,7 @@ pub enum LifecycleError {
 
 /// Sessions of every mounted contract, their store and their credentials.
 #[derive(Debug)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     store: Arc<dyn SessionStore>,
     keyring: Keyring,
     /// `--state FILE`: every change written, activity in batches.
@@ -126,7 +126,7 @@ pub struct Sessions {
 
 impl Sessions {
     /// Sessions in memory, loaded from and saved to `state_file` if given.
-    pub fn new(
+    pub(crate) fn new(
         keyring: Keyring,
         capacity: usize,
         state_file: Option<PathBuf>,
@@ -166,7 +166,7 @@ impl Sessions {
 
     /// Writes the activity not yet written (also done once a second, and
     /// when the sessions are dropped).
-    pub fn flush(&self) {
+    pub(crate) fn flush(&self) {
         if let Some(log) = &self.log {
             log.flush(&*self.store);
         }
@@ -197,7 +197,7 @@ impl Sessions {
     }
 
     /// Starts a session for `user` on `contract` at `now`.
-    pub fn create(
+    pub(crate) fn create(
         &self,
         contract: &Contract,
         user: &User,
@@ -241,7 +241,7 @@ impl Sessions {
 
     /// A credential for `session`, carrying its current expiry. Auth.js
     /// re-signs its session token on every read; so does the mock.
-    pub fn credential(&self, session: &Session) -> String {
+    pub(crate) fn credential(&self, session: &Session) -> String {
         let claims = self.claims_of(session);
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signature = self.keyring.seal(SEAL, payload.as_bytes());
@@ -279,7 +279,12 @@ impl Sessions {
     /// process) no longer knows it at all. Only a credential of an earlier
     /// process, restarted without a state file, is taken back from its
     /// signed claims.
-    pub fn find(&self, contract: &str, token: &str, now: i64) -> Option<(Held, Option<Event>)> {
+    pub(crate) fn find(
+        &self,
+        contract: &str,
+        token: &str,
+        now: i64,
+    ) -> Option<(Held, Option<Event>)> {
         let claims = self.claims(token)?;
         self.held(contract, &claims, claims.e, now)
     }
@@ -369,7 +374,7 @@ impl Sessions {
 
     /// Records an authenticated request: last activity moves to `now`
     /// (never backwards) and a sliding expiry is extended.
-    pub fn touch(&self, id: &str, now: i64, expiry: Expiry) -> Option<Session> {
+    pub(crate) fn touch(&self, id: &str, now: i64, expiry: Expiry) -> Option<Session> {
         let session = self.store.modify(id, &mut |s| touched(s, now, expiry))?;
         if let Some(log) = &self.log {
             log.touched(id);
@@ -379,7 +384,7 @@ impl Sessions {
 
     /// The same for a session just found: the stored one and `session`
     /// (the copy `find` gave) are touched alike, with no second copy.
-    pub fn touch_found(&self, session: &mut Session, now: i64, expiry: Expiry) {
+    pub(crate) fn touch_found(&self, session: &mut Session, now: i64, expiry: Expiry) {
         self.store
             .change(&session.id, &mut |s| touched(s, now, expiry));
         touched(session, now, expiry);
@@ -390,7 +395,7 @@ impl Sessions {
 
     /// Ends a session (sign-out, revocation, expiry on purpose). Ending an
     /// ended session changes nothing.
-    pub fn end(&self, id: &str, state: State, now: i64) -> Option<Session> {
+    pub(crate) fn end(&self, id: &str, state: State, now: i64) -> Option<Session> {
         self.change(|changed| {
             let session = self.store.modify(id, &mut |s| {
                 if s.state == State::Active {
@@ -403,7 +408,7 @@ impl Sessions {
     }
 
     /// Applies `change` to a session (its profile, its lifetime...), then saves.
-    pub fn update(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
+    pub(crate) fn update(&self, id: &str, change: &mut dyn FnMut(&mut Session)) -> Option<Session> {
         self.change(|changed| {
             let session = self.store.modify(id, &mut |s| {
                 change(s);
@@ -414,16 +419,16 @@ impl Sessions {
         })
     }
 
-    pub fn get(&self, id: &str) -> Option<Session> {
+    pub(crate) fn get(&self, id: &str) -> Option<Session> {
         self.store.get(id)
     }
 
-    pub fn list(&self) -> Vec<Session> {
+    pub(crate) fn list(&self) -> Vec<Session> {
         self.store.list()
     }
 
     /// Ends every live session as revoked; returns how many.
-    pub fn revoke_all(&self, now: i64) -> usize {
+    pub(crate) fn revoke_all(&self, now: i64) -> usize {
         self.change(|changed| {
             for session in self.store.list() {
                 // Ended in between by someone else: left as it is, not counted.
@@ -470,7 +475,7 @@ fn flush_in_batches(log: &Arc<StateLog>, store: &Arc<dyn SessionStore>) {
 }
 
 /// A profile small enough to travel in a credential (a cookie stays under 4 KB).
-pub fn check_profile(profile: &Map<String, Value>) -> Result<(), String> {
+pub(crate) fn check_profile(profile: &Map<String, Value>) -> Result<(), String> {
     let size = serde_json::to_vec(profile).map_or(0, |b| b.len());
     if size > MAX_PROFILE_BYTES {
         return Err(format!(
@@ -488,13 +493,13 @@ fn end(session: &mut Session, state: State, now: i64) {
 }
 
 /// A random (version 4) UUID.
-pub fn random_uuid() -> String {
+pub(crate) fn random_uuid() -> String {
     session_schemas::uuid_v4(random_bytes())
 }
 
 /// Random bytes from the operating system. Should it ever fail, a clock and
 /// counter based fallback still gives distinct values.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     if getrandom::fill(&mut bytes).is_err() {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -6,9 +6,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use session_mock::args::MockArgs;
-use session_mock::config::{FileConfig, MockConfig};
+use session_mock::MockArgs;
 use session_mock::{AuthMode, MockServer};
+use session_mock::{FileConfig, MockConfig};
 use session_schemas::{Auth, Protocol};
 
 #[tokio::main]
@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         Err(error) => {
             // A value a setting refused reads as a file's would:
             // `key = "value": why`; clap's own errors as clap writes them.
-            if let Some(message) = session_mock::settings::refused_flag(&error) {
+            if let Some(message) = session_mock::refused_flag(&error) {
                 let _ = writeln!(std::io::stderr(), "error: {message}");
                 return ExitCode::from(2);
             }
@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(session_mock::args::Command::Mint(mint)) = &args.command {
+    if let Some(session_mock::Command::Mint(mint)) = &args.command {
         return match session_mock::mint(&config, mint) {
             Ok((text, warning)) => {
                 if let Some(warning) = warning {
@@ -182,7 +182,7 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
         say!(
             out,
             "Control page: {base}{}   (scenarios, requests, sessions and the clock, in the browser)",
-            session_mock::ui::PAGE
+            session_mock::CONTROL_PAGE
         );
     }
     let first = &config.mounts[0];
@@ -205,13 +205,8 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
     }
     print_sessions(out, config, &base);
     if config.auth != AuthMode::Off {
-        let keyring = session_mock::credentials::Keyring::new(
-            &config.signing_key,
-            config.auth,
-            vec![],
-            vec![],
-            vec![],
-        );
+        let keyring =
+            session_mock::Keyring::new(&config.signing_key, config.auth, vec![], vec![], vec![]);
         let token = keyring.issue("dev");
         say!(
             out,
@@ -279,8 +274,8 @@ fn print_sessions(out: &mut String, config: &MockConfig, base: &str) {
         .users
         .iter()
         .map(|u| {
-            if u.username == session_mock::config::DEFAULT_USER
-                && u.password == session_mock::config::DEFAULT_PASSWORD
+            if u.username == session_mock::DEFAULT_USER
+                && u.password == session_mock::DEFAULT_PASSWORD
             {
                 format!("{} / {} (default)", u.username, u.password)
             } else {
@@ -289,7 +284,7 @@ fn print_sessions(out: &mut String, config: &MockConfig, base: &str) {
         })
         .collect();
     let clock = match config.clock {
-        Some(at) => format!("frozen at {}", session_mock::clock::format(at)),
+        Some(at) => format!("frozen at {}", session_mock::format_instant(at)),
         None => "real time".to_owned(),
     };
     let kept = match &config.state_file {

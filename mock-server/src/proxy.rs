@@ -61,18 +61,18 @@ pub struct ProxySettings {
     pub timeout: Duration,
 }
 
-pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bodies read from the upstream, and from the client for forwarding, up to
 /// this size: the runner's default `--max-body`.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 1024 * 1024;
 /// Clock difference forgiven when judging timestamps: the runner's default.
 const CLOCK_SKEW: Duration = Duration::from_secs(5);
 /// The longest `Mock-Violations` header value.
 const MAX_SUMMARY_HEADER: usize = 240;
 
-pub const SOURCE_HEADER: &str = "mock-source";
-pub const VIOLATIONS_HEADER: &str = "mock-violations";
+pub(crate) const SOURCE_HEADER: &str = "mock-source";
+pub(crate) const VIOLATIONS_HEADER: &str = "mock-violations";
 
 /// A configured upstream: scheme, authority and an optional path prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,7 +59,7 @@ struct ScenarioBody {
 }
 
 /// The bodies of one mounted contract.
-pub struct MountBodies {
+pub(crate) struct MountBodies {
     data: DataMode,
     scenarios: Vec<ScenarioBody>,
     /// Index of the authenticated scenario, which sessions are rendered from.
@@ -98,7 +98,7 @@ impl std::fmt::Debug for MountBodies {
 }
 
 impl MountBodies {
-    pub fn new(
+    pub(crate) fn new(
         mount: &Mount,
         data: DataMode,
         seed: u64,
@@ -178,7 +178,7 @@ impl MountBodies {
         })
     }
 
-    pub fn example(&self, index: usize) -> Bytes {
+    pub(crate) fn example(&self, index: usize) -> Bytes {
         self.examples
             .get(index)
             .map(|(body, _)| body.clone())
@@ -186,17 +186,17 @@ impl MountBodies {
     }
 
     /// The headers scenario `index` is served with.
-    pub fn scenario_headers(&self, index: usize) -> &HeaderMap {
+    pub(crate) fn scenario_headers(&self, index: usize) -> &HeaderMap {
         &self.scenarios[index].headers
     }
 
     /// The headers example `index` is served with.
-    pub fn example_headers(&self, index: usize) -> &HeaderMap {
+    pub(crate) fn example_headers(&self, index: usize) -> &HeaderMap {
         &self.examples[index].1
     }
 
     /// The body of scenario `index` for a request at `now`.
-    pub fn scenario(
+    pub(crate) fn scenario(
         &self,
         index: usize,
         now: OffsetDateTime,
@@ -286,7 +286,7 @@ impl MountBodies {
 
     /// The authenticated scenario's body for a session the mock holds,
     /// with the session's values where the contract says.
-    pub fn session(&self, now: OffsetDateTime, session: &Session) -> Bytes {
+    pub(crate) fn session(&self, now: OffsetDateTime, session: &Session) -> Bytes {
         let Some(body) = self.scenarios.get(self.authenticated) else {
             return Bytes::new();
         };
@@ -309,7 +309,7 @@ impl MountBodies {
 
     /// The same, never from or into the cache: for a trial session (a
     /// profile change being checked) that shares a live one's id and revision.
-    pub fn session_uncached(&self, now: OffsetDateTime, session: &Session) -> Bytes {
+    pub(crate) fn session_uncached(&self, now: OffsetDateTime, session: &Session) -> Bytes {
         match self.scenarios.get(self.authenticated) {
             Some(body) => self.render_session(body, now, session),
             None => Bytes::new(),
@@ -344,7 +344,7 @@ fn session_key(id: &str) -> [u8; 32] {
 }
 
 /// Writes a session's values at the contract's pointers.
-pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Session) {
+pub(crate) fn apply_session(value: &mut Value, fields: &SessionFields, session: &Session) {
     // Times keep the style of the value they replace: Auth.js writes
     // `expires` with milliseconds (`toISOString()`), session-api does not.
     let millis = |pointer: &Option<String>| {
@@ -416,7 +416,7 @@ pub fn apply_session(value: &mut Value, fields: &SessionFields, session: &Sessio
 /// Checks that every user's session body (the authenticated fixture with the
 /// user's fields) still fits the contract, so a typo in a profile is an error
 /// at startup, not a broken body at sign-in.
-pub fn check_users(mount: &Mount, users: &[User]) -> Result<(), ConfigError> {
+pub(crate) fn check_users(mount: &Mount, users: &[User]) -> Result<(), ConfigError> {
     let contract = mount.contract;
     let scenario = contract.outcome(Outcome::Authenticated);
     for user in users {
@@ -546,7 +546,7 @@ fn check_override(
 }
 
 /// RFC 7386 JSON merge patch: objects merge, `null` removes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch) = patch else {
         *target = patch.clone();
         return;

@@ -17,7 +17,7 @@ use session_schemas::Contract;
 
 /// What answers the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// An index into the contract's scenarios.
     Scenario(usize),
     /// An index into the contract's extra examples.
@@ -27,7 +27,7 @@ pub enum Target {
 /// Why that answer was chosen, for the journal and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Reason {
+pub(crate) enum Reason {
     QueryParameter,
     MockScenarioHeader,
     PreferExample,
@@ -39,7 +39,7 @@ pub enum Reason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Choice {
+pub(crate) struct Choice {
     pub target: Target,
     pub reason: Reason,
     /// `Prefer: dynamic=true`: generate the body instead of the fixture.
@@ -48,7 +48,7 @@ pub struct Choice {
 
 /// A request named something that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnknownChoice {
+pub(crate) struct UnknownChoice {
     pub error: &'static str,
     pub message: String,
     pub valid: Vec<String>,
@@ -56,7 +56,7 @@ pub struct UnknownChoice {
 
 /// The parts of the request resolution looks at.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestView<'a> {
+pub(crate) struct RequestView<'a> {
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
 }
@@ -91,10 +91,10 @@ impl RuntimeChoice {
     }
 }
 
-pub const QUERY_PARAMETER: &str = "__scenario";
-pub const SCENARIO_HEADER: &str = "mock-scenario";
+pub(crate) const QUERY_PARAMETER: &str = "__scenario";
+pub(crate) const SCENARIO_HEADER: &str = "mock-scenario";
 
-pub fn resolve(
+pub(crate) fn resolve(
     contract: &Contract,
     request: RequestView<'_>,
     runtime: Option<usize>,
@@ -223,7 +223,7 @@ fn unknown(contract: &Contract, message: String) -> UnknownChoice {
 /// Whether a request asks for a scenario itself (`?__scenario`,
 /// `Mock-Scenario`, `Prefer: code=` / `example=` / `dynamic=true`): through
 /// the validating proxy, such a request is the mock's to answer.
-pub fn asks_for_scenario(query: Option<&str>, headers: &HeaderMap) -> bool {
+pub(crate) fn asks_for_scenario(query: Option<&str>, headers: &HeaderMap) -> bool {
     if query.is_some_and(|q| query_scenario(q).is_some()) || headers.contains_key(SCENARIO_HEADER) {
         return true;
     }

@@ -19,7 +19,7 @@ use thiserror::Error;
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum State {
+pub(crate) enum State {
     Active,
     /// Ended by the user (Auth.js sign-out).
     SignedOut,
@@ -30,7 +30,7 @@ pub enum State {
 }
 
 impl State {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Active => "active",
             Self::SignedOut => "signed-out",
@@ -39,7 +39,7 @@ impl State {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         [Self::Active, Self::SignedOut, Self::Revoked, Self::Expired]
             .into_iter()
             .find(|s| s.name() == text)
@@ -48,7 +48,7 @@ impl State {
 
 /// One session. Times are unix seconds: the mock shows whole seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
+pub(crate) struct Session {
     pub id: String,
     pub contract: String,
     /// The user's login name.
@@ -78,7 +78,7 @@ pub struct Session {
 }
 
 /// A revision no session has had before.
-pub fn next_revision() -> u64 {
+pub(crate) fn next_revision() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
@@ -86,7 +86,7 @@ pub fn next_revision() -> u64 {
 impl Session {
     /// A new active session: created and last active `now`, expiring
     /// `lifetime` seconds later.
-    pub fn start(
+    pub(crate) fn start(
         id: String,
         contract: &str,
         user: &str,
@@ -114,7 +114,7 @@ impl Session {
 
     /// What a session for `user` would look like, to check its body before
     /// it exists (placeholder ids, or the user's own).
-    pub fn preview(
+    pub(crate) fn preview(
         contract: &str,
         user: &str,
         user_id: Option<&str>,
@@ -137,7 +137,7 @@ impl Session {
 
     /// The state as of `now`: an active session past its expiry is expired,
     /// whether or not anyone has noticed yet.
-    pub fn state_at(&self, now: i64) -> State {
+    pub(crate) fn state_at(&self, now: i64) -> State {
         if self.state == State::Active && now >= self.expires_at {
             State::Expired
         } else {
@@ -145,7 +145,7 @@ impl Session {
         }
     }
 
-    pub fn is_live(&self, now: i64) -> bool {
+    pub(crate) fn is_live(&self, now: i64) -> bool {
         self.state_at(now) == State::Active
     }
 }
@@ -156,7 +156,7 @@ impl Session {
 /// in a map under the session id's 128 bits: 32 bytes a slot, 40 to 70
 /// bytes of memory each with the map's spare room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ending {
+pub(crate) struct Ending {
     pub state: State,
     pub until: i64,
 }
@@ -165,7 +165,7 @@ impl Session {
     /// What is remembered of this session once its record goes, if
     /// anything must be: an ended session whose credentials may still be
     /// presented before they expire.
-    pub fn ending(&self, now: i64) -> Option<Ending> {
+    pub(crate) fn ending(&self, now: i64) -> Option<Ending> {
         let state = self.state_at(now);
         (state != State::Active && self.expires_at > now).then_some(Ending {
             state,
@@ -176,7 +176,7 @@ impl Session {
 
 /// The 128 bits of a session id (a UUID as the mock writes them), the key
 /// an ending is remembered by; `None` for any other text.
-pub fn id_bits(id: &str) -> Option<u128> {
+pub(crate) fn id_bits(id: &str) -> Option<u128> {
     if !session_schemas::is_uuid(id) {
         return None;
     }
@@ -188,13 +188,13 @@ pub fn id_bits(id: &str) -> Option<u128> {
 }
 
 /// The id whose bits these are.
-pub fn id_text(bits: u128) -> String {
+pub(crate) fn id_text(bits: u128) -> String {
     session_schemas::uuid_v4(bits.to_be_bytes())
 }
 
 /// Why the store refuses a new session.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
-pub enum StoreFull {
+pub(crate) enum StoreFull {
     #[error(
         "the mock holds {capacity} live sessions, its limit (--max-sessions); end some (DELETE /__mock/sessions) or raise the limit"
     )]
@@ -207,7 +207,7 @@ pub enum StoreFull {
 }
 
 /// The operations the mock needs from a session store.
-pub trait SessionStore: Send + Sync + std::fmt::Debug {
+pub(crate) trait SessionStore: Send + Sync + std::fmt::Debug {
     /// Adds a session; fails when the store holds its limit of live ones,
     /// or could make room only by forgetting how sessions ended.
     fn insert(&self, session: Session, now: i64) -> Result<(), StoreFull>;
@@ -243,17 +243,17 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
 /// ten times `capacity` of those, after which new sessions are refused
 /// ([`StoreFull::Endings`]) rather than an ending forgotten.
 #[derive(Debug)]
-pub struct MemoryStore {
+pub(crate) struct MemoryStore {
     sessions: RwLock<HashMap<String, Arc<Mutex<Session>>>>,
     endings: Mutex<HashMap<u128, Ending>>,
     capacity: usize,
 }
 
 /// Endings remembered per live session allowed.
-pub const ENDINGS_PER_SESSION: usize = 10;
+pub(crate) const ENDINGS_PER_SESSION: usize = 10;
 
 impl MemoryStore {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             sessions: RwLock::new(HashMap::new()),
             endings: Mutex::new(HashMap::new()),

@@ -85,7 +85,7 @@ impl User {
 /// The display name and email a user goes by: the profile's `name` and
 /// `email` when they are strings, else derived from the login, so that
 /// `--user alice:secret` is "Alice", `alice@example.com`.
-pub fn persona(login: &str, profile: &serde_json::Map<String, Value>) -> (String, String) {
+pub(crate) fn persona(login: &str, profile: &serde_json::Map<String, Value>) -> (String, String) {
     let field = |key: &str| profile.get(key).and_then(Value::as_str).map(str::to_owned);
     (
         field("name").unwrap_or_else(|| name_from_login(login)),
@@ -95,7 +95,7 @@ pub fn persona(login: &str, profile: &serde_json::Map<String, Value>) -> (String
 
 /// `alice.liddell` (or `alice.liddell@example.com`) is "Alice Liddell":
 /// the part before any `@`, its words capitalized.
-pub fn name_from_login(login: &str) -> String {
+pub(crate) fn name_from_login(login: &str) -> String {
     let local = login.split('@').next().unwrap_or(login);
     let words: Vec<String> = local
         .split(['.', '_', '-', ' ', '+'])
@@ -117,7 +117,7 @@ pub fn name_from_login(login: &str) -> String {
 /// The login when it is an email address, else `<login>@example.com`
 /// (a domain reserved for examples, RFC 2606), its local part kept to the
 /// characters an address allows.
-pub fn email_from_login(login: &str) -> String {
+pub(crate) fn email_from_login(login: &str) -> String {
     if let Some((local, domain)) = login.split_once('@')
         && !local.is_empty()
         && domain.contains('.')

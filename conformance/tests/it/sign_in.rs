@@ -178,7 +178,7 @@ fn the_auth_js_sign_in_works_through_the_validating_proxy() {
         let mut config = session_mock::MockConfig::defaults();
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.mounts.retain(|m| m.contract.name == "authjs");
-        let url = session_mock::proxy::Upstream::parse(&upstream.uri()).expect("url");
+        let url = session_mock::testing::Upstream::parse(&upstream.uri()).expect("url");
         config.mounts[0].upstream = Some(url);
         let proxy = session_mock::MockServer::start(config)
             .await

@@ -1146,9 +1146,15 @@ mod tests {
     #[test]
     fn http_dates_and_uri_components_are_written_as_browsers_expect() {
         let at = OffsetDateTime::from_unix_timestamp(1_445_412_480).expect("time");
-        assert_eq!(http_date(at).as_deref(), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(
+            http_date(at).as_deref(),
+            Some("Wed, 21 Oct 2015 07:28:00 GMT")
+        );
         let last = OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("time");
-        assert_eq!(http_date(last).as_deref(), Some("Fri, 31 Dec 9999 23:59:59 GMT"));
+        assert_eq!(
+            http_date(last).as_deref(),
+            Some("Fri, 31 Dec 9999 23:59:59 GMT")
+        );
         let before = OffsetDateTime::from_unix_timestamp(-1).expect("time");
         assert_eq!(http_date(before), None, "1969 has no HTTP date here");
         assert_eq!(encode_component("é/ü~*"), "%C3%A9%2F%C3%BC~*");

@@ -4,8 +4,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use session_mock::AuthMode;
-use session_mock::config::DEFAULT_SIGNING_KEY;
-use session_mock::credentials::Keyring;
+use session_mock::DEFAULT_SIGNING_KEY;
+use session_mock::Keyring;
 
 use crate::util::{app, get};
 

@@ -493,7 +493,7 @@ fn every_flag_has_its_variable_and_its_config_key() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README");
     let mut checked = 0;
-    for arg in session_mock::args::MockArgs::command().get_arguments() {
+    for arg in session_mock::MockArgs::command().get_arguments() {
         let Some(long) = arg.get_long() else { continue };
         if ["help", "version"].contains(&long) {
             continue;
@@ -515,8 +515,7 @@ fn every_flag_has_its_variable_and_its_config_key() {
             ),
             None => {
                 // The key is known: any error is about its value, not its name.
-                let parsed =
-                    toml::from_str::<session_mock::config::FileConfig>(&format!("{long} = 1"));
+                let parsed = toml::from_str::<session_mock::FileConfig>(&format!("{long} = 1"));
                 if let Err(error) = parsed {
                     assert!(
                         !error.to_string().contains("unknown field"),
@@ -534,12 +533,9 @@ fn every_flag_has_its_variable_and_its_config_key() {
 #[test]
 fn the_example_config_loads_and_names_every_file_key() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock.example.toml");
-    let file = session_mock::config::FileConfig::load(std::path::Path::new(path)).expect("loads");
-    let config = session_mock::config::MockConfig::from_sources(
-        &session_mock::args::MockArgs::default(),
-        file,
-    )
-    .expect("valid");
+    let file = session_mock::FileConfig::load(std::path::Path::new(path)).expect("loads");
+    let config = session_mock::MockConfig::from_sources(&session_mock::MockArgs::default(), file)
+        .expect("valid");
     assert_eq!(config.users.len(), 2);
     assert_eq!(
         config.mounts.len(),

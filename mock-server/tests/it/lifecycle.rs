@@ -471,10 +471,10 @@ async fn many_clients_signing_in_and_out_at_once_lose_nothing_and_see_only_their
 
 #[test]
 fn users_come_from_flags_and_tables_and_a_bad_profile_is_refused_at_startup() {
-    use session_mock::config::{FileConfig, MockConfig};
+    use session_mock::{FileConfig, MockConfig};
     let load = |text: &str| {
         let file: FileConfig = toml::from_str(text).expect("toml");
-        MockConfig::from_sources(&session_mock::args::MockArgs::default(), file)
+        MockConfig::from_sources(&session_mock::MockArgs::default(), file)
     };
     let config = load(
         "[[user]]\nusername = \"alice\"\npassword = \"pw\"\nuser_type = \"client\"\nid = \"3f2b8c1e-0000-4000-8000-000000000042\"\n",

@@ -597,17 +597,17 @@ async fn the_summary_resets_and_bad_proxy_settings_are_refused() {
     ] {
         // Refused where the value is read: the flag itself (a value out of
         // range), or the configuration it makes (an upstream's contract).
-        let error = match session_mock::args::MockArgs::try_parse_from(
+        let error = match session_mock::MockArgs::try_parse_from(
             std::iter::once("session-mock").chain(words.iter().copied()),
         ) {
-            Ok(args) => session_mock::MockConfig::from_sources(
-                &args,
-                session_mock::config::FileConfig::default(),
-            )
-            .expect_err(&format!("{words:?} is refused"))
-            .to_string(),
-            Err(flag) => session_mock::settings::refused_flag(&flag)
-                .unwrap_or_else(|| panic!("{words:?}: {flag}")),
+            Ok(args) => {
+                session_mock::MockConfig::from_sources(&args, session_mock::FileConfig::default())
+                    .expect_err(&format!("{words:?} is refused"))
+                    .to_string()
+            }
+            Err(flag) => {
+                session_mock::refused_flag(&flag).unwrap_or_else(|| panic!("{words:?}: {flag}"))
+            }
         };
         assert!(error.starts_with(key), "{words:?}: {error}");
         assert!(!error.contains("pw@"), "no password echoed: {error}");

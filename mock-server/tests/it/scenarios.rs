@@ -423,7 +423,7 @@ fn a_broken_contract_file_stops_the_start_naming_file_and_path() {
         source.replace("\"expiry\": \"fixed\"", "\"expiry\": \"someday\""),
     )
     .expect("write");
-    let args = session_mock::args::MockArgs::try_parse_from([
+    let args = session_mock::MockArgs::try_parse_from([
         "session-mock",
         "--contract",
         file.to_str().expect("utf-8"),
@@ -434,7 +434,7 @@ fn a_broken_contract_file_stops_the_start_naming_file_and_path() {
         .to_string();
     assert!(error.contains("better-auth.schema.json"), "{error}");
     assert!(error.contains("x-contract/session/expiry"), "{error}");
-    let missing = session_mock::args::MockArgs::try_parse_from([
+    let missing = session_mock::MockArgs::try_parse_from([
         "session-mock",
         "--contract",
         "/no/such.schema.json",

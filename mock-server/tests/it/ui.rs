@@ -25,7 +25,7 @@ fn admin_paths_in(script: &str) -> std::collections::BTreeSet<String> {
 async fn the_page_is_embedded_small_and_locked_down() {
     let mock = app(&[]);
     let mut total = 0;
-    for asset in &session_mock::ui::ASSETS {
+    for asset in &session_mock::testing::ui::ASSETS {
         let answer = get(&mock, asset.path, &[]).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", asset.path);
         assert_eq!(
@@ -36,7 +36,7 @@ async fn the_page_is_embedded_small_and_locked_down() {
         );
         assert_eq!(
             answer.header("content-security-policy"),
-            Some(session_mock::ui::CONTENT_SECURITY_POLICY_VALUE)
+            Some(session_mock::testing::ui::CONTENT_SECURITY_POLICY_VALUE)
         );
         assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(
@@ -55,7 +55,7 @@ async fn the_page_is_embedded_small_and_locked_down() {
     }
     assert!(total < 100 * 1024, "the page's files weigh {total} bytes");
 
-    let policy = session_mock::ui::CONTENT_SECURITY_POLICY_VALUE;
+    let policy = session_mock::testing::ui::CONTENT_SECURITY_POLICY_VALUE;
     for directive in [
         "default-src 'none'",
         "script-src 'self'",
@@ -68,7 +68,7 @@ async fn the_page_is_embedded_small_and_locked_down() {
     assert!(!policy.contains("unsafe"), "{policy}");
 
     let text = |path: &str| {
-        let asset = session_mock::ui::ASSETS
+        let asset = session_mock::testing::ui::ASSETS
             .iter()
             .find(|a| a.path == path)
             .expect("asset");

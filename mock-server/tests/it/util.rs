@@ -2,8 +2,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;
 use session_mock::MockApp;
-use session_mock::args::MockArgs;
-use session_mock::config::{FileConfig, MockConfig};
+use session_mock::MockArgs;
+use session_mock::{FileConfig, MockConfig};
 use tower::ServiceExt;
 
 /// A config from command-line words, as the binary would build it.

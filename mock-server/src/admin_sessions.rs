@@ -231,85 +231,93 @@ fn state_from(value: Option<&Value>) -> Result<Option<SessionState>, Refusal> {
     }
 }
 
-async fn create(State(state): State<AppState>, request: Request) -> Response {
+/// What a `POST /__mock/sessions` asks for, checked.
+struct NewSession<'a> {
+    mount: &'a MountState,
+    user: User,
+    lifetime: i64,
+    initial: SessionState,
+    /// The app's origin the ready cookies are for (Auth.js contracts).
+    origin: Option<String>,
+}
+
+impl<'a> NewSession<'a> {
+    fn from_map(inner: &'a Inner, map: &Map<String, Value>) -> Result<Self, ApiError> {
+        refuse_unknown_keys(map, &["contract", "user", "lifetime", "state", "origin"])?;
+        let origin = match map.get("origin") {
+            None => None,
+            Some(Value::String(origin)) if is_origin(origin) => {
+                Some(origin.trim_end_matches('/').to_owned())
+            }
+            Some(other) => {
+                return Err(bad_request(format!(
+                    "origin is the app's origin such as \"http://localhost:3000\" (scheme and host, no path), not {other}"
+                )));
+            }
+        };
+        let contract_name = match map.get("contract") {
+            None => None,
+            Some(Value::String(name)) => Some(name.as_str()),
+            Some(other) => return Err(bad_request(format!("contract is a name, not {other}"))),
+        };
+        let mount = mount_for(inner, contract_name)?;
+        let user = user_from(inner, map.get("user"))?;
+        let lifetime = lifetime_from(map.get("lifetime"), inner.lifetime(mount.mount.contract))?;
+        let initial = state_from(map.get("state"))?.unwrap_or(SessionState::Active);
+        Ok(Self {
+            mount,
+            user,
+            lifetime,
+            initial,
+            origin,
+        })
+    }
+
+    /// Refuses a user whose fields break the contract's schema, before the
+    /// session exists, so a bad profile leaves nothing behind.
+    fn check_body(&self, inner: &Inner, now: i64) -> Result<(), ApiError> {
+        let contract = self.mount.mount.contract;
+        let trial = Session::preview(
+            &contract.name,
+            &self.user.username,
+            self.user.id.as_deref(),
+            &self.user.profile,
+            now,
+            self.lifetime,
+        );
+        self.mount
+            .session_body(inner.clock.now(), &trial)
+            .map(drop)
+            .map_err(|violations| {
+                bad_request(format!(
+                    "a {} session with these user fields breaks the schema: {}",
+                    contract.name,
+                    violations.join("; ")
+                ))
+            })
+    }
+}
+
+async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let inner = &state.0;
     let (parts, body) = request.into_parts();
     let example = r#"{"contract": "session-api", "user": {"username": "alice"}, "lifetime": "2h"}"#;
-    let map = match object(body, example).await {
-        Ok(map) => map,
-        Err(refusal) => return refusal.into_response(),
-    };
-    if let Err(refusal) =
-        refuse_unknown_keys(&map, &["contract", "user", "lifetime", "state", "origin"])
-    {
-        return refusal.into_response();
-    }
-    let origin = match map.get("origin") {
-        None => None,
-        Some(Value::String(origin)) if is_origin(origin) => {
-            Some(origin.trim_end_matches('/').to_owned())
-        }
-        Some(other) => {
-            return bad_request(format!(
-                "origin is the app's origin such as \"http://localhost:3000\" (scheme and host, no path), not {other}"
-            ))
-            .into_response();
-        }
-    };
-    let contract_name = match map.get("contract") {
-        None => None,
-        Some(Value::String(name)) => Some(name.as_str()),
-        Some(other) => {
-            return bad_request(format!("contract is a name, not {other}")).into_response();
-        }
-    };
-    let mount = match mount_for(inner, contract_name) {
-        Ok(mount) => mount,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let contract = mount.mount.contract;
-    let made = user_from(inner, map.get("user")).and_then(|user| {
-        let lifetime = lifetime_from(map.get("lifetime"), inner.lifetime(contract))?;
-        let state = state_from(map.get("state"))?.unwrap_or(SessionState::Active);
-        Ok((user, lifetime, state))
-    });
-    let (user, lifetime, initial) = match made {
-        Ok(made) => made,
-        Err(refusal) => return refusal.into_response(),
-    };
+    let map = object(body, example).await?;
+    let asked = NewSession::from_map(inner, &map)?;
+    let contract = asked.mount.mount.contract;
     let now = inner.clock.now().unix_timestamp();
-    // Check the body before the session exists, so a bad profile leaves nothing behind.
-    let trial = Session::preview(
-        &contract.name,
-        &user.username,
-        user.id.as_deref(),
-        &user.profile,
-        now,
-        lifetime,
-    );
-    if let Err(violations) = mount.session_body(inner.clock.now(), &trial) {
-        return bad_request(format!(
-            "a {} session with these user fields breaks the schema: {}",
-            contract.name,
-            violations.join("; ")
-        ))
-        .into_response();
-    }
-    let (session, token) = match inner
+    asked.check_body(inner, now)?;
+    let (session, token) = inner
         .sessions
-        .create(contract, &user, lifetime, initial, now)
-    {
-        Ok(made) => made,
-        Err(LifecycleError::Full(full)) => {
-            return ApiError::new(
+        .create(contract, &asked.user, asked.lifetime, asked.initial, now)
+        .map_err(|error| match error {
+            LifecycleError::Full(full) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "session_limit",
                 full.to_string(),
-            )
-            .into_response();
-        }
-        Err(LifecycleError::Invalid(message)) => return bad_request(message).into_response(),
-    };
+            ),
+            LifecycleError::Invalid(message) => bad_request(message),
+        })?;
     inner.record_event(
         &parts,
         &contract.name,
@@ -320,14 +328,34 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
     );
     let mut answer = json!({
         "session": view(inner, &session),
-        "path": mount.mount.path,
+        "path": asked.mount.mount.path,
     });
+    put_credentials(&mut answer, inner, &asked, &session, token, now);
+    if session.state == SessionState::Active {
+        answer["body"] = asked
+            .mount
+            .session_body(inner.clock.now(), &session)
+            .unwrap_or(Value::Null);
+    }
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
+}
+
+/// The new session's credential in the answer: the token and the header
+/// to send it in, and for Auth.js the cookies a sign-in would set, ready
+/// for a browser on the app's origin (Playwright's `storageState`,
+/// Cypress's `cy.setCookie`).
+fn put_credentials(
+    answer: &mut Value,
+    inner: &Inner,
+    asked: &NewSession<'_>,
+    session: &Session,
+    token: String,
+    now: i64,
+) {
+    let contract = asked.mount.mount.contract;
     if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
-        // The cookies a sign-in would set, ready for a browser: for the
-        // app's origin (Playwright's `storageState`, Cypress's
-        // `cy.setCookie`), and the header for curl.
-        let origin = origin.unwrap_or_else(|| "http://localhost".to_owned());
-        let cookies = crate::authjs::ready_cookies(inner, contract, &session, &origin, now);
+        let origin = asked.origin.as_deref().unwrap_or("http://localhost");
+        let cookies = crate::authjs::ready_cookies(inner, contract, session, origin, now);
         let pairs: Vec<String> = cookies
             .iter()
             .map(|c| format!("{}={}", c.name, c.value))
@@ -345,12 +373,6 @@ async fn create(State(state): State<AppState>, request: Request) -> Response {
         answer["token"] = Value::String(token);
         answer["header"] = Value::String(header);
     }
-    if session.state == SessionState::Active {
-        answer["body"] = mount
-            .session_body(inner.clock.now(), &session)
-            .unwrap_or(Value::Null);
-    }
-    (StatusCode::CREATED, axum::Json(answer)).into_response()
 }
 
 #[derive(Debug, serde::Deserialize)]

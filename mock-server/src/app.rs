@@ -102,7 +102,7 @@ fn build_state(config: MockConfig) -> Result<AppState, ConfigError> {
     };
     let proxy = proxy_for(&config, &mounts, recorder)?;
     let tokens = (!config.auth_secrets.is_empty())
-        .then(|| authjs::tokens::Tokens::new(config.auth_secrets.clone()));
+        .then(|| crate::tokens::Tokens::new(config.auth_secrets.clone()));
     Ok(AppState(Arc::new(Inner::new(
         config, mounts, keyring, journal, sessions, clock, proxy, tokens,
     ))))

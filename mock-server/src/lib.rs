@@ -33,6 +33,7 @@ mod server;
 mod settings;
 mod state;
 mod store;
+mod tokens;
 mod ui;
 mod users;
 
@@ -65,13 +66,13 @@ pub mod testing {
         pub use crate::ui::{ASSETS, Asset, CONTENT_SECURITY_POLICY_VALUE};
     }
 
-    /// Auth.js 5's session token codec (`authjs::jwe`), for `benches/`.
+    /// Auth.js 5's session token codec (`tokens::jwe`), for `benches/`.
     #[derive(Debug)]
-    pub struct AuthJsCodec(crate::authjs::jwe::Codec);
+    pub struct AuthJsCodec(crate::tokens::jwe::Codec);
 
     impl AuthJsCodec {
         pub fn new(secret: &str) -> Self {
-            Self(crate::authjs::jwe::Codec::new(vec![secret.to_owned()]))
+            Self(crate::tokens::jwe::Codec::new(vec![secret.to_owned()]))
         }
 
         /// An Auth.js 5 token of `claims` for the cookie `name`.
@@ -83,20 +84,20 @@ pub mod testing {
             exp: i64,
         ) -> String {
             self.0
-                .encode(crate::authjs::jwe::Flavour::V5, name, claims, now, exp)
+                .encode(crate::tokens::jwe::Flavour::V5, name, claims, now, exp)
         }
 
         /// Its plaintext, if it decrypts.
         pub fn decrypt(&self, name: &str, token: &str) -> Option<Vec<u8>> {
             self.0
-                .decrypt(crate::authjs::jwe::Flavour::V5, name, token)
+                .decrypt(crate::tokens::jwe::Flavour::V5, name, token)
                 .ok()
         }
 
         /// Its claims, if it decrypts and has not expired at `now`.
         pub fn decode(&self, name: &str, token: &str, now: i64) -> Option<Map<String, Value>> {
             self.0
-                .decode(crate::authjs::jwe::Flavour::V5, name, token, now)
+                .decode(crate::tokens::jwe::Flavour::V5, name, token, now)
                 .ok()
         }
     }

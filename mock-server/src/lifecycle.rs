@@ -38,7 +38,7 @@ const TOKEN_CACHE: usize = 1 << 16;
 pub(crate) const MAX_PROFILE_BYTES: usize = 2048;
 
 /// What a session credential says about itself: signed in an `sms1`
-/// token, encrypted in an Auth.js cookie (`authjs::tokens`).
+/// token, encrypted in an Auth.js cookie (`tokens`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct SessionClaims {
     /// Contract.

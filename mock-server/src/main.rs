@@ -128,15 +128,36 @@ fn print_banner(config: &MockConfig, server: &MockServer) {
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }
 
+/// A setting's value as its flag takes it (`Fixture` is `fixture`).
+fn flag_value(value: &dyn std::fmt::Debug) -> String {
+    format!("{value:?}").to_lowercase()
+}
+
 fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
     let base = server.url("");
-    let name = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
     say!(
         out,
         "session-mock listening on {base}  (data: {}, auth: {})",
-        name(&config.data),
-        name(&config.auth)
+        flag_value(&config.data),
+        flag_value(&config.auth)
     );
+    print_endpoints(out, config, &base);
+    print_authjs_cookies(out, config);
+    if config.admin {
+        say!(
+            out,
+            "Control page: {base}{}   (scenarios, requests, sessions and the clock, in the browser)",
+            session_mock::CONTROL_PAGE
+        );
+    }
+    print_switches(out, config, &base);
+    print_sessions(out, config, &base);
+    print_credentials(out, config);
+}
+
+/// Each contract's endpoint and scenario, its upstream when proxied, and
+/// the configuration's notes.
+fn print_endpoints(out: &mut String, config: &MockConfig, base: &str) {
     for mount in &config.mounts {
         say!(
             out,
@@ -177,14 +198,10 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             "  auth: known, since {why}: a request without a session is signed out (--auth off serves the default scenario to everyone)"
         );
     }
-    print_authjs_cookies(out, config);
-    if config.admin {
-        say!(
-            out,
-            "Control page: {base}{}   (scenarios, requests, sessions and the clock, in the browser)",
-            session_mock::CONTROL_PAGE
-        );
-    }
+}
+
+/// How to switch scenarios: per request, at runtime, and where the journal is.
+fn print_switches(out: &mut String, config: &MockConfig, base: &str) {
     let first = &config.mounts[0];
     say!(out, "Switch scenarios:");
     say!(
@@ -203,7 +220,10 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
             say!(out, "  violations   curl {base}/__mock/violations");
         }
     }
-    print_sessions(out, config, &base);
+}
+
+/// In auth-aware mode, a credential the mock accepts, per contract.
+fn print_credentials(out: &mut String, config: &MockConfig) {
     if config.auth != AuthMode::Off {
         let keyring =
             session_mock::Keyring::new(&config.signing_key, config.auth, vec![], vec![], vec![]);
@@ -211,7 +231,7 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
         say!(
             out,
             "Auth-aware ({}): a credential the mock accepts:",
-            name(&config.auth)
+            flag_value(&config.auth)
         );
         for mount in &config.mounts {
             match &mount.contract.auth {

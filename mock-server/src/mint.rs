@@ -10,10 +10,10 @@ use session_schemas::Protocol;
 
 use crate::args::{MintArgs, MintFormat};
 use crate::authjs::Minter;
-use crate::authjs::tokens::Tokens;
 use crate::config::{MockConfig, User};
 use crate::credentials::Keyring;
 use crate::lifecycle::Sessions;
+use crate::tokens::Tokens;
 
 /// What `mint` prints on standard output, and what it warns of on standard
 /// error; or why it cannot.

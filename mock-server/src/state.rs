@@ -77,7 +77,7 @@ pub(crate) struct Inner {
     /// the admin API's to show).
     pub(crate) proxy: Option<Arc<crate::proxy::Proxy>>,
     /// Auth.js's own session tokens, when the app's secret is known.
-    pub(crate) tokens: Option<crate::authjs::tokens::Tokens>,
+    pub(crate) tokens: Option<crate::tokens::Tokens>,
 }
 
 impl Inner {
@@ -90,7 +90,7 @@ impl Inner {
         sessions: Sessions,
         clock: Arc<Clock>,
         proxy: Option<Arc<crate::proxy::Proxy>>,
-        tokens: Option<crate::authjs::tokens::Tokens>,
+        tokens: Option<crate::tokens::Tokens>,
     ) -> Self {
         Self {
             config,

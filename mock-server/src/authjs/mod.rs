@@ -18,9 +18,6 @@
 //!
 //! All protocol knowledge lives here; sessions themselves are `lifecycle`'s.
 
-pub(crate) mod jwe;
-pub(crate) mod tokens;
-
 use std::collections::HashMap;
 
 use axum::Router;
@@ -42,6 +39,7 @@ use crate::lifecycle::{Event, Held, random_bytes};
 use crate::render::merge_patch;
 use crate::state::{AppState, Inner, MountState};
 use crate::store::State as SessionState;
+use crate::tokens;
 
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: usize = 64 * 1024;
@@ -394,8 +392,8 @@ fn session_cookie_name_for(
     secure: bool,
 ) -> String {
     let flavour = match version {
-        crate::config::AuthJsVersion::V5 => jwe::Flavour::V5,
-        crate::config::AuthJsVersion::V4 => jwe::Flavour::V4,
+        crate::config::AuthJsVersion::V5 => tokens::jwe::Flavour::V5,
+        crate::config::AuthJsVersion::V4 => tokens::jwe::Flavour::V4,
     };
     let name = match &contract.auth {
         Auth::Cookie { names } => names

@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::jwe::{Codec, Flavour, Refused, check_window};
+pub(crate) mod jwe;
+
 use crate::lifecycle::SessionClaims;
 use crate::memo::Memo;
 use crate::store::Session;
+use jwe::{Codec, Flavour, Refused, check_window};
 
 /// The claim naming the mock's session.
 const SESSION_ID: &str = "sid";

@@ -9,7 +9,7 @@ use serde_json::json;
 use session_schemas::Protocol;
 
 use crate::args::{MintArgs, MintFormat};
-use crate::authjs::Minter;
+use crate::authjs::{Minter, ReadyCookie};
 use crate::config::{MockConfig, User};
 use crate::credentials::Keyring;
 use crate::lifecycle::Sessions;
@@ -26,37 +26,10 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
             "no contract served speaks the Auth.js protocol; mint makes Auth.js session cookies",
         )?;
     let contract = mount.contract;
-    let origin = args
-        .origin
-        .clone()
-        .unwrap_or_else(|| "http://localhost:3000".to_owned());
-    let origin = origin.trim_end_matches('/');
-    let well_formed = origin.split_once("://").is_some_and(|(scheme, rest)| {
-        matches!(scheme, "http" | "https")
-            && !rest.is_empty()
-            && !rest.contains(['/', '?', '#', '@', ' '])
-    });
-    if !well_formed {
-        return Err(format!(
-            "--origin {origin}: the app's origin is a scheme and host, such as http://localhost:3000"
-        ));
-    }
-    let user = match &args.user {
-        None => config.users[0].clone(),
-        Some(name) => User::by_login(&config.users, name),
-    };
-    if user.username.is_empty() || user.username.chars().any(char::is_control) {
-        return Err("--as: a login is not empty and has no control characters".to_owned());
-    }
-    crate::lifecycle::check_profile(&user.profile)?;
-    let lifetime = match &args.lifetime {
-        Some(text) => crate::clock::parse_lifetime(text)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .map_err(|m| format!("--lifetime {text}: {m}"))?,
-        None => config.session_lifetime.map_or(30 * 86_400, |d| {
-            i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
-        }),
-    };
+    let origin = checked_origin(args)?;
+    let origin = origin.as_str();
+    let user = minted_user(config, args)?;
+    let lifetime = lifetime(config, args)?;
     let keyring = Keyring::new(
         &config.signing_key,
         config.auth,
@@ -78,7 +51,62 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
         version: config.authjs_version,
     };
     let cookies = minter.cookies(contract, &session, origin, now);
-    let text = match args.format.unwrap_or(MintFormat::StorageState) {
+    let text = render(&cookies, args.format.unwrap_or(MintFormat::StorageState));
+    let warning = tokens.is_none().then(|| {
+        "no Auth.js secret: these are the mock's own tokens, read by a mock with the same signing key but not by your app's auth(); give the app's secret (AUTH_SECRET=... or --auth-secret)".to_owned()
+    });
+    Ok((text + "\n", warning))
+}
+
+/// `--origin`, or the default app's, as a scheme and host.
+fn checked_origin(args: &MintArgs) -> Result<String, String> {
+    let origin = args
+        .origin
+        .as_deref()
+        .unwrap_or("http://localhost:3000")
+        .trim_end_matches('/');
+    let well_formed = origin.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https")
+            && !rest.is_empty()
+            && !rest.contains(['/', '?', '#', '@', ' '])
+    });
+    if well_formed {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "--origin {origin}: the app's origin is a scheme and host, such as http://localhost:3000"
+        ))
+    }
+}
+
+/// `--as`, or the first configured user, with a profile a session can show.
+fn minted_user(config: &MockConfig, args: &MintArgs) -> Result<User, String> {
+    let user = match &args.user {
+        None => config.users[0].clone(),
+        Some(name) => User::by_login(&config.users, name),
+    };
+    if user.username.is_empty() || user.username.chars().any(char::is_control) {
+        return Err("--as: a login is not empty and has no control characters".to_owned());
+    }
+    crate::lifecycle::check_profile(&user.profile)?;
+    Ok(user)
+}
+
+/// `--lifetime` in seconds, or the configured session lifetime (30 days).
+fn lifetime(config: &MockConfig, args: &MintArgs) -> Result<i64, String> {
+    Ok(match &args.lifetime {
+        Some(text) => crate::clock::parse_lifetime(text)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .map_err(|m| format!("--lifetime {text}: {m}"))?,
+        None => config.session_lifetime.map_or(30 * 86_400, |d| {
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+        }),
+    })
+}
+
+/// The cookies in the asked format.
+fn render(cookies: &[ReadyCookie], format: MintFormat) -> String {
+    match format {
         MintFormat::StorageState => {
             serde_json::to_string_pretty(&json!({"cookies": cookies, "origins": []}))
                 .unwrap_or_default()
@@ -108,9 +136,5 @@ pub fn mint(config: &MockConfig, args: &MintArgs) -> Result<(String, Option<Stri
             })
             .collect::<Vec<_>>()
             .join("\n"),
-    };
-    let warning = tokens.is_none().then(|| {
-        "no Auth.js secret: these are the mock's own tokens, read by a mock with the same signing key but not by your app's auth(); give the app's secret (AUTH_SECRET=... or --auth-secret)".to_owned()
-    });
-    Ok((text + "\n", warning))
+    }
 }

@@ -132,50 +132,10 @@ pub(crate) fn resolve(
         );
     }
     if let Some(name) = &prefer.example {
-        let target = contract
-            .scenarios
-            .iter()
-            .position(|s| s.answers_to(name))
-            .map(Target::Scenario)
-            .or_else(|| {
-                contract
-                    .examples
-                    .iter()
-                    .position(|e| &e.name == name)
-                    .map(Target::Example)
-            })
-            .ok_or_else(|| {
-                unknown(
-                    contract,
-                    format!(
-                        "Prefer: example={name} names no scenario or example of {}",
-                        contract.name
-                    ),
-                )
-            })?;
-        return choice(target, Reason::PreferExample);
+        return choice(by_example(contract, name)?, Reason::PreferExample);
     }
     if let Some(code) = &prefer.code {
-        let status: u16 = code.parse().map_err(|_| {
-            unknown(
-                contract,
-                format!("Prefer: code={code} is not an HTTP status"),
-            )
-        })?;
-        let index = contract
-            .scenarios
-            .iter()
-            .position(|s| s.status == status)
-            .ok_or_else(|| {
-                unknown(
-                    contract,
-                    format!(
-                        "Prefer: code={status}: {} has no scenario with that status",
-                        contract.name
-                    ),
-                )
-            })?;
-        return choice(Target::Scenario(index), Reason::PreferCode);
+        return choice(by_code(contract, code)?, Reason::PreferCode);
     }
     if let Some(index) = runtime {
         return choice(Target::Scenario(index), Reason::Runtime);
@@ -184,6 +144,55 @@ pub(crate) fn resolve(
         return choice(target, Reason::Credential);
     }
     choice(Target::Scenario(default), Reason::Default)
+}
+
+/// `Prefer: example=NAME`: a scenario answering to the name, else an example.
+fn by_example(contract: &Contract, name: &str) -> Result<Target, UnknownChoice> {
+    contract
+        .scenarios
+        .iter()
+        .position(|s| s.answers_to(name))
+        .map(Target::Scenario)
+        .or_else(|| {
+            contract
+                .examples
+                .iter()
+                .position(|e| e.name == name)
+                .map(Target::Example)
+        })
+        .ok_or_else(|| {
+            unknown(
+                contract,
+                format!(
+                    "Prefer: example={name} names no scenario or example of {}",
+                    contract.name
+                ),
+            )
+        })
+}
+
+/// `Prefer: code=STATUS`: the first scenario with that status.
+fn by_code(contract: &Contract, code: &str) -> Result<Target, UnknownChoice> {
+    let status: u16 = code.parse().map_err(|_| {
+        unknown(
+            contract,
+            format!("Prefer: code={code} is not an HTTP status"),
+        )
+    })?;
+    contract
+        .scenarios
+        .iter()
+        .position(|s| s.status == status)
+        .map(Target::Scenario)
+        .ok_or_else(|| {
+            unknown(
+                contract,
+                format!(
+                    "Prefer: code={status}: {} has no scenario with that status",
+                    contract.name
+                ),
+            )
+        })
 }
 
 fn by_name(contract: &Contract, name: &str, source: &str) -> Result<Target, UnknownChoice> {

@@ -109,6 +109,41 @@ impl Handler {
     }
 }
 
+/// The session with `update({user})`'s patch merged into its profile, or
+/// its id and why Auth.js's 400 refuses the patch.
+fn patched(
+    inner: &Inner,
+    mount: &MountState,
+    session: crate::store::Session,
+    patch: &Value,
+    now: time::OffsetDateTime,
+) -> Result<crate::store::Session, (String, &'static str)> {
+    let contract = mount.mount.contract;
+    let mut profile = Value::Object(session.profile.clone());
+    merge_patch(&mut profile, patch);
+    let (Value::Object(profile), Some(_), true) =
+        (profile, &contract.session_fields.user, patch.is_object())
+    else {
+        return Err((
+            session.id,
+            "update data.user is not an object this contract's user can take",
+        ));
+    };
+    if crate::lifecycle::check_profile(&profile).is_err() {
+        return Err((session.id, "update data too large"));
+    }
+    let mut trial = session.clone();
+    trial.profile = profile.clone();
+    if mount.session_body(now, &trial).is_err() {
+        tracing::warn!(contract = %contract.name, "update() data breaks the schema; refused with 400");
+        return Err((session.id, "update data breaks the schema"));
+    }
+    Ok(inner
+        .sessions
+        .update(&session.id, &mut |s| s.profile = profile.clone())
+        .unwrap_or(trial))
+}
+
 /// `POST <session path>`: next-auth's `update()`. CSRF-checked like every
 /// Auth.js POST; without a verified token Auth.js answers 400 `null`.
 pub(crate) async fn update(
@@ -155,29 +190,10 @@ pub(crate) async fn update(
     };
     let mut session = session;
     if let Some(patch) = form.data.as_ref().and_then(|d| d.get("user")) {
-        let mut profile = Value::Object(session.profile.clone());
-        merge_patch(&mut profile, patch);
-        let (Value::Object(profile), Some(_), true) =
-            (profile, &contract.session_fields.user, patch.is_object())
-        else {
-            return refuse(
-                Some(&session.id),
-                "update data.user is not an object this contract's user can take",
-            );
+        session = match patched(inner, mount, session, patch, now) {
+            Ok(session) => session,
+            Err((id, why)) => return refuse(Some(&id), why),
         };
-        if crate::lifecycle::check_profile(&profile).is_err() {
-            return refuse(Some(&session.id), "update data too large");
-        }
-        let mut trial = session.clone();
-        trial.profile = profile.clone();
-        if mount.session_body(now, &trial).is_err() {
-            tracing::warn!(contract = %contract.name, "update() data breaks the schema; refused with 400");
-            return refuse(Some(&session.id), "update data breaks the schema");
-        }
-        session = inner
-            .sessions
-            .update(&session.id, &mut |s| s.profile = profile.clone())
-            .unwrap_or(trial);
     }
     let session = inner
         .sessions

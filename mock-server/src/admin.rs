@@ -14,7 +14,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::http::{ApiError, MAX_ADMIN_BODY};
-use crate::state::AppState;
+use crate::state::{AppState, JournalState, ProxyState};
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -291,12 +291,12 @@ fn cursor(query: Option<&str>) -> Result<Option<u64>, String> {
     Ok(after)
 }
 
-async fn list_requests(State(state): State<AppState>, request: Request) -> Response {
+async fn list_requests(State(state): State<JournalState>, request: Request) -> Response {
     let after = match cursor(request.uri().query()) {
         Ok(after) => after,
         Err(message) => return error(StatusCode::BAD_REQUEST, "bad_request", message),
     };
-    match &state.0.journal {
+    match state.journal() {
         Some(journal) => axum::Json(journal.listing(after)).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
@@ -306,8 +306,8 @@ async fn list_requests(State(state): State<AppState>, request: Request) -> Respo
     }
 }
 
-async fn clear_requests(State(state): State<AppState>) -> Response {
-    if let Some(journal) = &state.0.journal {
+async fn clear_requests(State(state): State<JournalState>) -> Response {
+    if let Some(journal) = state.journal() {
         journal.clear();
     }
     StatusCode::NO_CONTENT.into_response()
@@ -322,17 +322,17 @@ fn no_proxy() -> Response {
 }
 
 /// What the upstreams broke since the start or the last reset.
-async fn list_violations(State(state): State<AppState>) -> Response {
-    match &state.0.proxy {
-        Some(proxy) => axum::Json(proxy.summary().to_json()).into_response(),
+async fn list_violations(State(state): State<ProxyState>) -> Response {
+    match state.summary() {
+        Some(summary) => axum::Json(summary.to_json()).into_response(),
         None => no_proxy(),
     }
 }
 
-async fn reset_violations(State(state): State<AppState>) -> Response {
-    match &state.0.proxy {
-        Some(proxy) => {
-            proxy.summary().reset();
+async fn reset_violations(State(state): State<ProxyState>) -> Response {
+    match state.summary() {
+        Some(mut summary) => {
+            summary.reset();
             StatusCode::NO_CONTENT.into_response()
         }
         None => no_proxy(),

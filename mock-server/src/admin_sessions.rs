@@ -19,7 +19,7 @@ use crate::clock::{self, Change};
 use crate::http::ApiError;
 use crate::http::MAX_ADMIN_BODY;
 use crate::lifecycle::{Event, LifecycleError};
-use crate::state::{AppState, Inner, MountState};
+use crate::state::{AppState, ClockState, Inner, MountState};
 use crate::store::{Session, State as SessionState};
 use crate::users::User;
 
@@ -536,8 +536,8 @@ async fn revoke_all(State(state): State<AppState>) -> Response {
     axum::Json(json!({ "revoked": revoked })).into_response()
 }
 
-async fn read_clock(State(state): State<AppState>) -> Response {
-    axum::Json(state.0.clock.reading()).into_response()
+async fn read_clock(State(state): State<ClockState>) -> Response {
+    axum::Json(state.clock().reading()).into_response()
 }
 
 /// `{"advance": "2h"}`, `{"set": "2026-01-01T09:00:00Z"}`, `{"frozen": true}`,

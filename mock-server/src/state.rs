@@ -205,6 +205,56 @@ fn fixture_lifetime(contract: &Contract) -> Option<i64> {
 #[derive(Clone)]
 pub struct AppState(pub(crate) Arc<Inner>);
 
+/// The journal alone, for the handlers that read or clear it.
+#[derive(Clone)]
+pub(crate) struct JournalState(Option<Arc<Journal>>);
+
+impl JournalState {
+    /// The journal, or `None` when it is off (`--journal-size 0`).
+    pub(crate) fn journal(&self) -> Option<&Journal> {
+        self.0.as_deref()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for JournalState {
+    fn from_ref(state: &AppState) -> Self {
+        Self(state.0.journal.clone())
+    }
+}
+
+/// The validating proxy alone, for the handlers of its summary.
+#[derive(Clone)]
+pub(crate) struct ProxyState(Option<Arc<crate::proxy::Proxy>>);
+
+impl ProxyState {
+    /// What the upstreams broke, or `None` when no contract is proxied.
+    pub(crate) fn summary(&self) -> Option<std::sync::MutexGuard<'_, crate::proxy::Summary>> {
+        self.0.as_deref().map(crate::proxy::Proxy::summary)
+    }
+}
+
+impl axum::extract::FromRef<AppState> for ProxyState {
+    fn from_ref(state: &AppState) -> Self {
+        Self(state.0.proxy.clone())
+    }
+}
+
+/// The mock's clock alone, for the handler that reads it.
+#[derive(Clone)]
+pub(crate) struct ClockState(Arc<Clock>);
+
+impl ClockState {
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRef<AppState> for ClockState {
+    fn from_ref(state: &AppState) -> Self {
+        Self(Arc::clone(&state.0.clock))
+    }
+}
+
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState").finish_non_exhaustive()

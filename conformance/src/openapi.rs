@@ -7,7 +7,12 @@
 //! fixtures of its documented scenarios and examples as named examples.
 //! Off-contract scenarios are left out: they are what a server must not send.
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use session_schemas::manifest::{
+    ExampleManifest, HeaderScope, IndexMap, Manifest, Method, OutcomesManifest, ResponseManifest,
+    ScenarioManifest, SessionManifest,
+};
 use session_schemas::{Auth, Contract, Protocol};
 
 use crate::error::CliError;
@@ -269,16 +274,7 @@ pub struct Imported {
 /// identity, invariants and headers; without one they are inferred and
 /// listed in `defaults`.
 pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<Imported, CliError> {
-    let bad = |why: String| CliError::Usage(format!("contracts import: {why}"));
-    let (method, path) = operation
-        .trim()
-        .split_once(' ')
-        .map(|(m, p)| (m.trim().to_ascii_lowercase(), p.trim().to_owned()))
-        .ok_or_else(|| {
-            bad(format!(
-                "--operation {operation:?}: expected METHOD /path, e.g. 'GET /auth/session'"
-            ))
-        })?;
+    let (method, path) = split_operation(operation)?;
     let version = document
         .get("openapi")
         .and_then(Value::as_str)
@@ -291,30 +287,18 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
     let op = document
         .pointer(&format!("/paths/{}/{method}", escape(&path)))
         .ok_or_else(|| {
-            let known: Vec<String> = document
-                .get("paths")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .flat_map(|(p, item)| {
-                    item.as_object()
-                        .into_iter()
-                        .flatten()
-                        .filter(|(m, _)| {
-                            ["get", "post", "put", "patch", "delete"].contains(&m.as_str())
-                        })
-                        .map(move |(m, _)| format!("{} {p}", m.to_ascii_uppercase()))
-                })
-                .collect();
             bad(format!(
                 "no operation {operation}; the document has: {}",
-                known.join(", ")
+                operations(document).join(", ")
             ))
         })?;
-    let carried = op.get(EXTENSION).filter(|m| m.is_object());
+    let method: Method = method
+        .parse()
+        .map_err(|why| bad(format!("--operation {operation:?}: {why}")))?;
+    let carried = carried_manifest(op)?;
     let name = name
         .map(str::to_owned)
-        .or_else(|| carried.and_then(|m| m["name"].as_str()).map(str::to_owned))
+        .or_else(|| carried.as_ref().map(|m| m.name.clone()))
         .or_else(|| {
             op.get("operationId")
                 .and_then(Value::as_str)
@@ -322,30 +306,147 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
         })
         .ok_or_else(|| bad("give --name: the operation has no operationId".to_owned()))?;
     let mut defaults = Vec::new();
-    let mut defs = serde_json::Map::new();
-    let mut responses = serde_json::Map::new();
-    let mut scenarios = serde_json::Map::new();
-    let mut fixtures = Vec::new();
-    let mut headers = serde_json::Map::new();
-    let mut wanted: Vec<String> = Vec::new();
-    for (status, response) in op
-        .get("responses")
+    let mut taken = Taken::from_operation(op, &mut defaults);
+    let components = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let scenario_schemas = carried
+        .as_ref()
+        .map(|m| carried_scenario_schemas(m, components, &mut taken.wanted))
+        .unwrap_or_default();
+    let defs = reachable_components(taken.defs, taken.wanted, components)?;
+    if taken.responses.is_empty() {
+        return Err(bad(format!(
+            "{operation} has no JSON response to make a contract of"
+        )));
+    }
+    let auth = auth_of(document, op, &mut defaults);
+    let outcomes = match &carried {
+        Some(carried) => carried.outcomes.clone(),
+        None => inferred_outcomes(&taken.scenarios, &taken.fixtures, &mut defaults),
+    };
+    let mut manifest = Manifest {
+        name: name.clone(),
+        source: None,
+        method,
+        path,
+        auth,
+        responses: taken.responses,
+        scenarios: taken.scenarios,
+        examples: IndexMap::new(),
+        outcomes,
+        headers: taken.headers,
+        invariants: Vec::new(),
+        session: SessionManifest::default(),
+        protocol: None,
+    };
+    if let Some(carried) = carried {
+        restore(&mut manifest, carried, &scenario_schemas);
+    }
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": op.get("summary").and_then(Value::as_str).unwrap_or(&name),
+        "description": op.get("description").and_then(Value::as_str).unwrap_or(""),
+        "$defs": defs,
+    });
+    schema["x-contract"] = serde_json::to_value(&manifest)
+        .map_err(|e| bad(format!("the manifest does not serialize: {e}")))?;
+    Ok(Imported {
+        name,
+        schema,
+        fixtures: taken.fixtures,
+        defaults,
+    })
+}
+
+/// A usage error of `contracts import`.
+fn bad(why: String) -> CliError {
+    CliError::Usage(format!("contracts import: {why}"))
+}
+
+/// `GET /path` as the method in lower case (as OpenAPI keys it) and the path.
+fn split_operation(operation: &str) -> Result<(String, String), CliError> {
+    operation
+        .trim()
+        .split_once(' ')
+        .map(|(m, p)| (m.trim().to_ascii_lowercase(), p.trim().to_owned()))
+        .ok_or_else(|| {
+            bad(format!(
+                "--operation {operation:?}: expected METHOD /path, e.g. 'GET /auth/session'"
+            ))
+        })
+}
+
+/// Every `METHOD /path` of the document, for an error message.
+fn operations(document: &Value) -> Vec<String> {
+    document
+        .get("paths")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-    {
-        if status.parse::<u16>().is_err() {
-            defaults.push(format!(
-                "response `{status}` left out: only numeric statuses are contracts"
-            ));
-            continue;
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(m, _)| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+                .map(move |(m, _)| format!("{} {p}", m.to_ascii_uppercase()))
+        })
+        .collect()
+}
+
+/// The manifest an export carried in the operation, if any.
+fn carried_manifest(op: &Value) -> Result<Option<Manifest>, CliError> {
+    let Some(carried) = op.get(EXTENSION).filter(|m| m.is_object()) else {
+        return Ok(None);
+    };
+    Manifest::deserialize(carried).map(Some).map_err(|e| {
+        bad(format!(
+            "the operation's {EXTENSION} is not a contract manifest: {e}"
+        ))
+    })
+}
+
+/// What the operation's responses give: the manifest's responses,
+/// scenarios (one per named example, with its fixture) and headers, the
+/// inline schemas as `$defs`, and the components they name.
+#[derive(Default)]
+struct Taken {
+    defs: Map<String, Value>,
+    responses: IndexMap<u16, ResponseManifest>,
+    scenarios: IndexMap<String, ScenarioManifest>,
+    fixtures: Vec<(String, Value)>,
+    headers: IndexMap<HeaderScope, IndexMap<String, String>>,
+    wanted: Vec<String>,
+}
+
+impl Taken {
+    fn from_operation(op: &Value, defaults: &mut Vec<String>) -> Self {
+        let mut taken = Self::default();
+        for (status, response) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let Ok(code) = status.parse::<u16>() else {
+                defaults.push(format!(
+                    "response `{status}` left out: only numeric statuses are contracts"
+                ));
+                continue;
+            };
+            let Some(media) = response.pointer("/content/application~1json") else {
+                defaults.push(format!(
+                    "response {status} left out: no application/json content"
+                ));
+                continue;
+            };
+            taken.response(code, response, media);
         }
-        let Some(media) = response.pointer("/content/application~1json") else {
-            defaults.push(format!(
-                "response {status} left out: no application/json content"
-            ));
-            continue;
-        };
+        taken
+    }
+
+    /// One JSON response: its schema, its named examples and its constant headers.
+    fn response(&mut self, status: u16, response: &Value, media: &Value) {
         let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
         let pointer = match schema
             .get("$ref")
@@ -353,19 +454,23 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
             .and_then(|r| r.strip_prefix("#/components/schemas/"))
         {
             Some(component) if schema.as_object().is_some_and(|m| m.len() == 1) => {
-                wanted.push(component.to_owned());
+                self.wanted.push(component.to_owned());
                 format!("#/$defs/{component}")
             }
             _ => {
                 let def = format!("Response{status}");
-                collect_refs(&schema, &mut wanted);
-                defs.insert(def.clone(), schema);
+                collect_refs(&schema, &mut self.wanted);
+                self.defs.insert(def.clone(), schema);
                 format!("#/$defs/{def}")
             }
         };
-        responses.insert(
-            status.clone(),
-            json!({"schema": pointer, "description": response.get("description").and_then(Value::as_str).unwrap_or("")}),
+        let description = response.get("description").and_then(Value::as_str);
+        self.responses.insert(
+            status,
+            ResponseManifest {
+                schema: pointer,
+                description: description.unwrap_or("").to_owned(),
+            },
         );
         for (example, value) in media
             .get("examples")
@@ -377,11 +482,15 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
                 continue;
             };
             let file = format!("{example}.json");
-            fixtures.push((file.clone(), body.clone()));
-            scenarios.insert(
-                example.clone(),
-                json!({"status": status.parse::<u16>().unwrap_or(200), "fixture": file}),
-            );
+            self.fixtures.push((file.clone(), body.clone()));
+            let scenario = ScenarioManifest {
+                status,
+                fixture: file,
+                aliases: Vec::new(),
+                schema: None,
+                recorded_at: None,
+            };
+            self.scenarios.insert(example.clone(), scenario);
         }
         for (header, spec) in response
             .get("headers")
@@ -390,46 +499,58 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
             .flatten()
         {
             if let Some(value) = spec.pointer("/schema/const").and_then(Value::as_str) {
-                headers.entry(status.clone()).or_insert_with(|| json!({}))[header] = json!(value);
+                self.headers
+                    .entry(HeaderScope::Status(status))
+                    .or_default()
+                    .insert(header.clone(), value.to_owned());
             }
         }
     }
-    let components = document
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    // A carried manifest's scenario schemas name the contract's own `$defs`,
-    // which the export prefixed with the contract's name.
-    let mut scenario_schemas: Vec<(String, String)> = Vec::new();
-    if let Some(original) = carried
-        .and_then(|m| m.get("scenarios"))
-        .and_then(Value::as_object)
-    {
-        let prefix = component_prefix(carried.and_then(|m| m["name"].as_str()).unwrap_or(""));
-        for (scenario, entry) in original {
-            let Some(rest) = entry
-                .get("schema")
-                .and_then(Value::as_str)
-                .and_then(|p| p.strip_prefix("#/$defs/"))
-            else {
-                continue;
-            };
-            let (def, tail) = rest.split_once('/').map_or((rest, ""), |(d, t)| (d, t));
-            let prefixed = format!("{prefix}_{def}");
-            let component = if components.is_some_and(|c| c.contains_key(&prefixed)) {
-                prefixed
-            } else {
-                def.to_owned()
-            };
-            wanted.push(component.clone());
-            let tail = if tail.is_empty() {
-                String::new()
-            } else {
-                format!("/{tail}")
-            };
-            scenario_schemas.push((scenario.clone(), format!("#/$defs/{component}{tail}")));
-        }
+}
+
+/// A carried manifest's scenario schemas, as `(scenario, pointer)`, and the
+/// components they need. They name the contract's own `$defs`, which the
+/// export prefixed with the contract's name.
+fn carried_scenario_schemas(
+    carried: &Manifest,
+    components: Option<&Map<String, Value>>,
+    wanted: &mut Vec<String>,
+) -> Vec<(String, String)> {
+    let prefix = component_prefix(&carried.name);
+    let mut schemas = Vec::new();
+    for (scenario, entry) in &carried.scenarios {
+        let Some(rest) = entry
+            .schema
+            .as_deref()
+            .and_then(|p| p.strip_prefix("#/$defs/"))
+        else {
+            continue;
+        };
+        let (def, tail) = rest.split_once('/').map_or((rest, ""), |(d, t)| (d, t));
+        let prefixed = format!("{prefix}_{def}");
+        let component = if components.is_some_and(|c| c.contains_key(&prefixed)) {
+            prefixed
+        } else {
+            def.to_owned()
+        };
+        wanted.push(component.clone());
+        let tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!("/{tail}")
+        };
+        schemas.push((scenario.clone(), format!("#/$defs/{component}{tail}")));
     }
-    // Every component the responses reach, transitively.
+    schemas
+}
+
+/// `defs` with every component `wanted` reaches, transitively, their
+/// `$ref`s rewritten to `$defs`.
+fn reachable_components(
+    mut defs: Map<String, Value>,
+    mut wanted: Vec<String>,
+    components: Option<&Map<String, Value>>,
+) -> Result<Value, CliError> {
     while let Some(component) = wanted.pop() {
         if defs.contains_key(&component) {
             continue;
@@ -444,12 +565,13 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
     }
     let mut defs = Value::Object(defs);
     rewrite(&mut defs, "#/components/schemas/", "#/$defs/");
-    if responses.is_empty() {
-        return Err(bad(format!(
-            "{operation} has no JSON response to make a contract of"
-        )));
-    }
-    let auth = match op
+    Ok(defs)
+}
+
+/// The credential carrier from the operation's first security scheme;
+/// bearer (said in `defaults`) when it names neither bearer nor a cookie.
+fn auth_of(document: &Value, op: &Value, defaults: &mut Vec<String>) -> Auth {
+    let scheme = op
         .get("security")
         .and_then(Value::as_array)
         .and_then(|s| {
@@ -458,120 +580,95 @@ pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<I
         })
         .and_then(|scheme| {
             document.pointer(&format!("/components/securitySchemes/{}", escape(&scheme)))
-        }) {
-        Some(s) if s["type"] == "apiKey" && s["in"] == "cookie" => {
-            json!({"carrier": "cookie", "cookies": [s["name"].as_str().unwrap_or("session")]})
-        }
+        });
+    match scheme {
+        Some(s) if s["type"] == "apiKey" && s["in"] == "cookie" => Auth::Cookie {
+            names: vec![s["name"].as_str().unwrap_or("session").to_owned()],
+        },
         Some(s)
             if s["type"] == "http"
                 && s["scheme"]
                     .as_str()
                     .is_some_and(|x| x.eq_ignore_ascii_case("bearer")) =>
         {
-            json!({"carrier": "bearer"})
+            Auth::Bearer
         }
         _ => {
             defaults.push(
                 "auth: no bearer or cookie security scheme on the operation; assumed bearer"
                     .to_owned(),
             );
-            json!({"carrier": "bearer"})
-        }
-    };
-    let mut manifest = json!({
-        "name": name,
-        "method": method.to_ascii_uppercase(),
-        "path": path,
-        "auth": auth,
-        "responses": responses,
-        "scenarios": scenarios,
-    });
-    if !headers.is_empty() {
-        manifest["headers"] = Value::Object(headers);
-    }
-    match carried {
-        Some(carried) => {
-            for key in [
-                "auth",
-                "outcomes",
-                "session",
-                "invariants",
-                "examples",
-                "protocol",
-                "source",
-            ] {
-                if let Some(value) = carried.get(key) {
-                    manifest[key] = value.clone();
-                }
-            }
-            // Named extra examples came back as scenarios; keep them examples.
-            if let Some(examples) = carried.get("examples").and_then(Value::as_object) {
-                for name in examples.keys() {
-                    manifest["scenarios"]
-                        .as_object_mut()
-                        .map(|s| s.remove(name));
-                }
-                for name in examples.keys() {
-                    manifest["examples"][name]["fixture"] = json!(format!("{name}.json"));
-                }
-            }
-            // Scenario details the export keeps in the manifest.
-            if let Some(original) = carried.get("scenarios").and_then(Value::as_object) {
-                for (name, scenario) in manifest["scenarios"].as_object_mut().into_iter().flatten()
-                {
-                    if let Some((_, pointer)) = scenario_schemas.iter().find(|(s, _)| s == name) {
-                        scenario["schema"] = json!(pointer);
-                    }
-                    for key in ["aliases", "recorded_at"] {
-                        if let Some(value) = original.get(name).and_then(|o| o.get(key)) {
-                            scenario[key] = value.clone();
-                        }
-                    }
-                }
-            }
-        }
-        None => {
-            let outcomes = infer_outcomes(&manifest["scenarios"], &fixtures);
-            defaults.push(format!(
-                "outcomes inferred: {outcomes}; check that a valid credential gets `authenticated`, none gets `unauthenticated` and a revoked one `revoked`"
-            ));
-            defaults.push("session.identity empty: list the fields that identify a session (JSON pointers), or stability is not judged".to_owned());
-            defaults.push("no invariants: add the rules a schema cannot say (timestamp order, an active session not expired)".to_owned());
-            manifest["outcomes"] = outcomes;
+            Auth::Bearer
         }
     }
-    let mut schema = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": op.get("summary").and_then(Value::as_str).unwrap_or(&name),
-        "description": op.get("description").and_then(Value::as_str).unwrap_or(""),
-        "$defs": defs,
-    });
-    schema["x-contract"] = manifest;
-    Ok(Imported {
-        name,
-        schema,
-        fixtures,
-        defaults,
-    })
+}
+
+/// What a carried manifest keeps that OpenAPI has no words for: the
+/// carrier, outcomes, session, invariants, examples, protocol, source, and
+/// the scenarios' schemas, aliases and recording times.
+fn restore(manifest: &mut Manifest, carried: Manifest, scenario_schemas: &[(String, String)]) {
+    manifest.auth = carried.auth;
+    manifest.session = carried.session;
+    manifest.invariants = carried.invariants;
+    manifest.protocol = carried.protocol;
+    manifest.source = carried.source;
+    // Named extra examples came back as scenarios; keep them examples.
+    for (name, example) in carried.examples {
+        // As serde_json's `Map::remove` did here before: the last scenario
+        // takes the removed one's place.
+        manifest.scenarios.swap_remove(&name);
+        let fixture = format!("{name}.json");
+        manifest.examples.insert(
+            name,
+            ExampleManifest {
+                status: example.status,
+                fixture,
+            },
+        );
+    }
+    for (name, scenario) in &mut manifest.scenarios {
+        if let Some((_, pointer)) = scenario_schemas.iter().find(|(s, _)| s == name) {
+            scenario.schema = Some(pointer.clone());
+        }
+        if let Some(original) = carried.scenarios.get(name) {
+            scenario.aliases.clone_from(&original.aliases);
+            scenario.recorded_at.clone_from(&original.recorded_at);
+        }
+    }
+}
+
+/// The outcomes guessed from the scenarios, with what is left to check said
+/// in `defaults`.
+fn inferred_outcomes(
+    scenarios: &IndexMap<String, ScenarioManifest>,
+    fixtures: &[(String, Value)],
+    defaults: &mut Vec<String>,
+) -> OutcomesManifest {
+    let outcomes = infer_outcomes(scenarios, fixtures);
+    let said = serde_json::to_string(&outcomes).unwrap_or_default();
+    defaults.push(format!(
+        "outcomes inferred: {said}; check that a valid credential gets `authenticated`, none gets `unauthenticated` and a revoked one `revoked`"
+    ));
+    defaults.push("session.identity empty: list the fields that identify a session (JSON pointers), or stability is not judged".to_owned());
+    defaults.push("no invariants: add the rules a schema cannot say (timestamp order, an active session not expired)".to_owned());
+    outcomes
 }
 
 /// Authenticated: the first 2xx example with a non-empty object body;
 /// unauthenticated: a 401 example, else a 2xx `{}` or `null`; revoked: a
 /// 404 example, else the unauthenticated one.
-fn infer_outcomes(scenarios: &Value, fixtures: &[(String, Value)]) -> Value {
+fn infer_outcomes(
+    scenarios: &IndexMap<String, ScenarioManifest>,
+    fixtures: &[(String, Value)],
+) -> OutcomesManifest {
     let body = |name: &str| {
         fixtures
             .iter()
             .find(|(f, _)| *f == format!("{name}.json"))
             .map(|(_, b)| b)
     };
-    let list: Vec<(&String, u64)> = scenarios
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(n, s)| (n, s["status"].as_u64().unwrap_or(0)))
-        .collect();
-    let find = |pred: &dyn Fn(&str, u64) -> bool| {
+    let list: Vec<(&String, u16)> = scenarios.iter().map(|(n, s)| (n, s.status)).collect();
+    let find = |pred: &dyn Fn(&str, u16) -> bool| {
         list.iter()
             .find(|(n, s)| pred(n, *s))
             .map(|(n, _)| (*n).clone())
@@ -594,7 +691,12 @@ fn infer_outcomes(scenarios: &Value, fixtures: &[(String, Value)]) -> Value {
         })
         .unwrap_or_else(|| authenticated.clone());
     let revoked = find(&|_, s| s == 404).unwrap_or_else(|| unauthenticated.clone());
-    json!({"authenticated": authenticated, "unauthenticated": unauthenticated, "revoked": revoked})
+    OutcomesManifest {
+        authenticated,
+        unauthenticated,
+        revoked,
+        expired: None,
+    }
 }
 
 /// A JSON pointer token: `~` and `/` escaped.

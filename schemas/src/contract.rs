@@ -11,114 +11,26 @@ use std::collections::BTreeSet;
 
 use jsonschema::Validator;
 use proptest::strategy::SBoxedStrategy;
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::error::ContractError;
 use crate::generate::{self, BodyGenerator};
 use crate::invariants::{Clock, Invariant};
+pub use crate::manifest::{Auth, Expiry, Outcome, Protocol, SessionFields};
 use crate::manifest::{
-    AuthManifest, ExampleManifest, Manifest, ResponseManifest, ScenarioManifest,
-    SessionFieldsManifest,
+    ExampleManifest, HeaderScope, IndexMap, InvariantManifest, Manifest, OutcomesManifest, Reach,
+    ResponseManifest, ScenarioManifest,
 };
 use crate::strict::strict_variant;
 use crate::validate::{self, Mode, Violation};
-
-/// How the endpoint receives its credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Auth {
-    /// `Authorization: Bearer <token>`.
-    Bearer,
-    /// A session cookie, under any of these names (preferred name first).
-    Cookie { names: Vec<String> },
-}
-
-/// The outcome classes a credential can fall into; each maps to a scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    Authenticated,
-    Unauthenticated,
-    Revoked,
-}
 
 /// A named answer of a contract: one of its scenarios or extra examples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
     Scenario(usize),
     Example(usize),
-}
-
-/// Where a session's own values go in the authenticated body: one JSON
-/// pointer per role, each optional. A mock holding sessions writes them; a
-/// contract without a role simply does not show that value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionFields {
-    pub session_id: Option<String>,
-    pub user_id: Option<String>,
-    /// The user's login name.
-    pub login: Option<String>,
-    /// An object the user's profile fields are merged into.
-    pub user: Option<String>,
-    /// The user's display name and email: the profile's, or derived from
-    /// the login (`alice` is "Alice", `alice@example.com`).
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub created: Option<String>,
-    pub last_activity: Option<String>,
-    pub expires: Option<String>,
-    pub state: Option<String>,
-}
-
-impl SessionFields {
-    fn from_manifest(raw: SessionFieldsManifest) -> Self {
-        Self {
-            session_id: raw.session_id,
-            user_id: raw.user_id,
-            login: raw.login,
-            user: raw.user,
-            name: raw.name,
-            email: raw.email,
-            created: raw.created,
-            last_activity: raw.last_activity,
-            expires: raw.expires,
-            state: raw.state,
-        }
-    }
-
-    /// `(role, pointer)` for every role the contract names.
-    pub fn named(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("session_id", &self.session_id),
-            ("user_id", &self.user_id),
-            ("login", &self.login),
-            ("user", &self.user),
-            ("name", &self.name),
-            ("email", &self.email),
-            ("created", &self.created),
-            ("last_activity", &self.last_activity),
-            ("expires", &self.expires),
-            ("state", &self.state),
-        ]
-        .into_iter()
-        .filter_map(|(role, pointer)| pointer.as_deref().map(|p| (role, p)))
-        .collect()
-    }
-}
-
-/// How a session's expiry moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    /// Set when the session is created (an access token's lifetime).
-    Fixed,
-    /// Every authenticated read extends it by the session's lifetime (Auth.js).
-    Sliding,
-}
-
-/// A sign-in protocol a mock speaks beside the session route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// Auth.js / NextAuth: csrf, providers, callback/credentials, signout, session POST.
-    AuthJs,
 }
 
 /// One documented response status.
@@ -296,231 +208,119 @@ fn check_manifest_shape(file: &str, raw: &Value) -> Result<(), ContractError> {
     Err(ContractError::manifest(file, shown.join("; ")))
 }
 
+/// The schema document: JSON, declared (if at all) as draft 2020-12, and
+/// valid against that draft's meta-schema.
+fn read_document(file: &str, schema_text: &str) -> Result<Value, ContractError> {
+    let document: Value =
+        serde_json::from_str(schema_text).map_err(|e| ContractError::json(file, e))?;
+    const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+    if let Some(declared) = document.get("$schema")
+        && declared.as_str().map(|d| d.trim_end_matches('#')) != Some(DRAFT)
+    {
+        return Err(ContractError::manifest(
+            file,
+            format!(
+                "/$schema: a contract is JSON Schema draft 2020-12 (`{DRAFT}`), not {declared}"
+            ),
+        ));
+    }
+    if let Err(error) = jsonschema::draft202012::meta::validate(&document) {
+        return Err(ContractError::MetaSchema {
+            file: file.to_owned(),
+            location: format!(
+                "/{}",
+                error.instance_path().as_str().trim_start_matches('/')
+            ),
+            message: error.to_string(),
+        });
+    }
+    Ok(document)
+}
+
+/// The document's `x-contract`, shape-checked by the manifest schema (for
+/// messages with a JSON path), read into the manifest types, and named for
+/// its file.
+fn read_manifest(file: &str, document: &Value) -> Result<Manifest, ContractError> {
+    let raw = document
+        .get("x-contract")
+        .ok_or_else(|| ContractError::manifest(file, "no `x-contract` manifest"))?;
+    check_manifest_shape(file, raw)?;
+    // The manifest schema and these types accept the same manifests (a test
+    // holds them together), so this is reached only if they drift apart.
+    let manifest = Manifest::deserialize(raw)
+        .map_err(|e| ContractError::manifest(file, format!("x-contract: {e}")))?;
+    let expected_name = file.trim_end_matches(".schema.json");
+    if manifest.name != expected_name {
+        return Err(ContractError::manifest(
+            file,
+            format!(
+                "x-contract.name is `{}` but the file is named for `{expected_name}`",
+                manifest.name
+            ),
+        ));
+    }
+    Ok(manifest)
+}
+
+/// The header rules, `*` ones applying to every status.
+fn headers_of(raw: IndexMap<HeaderScope, IndexMap<String, String>>) -> Vec<HeaderRule> {
+    raw.into_iter()
+        .flat_map(|(scope, headers)| {
+            let status = match scope {
+                HeaderScope::Every => None,
+                HeaderScope::Status(status) => Some(status),
+            };
+            headers.into_iter().map(move |(name, value)| HeaderRule {
+                status,
+                name,
+                value,
+            })
+        })
+        .collect()
+}
+
 impl Contract {
+    /// Reads one contract file and its fixtures, checking everything that can
+    /// be checked once (see the module's note), in the order a reader would:
+    /// the document, its manifest, then each part of the manifest against the
+    /// document and the fixtures.
     pub(crate) fn load(
         file: &str,
         schema_text: &str,
         fixtures: &[(String, String)],
     ) -> Result<Self, ContractError> {
-        let document: Value =
-            serde_json::from_str(schema_text).map_err(|e| ContractError::json(file, e))?;
-        const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
-        if let Some(declared) = document.get("$schema")
-            && declared.as_str().map(|d| d.trim_end_matches('#')) != Some(DRAFT)
-        {
-            return Err(ContractError::manifest(
-                file,
-                format!(
-                    "/$schema: a contract is JSON Schema draft 2020-12 (`{DRAFT}`), not {declared}"
-                ),
-            ));
-        }
-        if let Err(error) = jsonschema::draft202012::meta::validate(&document) {
-            return Err(ContractError::MetaSchema {
-                file: file.to_owned(),
-                location: format!(
-                    "/{}",
-                    error.instance_path().as_str().trim_start_matches('/')
-                ),
-                message: error.to_string(),
-            });
-        }
-        let raw = document
-            .get("x-contract")
-            .cloned()
-            .ok_or_else(|| ContractError::manifest(file, "no `x-contract` manifest"))?;
-        check_manifest_shape(file, &raw)?;
-        let manifest: Manifest = serde_json::from_value(raw)
-            .map_err(|e| ContractError::manifest(file, format!("x-contract: {e}")))?;
-        let expected_name = file.trim_end_matches(".schema.json");
-        if manifest.name != expected_name {
-            return Err(ContractError::manifest(
-                file,
-                format!(
-                    "x-contract.name is `{}` but the file is named for `{expected_name}`",
-                    manifest.name
-                ),
-            ));
-        }
-        let builder = Loader {
+        let document = read_document(file, schema_text)?;
+        let Manifest {
+            name,
+            source,
+            method,
+            path,
+            auth,
+            responses,
+            scenarios,
+            examples,
+            outcomes,
+            headers,
+            invariants,
+            session,
+            protocol,
+        } = read_manifest(file, &document)?;
+        let loader = Loader {
             file,
-            name: &manifest.name,
+            name: &name,
             document: &document,
             fixtures,
         };
-        let responses = builder.responses(&manifest.responses)?;
-        let examples = builder.examples(&manifest.examples, &responses)?;
-        let scenarios = builder.scenarios(&manifest.scenarios, &responses)?;
-        let headers = builder.headers(&manifest.headers)?;
-        let outcome = |scenario: &str, outcome: Outcome| {
-            scenarios
-                .iter()
-                .position(|s| s.name == scenario)
-                .map(|index| (outcome, index))
-                .ok_or_else(|| {
-                    ContractError::manifest(
-                        file,
-                        format!("x-contract.outcomes names unknown scenario `{scenario}`"),
-                    )
-                })
-        };
-        let outcomes = [
-            outcome(&manifest.outcomes.authenticated, Outcome::Authenticated)?,
-            outcome(&manifest.outcomes.unauthenticated, Outcome::Unauthenticated)?,
-            outcome(&manifest.outcomes.revoked, Outcome::Revoked)?,
-        ];
-        // An outcome is what a correct server answers: its fixture must
-        // keep the contract (other scenarios may be off-contract on purpose).
-        for (outcome, index) in &outcomes {
-            let scenario = &scenarios[*index];
-            if let Some(why) = &scenario.off_contract {
-                return Err(ContractError::manifest(
-                    file,
-                    format!(
-                        "x-contract.outcomes.{}: scenario `{}` (fixture {}) is off-contract, but an outcome is what a correct server answers: {why}",
-                        outcome_key(*outcome),
-                        scenario.name,
-                        scenario.fixture
-                    ),
-                ));
-            }
-        }
-        let invariants: Vec<Invariant> = manifest
-            .invariants
-            .into_iter()
-            .map(Invariant::from_manifest)
-            .collect();
-        if let Some(orphan) = invariants
-            .iter()
-            .find(|i| !responses.iter().any(|r| r.status == i.status))
-        {
-            return Err(ContractError::manifest(
-                file,
-                format!(
-                    "invariant `{}` applies to status {}, which is not documented",
-                    orphan.name, orphan.status
-                ),
-            ));
-        }
-        for pointer in manifest
-            .session
-            .identity
-            .iter()
-            .chain(&manifest.session.monotonic)
-        {
-            if !pointer.starts_with('/') {
-                return Err(ContractError::manifest(
-                    file,
-                    format!(
-                        "x-contract.session: `{pointer}` is not a JSON pointer (starts with `/`)"
-                    ),
-                ));
-            }
-        }
-        let authenticated = &scenarios[outcomes[0].1];
-        let session_fields = SessionFields::from_manifest(manifest.session.fields);
-        for (role, pointer) in session_fields.named() {
-            let found = pointer
-                .starts_with('/')
-                .then(|| authenticated.body.pointer(pointer))
-                .flatten();
-            let fits = match (role, found) {
-                (_, None) => false,
-                ("user", Some(value)) => value.is_object(),
-                (_, Some(_)) => true,
-            };
-            if !fits {
-                return Err(ContractError::manifest(
-                    file,
-                    format!(
-                        "x-contract.session.fields.{role}: `{pointer}` does not point to {} in the `{}` fixture",
-                        if role == "user" {
-                            "an object"
-                        } else {
-                            "a value"
-                        },
-                        authenticated.name
-                    ),
-                ));
-            }
-        }
-        let expiry = match manifest.session.expiry.as_deref() {
-            None | Some("fixed") => Expiry::Fixed,
-            Some("sliding") => Expiry::Sliding,
-            Some(other) => {
-                return Err(ContractError::manifest(
-                    file,
-                    format!(
-                        "x-contract.session.expiry: `{other}` is neither `fixed` nor `sliding`"
-                    ),
-                ));
-            }
-        };
-        let protocol = match manifest.protocol.as_deref() {
-            None => None,
-            Some("authjs") => Some(Protocol::AuthJs),
-            Some(other) => {
-                return Err(ContractError::manifest(
-                    file,
-                    format!(
-                        "x-contract.protocol: `{other}` is not a protocol this suite speaks (authjs)"
-                    ),
-                ));
-            }
-        };
-        let expired = match &manifest.outcomes.expired {
-            None => Answer::Scenario(outcomes[1].1),
-            Some(name) => scenarios
-                .iter()
-                .position(|s| s.answers_to(name))
-                .map(Answer::Scenario)
-                .or_else(|| examples.iter().position(|e| &e.name == name).map(Answer::Example))
-                .ok_or_else(|| {
-                    ContractError::manifest(
-                        file,
-                        format!("x-contract.outcomes.expired names `{name}`, neither a scenario nor an example"),
-                    )
-                })?,
-        };
-        let authenticated_pointer = authenticated.schema_pointer.clone().or_else(|| {
-            responses
-                .iter()
-                .find(|r| r.status == authenticated.status)
-                .map(|r| r.schema_pointer.clone())
-        });
-        let authenticated_keys: Vec<String> = authenticated_pointer
-            .and_then(|p| document.pointer(p.strip_prefix('#')?))
-            .and_then(|schema| schema.get("required"))
-            .and_then(Value::as_array)
-            .map(|keys| {
-                keys.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if authenticated_keys.is_empty() {
-            return Err(ContractError::manifest(
-                file,
-                format!(
-                    "the authenticated scenario `{}` has no schema with `required` keys, \
-                     so an authenticated body cannot be told from an empty one",
-                    authenticated.name
-                ),
-            ));
-        }
-        let auth = match manifest.auth {
-            AuthManifest::Bearer => Auth::Bearer,
-            AuthManifest::Cookie { cookies } if !cookies.is_empty() => {
-                Auth::Cookie { names: cookies }
-            }
-            AuthManifest::Cookie { .. } => {
-                return Err(ContractError::manifest(
-                    file,
-                    "x-contract.auth.cookies names no cookie",
-                ));
-            }
-        };
+        let responses = loader.responses(responses)?;
+        let examples = loader.examples(examples, &responses)?;
+        let scenarios = loader.scenarios(scenarios, &responses)?;
+        let headers = headers_of(headers);
+        let outcome_indices = loader.outcomes(&outcomes, &scenarios)?;
+        let invariants = loader.invariants(invariants, &responses)?;
+        let authenticated = &scenarios[outcome_indices[0].1];
+        loader.check_session_fields(&session.fields, authenticated)?;
+        let expired = loader.expired(&outcomes, outcome_indices, &scenarios, &examples)?;
+        let authenticated_keys = loader.authenticated_keys(authenticated, &responses)?;
         let text = |key: &str| {
             document
                 .get(key)
@@ -531,25 +331,25 @@ impl Contract {
         Ok(Self {
             title: text("title"),
             description: text("description"),
-            name: manifest.name,
-            source: manifest.source,
+            name,
+            source,
             file: file.to_owned(),
-            method: manifest.method.to_ascii_uppercase(),
-            path: manifest.path,
+            method: method.as_str().to_owned(),
+            path,
             auth,
             responses,
             scenarios,
             examples,
             headers,
             invariants,
-            identity: manifest.session.identity,
-            monotonic: manifest.session.monotonic,
-            session_fields,
-            expiry,
+            identity: session.identity,
+            monotonic: session.monotonic,
+            session_fields: session.fields,
+            expiry: session.expiry.unwrap_or_default(),
             protocol,
             expired,
             authenticated_keys,
-            outcomes,
+            outcomes: outcome_indices,
             document,
         })
     }
@@ -732,7 +532,14 @@ impl Contract {
         now: OffsetDateTime,
     ) -> Result<SBoxedStrategy<Value>, ContractError> {
         let spec = self.response(status)?;
-        generate::strategy(self, &self.document, &spec.schema_pointer, status, now)
+        generate::strategy(
+            &self.name,
+            &self.invariants,
+            &self.document,
+            &spec.schema_pointer,
+            status,
+            now,
+        )
     }
 
     /// A strategy for a documented scenario's bodies (narrowed by its `schema`, if any).
@@ -746,7 +553,14 @@ impl Contract {
             .schema_pointer
             .as_deref()
             .unwrap_or(&spec.schema_pointer);
-        generate::strategy(self, &self.document, pointer, scenario.status, now)
+        generate::strategy(
+            &self.name,
+            &self.invariants,
+            &self.document,
+            pointer,
+            scenario.status,
+            now,
+        )
     }
 
     /// A deterministic stream of bodies for `status`: same seed and `now`, same bodies.
@@ -782,27 +596,6 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn status(&self, key: &str, context: &str) -> Result<u16, ContractError> {
-        key.parse::<u16>()
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or_else(|| {
-                ContractError::manifest(
-                    self.file,
-                    format!("{context}: `{key}` is not an HTTP status code (100-599)"),
-                )
-            })
-    }
-
-    fn entry<T: serde::de::DeserializeOwned>(
-        &self,
-        value: &Value,
-        context: &str,
-    ) -> Result<T, ContractError> {
-        serde_json::from_value(value.clone())
-            .map_err(|e| ContractError::manifest(self.file, format!("{context}: {e}")))
-    }
-
     fn check_pointer(&self, pointer: &str, context: &str) -> Result<(), ContractError> {
         let target = pointer
             .strip_prefix('#')
@@ -818,18 +611,13 @@ impl Loader<'_> {
         }
     }
 
-    fn responses(&self, raw: &Map<String, Value>) -> Result<Vec<ResponseSpec>, ContractError> {
-        if raw.is_empty() {
-            return Err(ContractError::manifest(
-                self.file,
-                "x-contract.responses documents no status",
-            ));
-        }
+    fn responses(
+        &self,
+        raw: IndexMap<u16, ResponseManifest>,
+    ) -> Result<Vec<ResponseSpec>, ContractError> {
         let mut responses = Vec::new();
-        for (key, value) in raw {
-            let context = format!("x-contract.responses.{key}");
-            let status = self.status(key, &context)?;
-            let entry: ResponseManifest = self.entry(value, &context)?;
+        for (status, entry) in raw {
+            let context = format!("x-contract.responses.{status}");
             self.check_pointer(&entry.schema, &context)?;
             let schema = standalone_schema(self.document, &entry.schema);
             let compile = |schema: &Value| {
@@ -882,15 +670,14 @@ impl Loader<'_> {
 
     fn scenarios(
         &self,
-        raw: &Map<String, Value>,
+        raw: IndexMap<String, ScenarioManifest>,
         responses: &[ResponseSpec],
     ) -> Result<Vec<Scenario>, ContractError> {
         let mut seen = BTreeSet::new();
         let mut scenarios = Vec::new();
-        for (name, value) in raw {
+        for (name, entry) in raw {
             let context = format!("x-contract.scenarios.{name}");
-            let entry: ScenarioManifest = self.entry(value, &context)?;
-            for label in std::iter::once(name).chain(&entry.aliases) {
+            for label in std::iter::once(&name).chain(&entry.aliases) {
                 if !seen.insert(label.clone()) {
                     return Err(ContractError::manifest(
                         self.file,
@@ -911,27 +698,9 @@ impl Loader<'_> {
                     )
                 })?),
             };
-            let off_contract = match responses.iter().find(|r| r.status == entry.status) {
-                None => Some(format!(
-                    "status {} is not documented by {}",
-                    entry.status, self.name
-                )),
-                Some(spec) => {
-                    let violations = spec.validate(&body, Mode::Lenient);
-                    (!violations.is_empty()).then(|| {
-                        let first = violations
-                            .first()
-                            .map(ToString::to_string)
-                            .unwrap_or_default();
-                        format!(
-                            "the body does not match the {} schema: {first}",
-                            entry.status
-                        )
-                    })
-                }
-            };
+            let off_contract = self.off_contract(entry.status, &body, responses);
             scenarios.push(Scenario {
-                name: name.clone(),
+                name,
                 aliases: entry.aliases,
                 status: entry.status,
                 fixture: entry.fixture,
@@ -945,15 +714,33 @@ impl Loader<'_> {
         Ok(scenarios)
     }
 
+    /// Why a scenario's body is outside the contract; `None` when it keeps it.
+    fn off_contract(
+        &self,
+        status: u16,
+        body: &Value,
+        responses: &[ResponseSpec],
+    ) -> Option<String> {
+        let Some(spec) = responses.iter().find(|r| r.status == status) else {
+            return Some(format!(
+                "status {status} is not documented by {}",
+                self.name
+            ));
+        };
+        let first = spec.validate(body, Mode::Lenient).into_iter().next()?;
+        Some(format!(
+            "the body does not match the {status} schema: {first}"
+        ))
+    }
+
     fn examples(
         &self,
-        raw: &Map<String, Value>,
+        raw: IndexMap<String, ExampleManifest>,
         responses: &[ResponseSpec],
     ) -> Result<Vec<Example>, ContractError> {
         let mut examples = Vec::new();
-        for (name, value) in raw {
+        for (name, entry) in raw {
             let context = format!("x-contract.examples.{name}");
-            let entry: ExampleManifest = self.entry(value, &context)?;
             let (body, _) = self.fixture(&entry.fixture, &context)?;
             let Some(spec) = responses.iter().find(|r| r.status == entry.status) else {
                 return Err(ContractError::manifest(
@@ -971,7 +758,7 @@ impl Loader<'_> {
                 });
             }
             examples.push(Example {
-                name: name.clone(),
+                name,
                 status: entry.status,
                 fixture: entry.fixture,
                 body,
@@ -980,31 +767,163 @@ impl Loader<'_> {
         Ok(examples)
     }
 
-    fn headers(&self, raw: &Map<String, Value>) -> Result<Vec<HeaderRule>, ContractError> {
-        let mut rules = Vec::new();
-        for (scope, headers) in raw {
-            let context = format!("x-contract.headers.{scope}");
-            let status = if scope == "*" {
-                None
-            } else {
-                Some(self.status(scope, &context)?)
-            };
-            let headers: Map<String, Value> = self.entry(headers, &context)?;
-            for (name, value) in headers {
-                let Value::String(value) = value else {
-                    return Err(ContractError::manifest(
+    /// Each outcome class with the index of its scenario. An outcome is what
+    /// a correct server answers: its fixture must keep the contract (other
+    /// scenarios may be off-contract on purpose).
+    fn outcomes(
+        &self,
+        raw: &OutcomesManifest,
+        scenarios: &[Scenario],
+    ) -> Result<[(Outcome, usize); 3], ContractError> {
+        let index = |outcome: Outcome| {
+            let name = raw.scenario(outcome);
+            scenarios
+                .iter()
+                .position(|s| s.name == name)
+                .map(|index| (outcome, index))
+                .ok_or_else(|| {
+                    ContractError::manifest(
                         self.file,
-                        format!("{context}.{name}: a header value must be a string"),
-                    ));
-                };
-                rules.push(HeaderRule {
-                    status,
-                    name,
-                    value,
-                });
+                        format!("x-contract.outcomes names unknown scenario `{name}`"),
+                    )
+                })
+        };
+        let outcomes = [
+            index(Outcome::Authenticated)?,
+            index(Outcome::Unauthenticated)?,
+            index(Outcome::Revoked)?,
+        ];
+        for (outcome, index) in &outcomes {
+            let scenario = &scenarios[*index];
+            if let Some(why) = &scenario.off_contract {
+                return Err(ContractError::manifest(
+                    self.file,
+                    format!(
+                        "x-contract.outcomes.{}: scenario `{}` (fixture {}) is off-contract, but an outcome is what a correct server answers: {why}",
+                        outcome.key(),
+                        scenario.name,
+                        scenario.fixture
+                    ),
+                ));
             }
         }
-        Ok(rules)
+        Ok(outcomes)
+    }
+
+    /// The invariants, each for a documented status.
+    fn invariants(
+        &self,
+        raw: Vec<InvariantManifest>,
+        responses: &[ResponseSpec],
+    ) -> Result<Vec<Invariant>, ContractError> {
+        let invariants: Vec<Invariant> = raw.into_iter().map(Invariant::from_manifest).collect();
+        if let Some(orphan) = invariants
+            .iter()
+            .find(|i| !responses.iter().any(|r| r.status == i.status))
+        {
+            return Err(ContractError::manifest(
+                self.file,
+                format!(
+                    "invariant `{}` applies to status {}, which is not documented",
+                    orphan.name, orphan.status
+                ),
+            ));
+        }
+        Ok(invariants)
+    }
+
+    /// Every session role points at what it needs in the authenticated fixture.
+    fn check_session_fields(
+        &self,
+        fields: &SessionFields,
+        authenticated: &Scenario,
+    ) -> Result<(), ContractError> {
+        for (role, pointer, reach) in fields.roles() {
+            let Some(pointer) = pointer else {
+                continue;
+            };
+            let found = authenticated.body.pointer(pointer);
+            let fits = match reach {
+                Reach::Value => found.is_some(),
+                Reach::Object => found.is_some_and(Value::is_object),
+            };
+            if !fits {
+                let what = match reach {
+                    Reach::Value => "a value",
+                    Reach::Object => "an object",
+                };
+                return Err(ContractError::manifest(
+                    self.file,
+                    format!(
+                        "x-contract.session.fields.{role}: `{pointer}` does not point to {what} in the `{}` fixture",
+                        authenticated.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What a correct server answers an expired credential: the named
+    /// scenario or example, else the unauthenticated outcome.
+    fn expired(
+        &self,
+        raw: &OutcomesManifest,
+        outcomes: [(Outcome, usize); 3],
+        scenarios: &[Scenario],
+        examples: &[Example],
+    ) -> Result<Answer, ContractError> {
+        let Some(name) = &raw.expired else {
+            return Ok(Answer::Scenario(outcomes[1].1));
+        };
+        scenarios
+            .iter()
+            .position(|s| s.answers_to(name))
+            .map(Answer::Scenario)
+            .or_else(|| examples.iter().position(|e| &e.name == name).map(Answer::Example))
+            .ok_or_else(|| {
+                ContractError::manifest(
+                    self.file,
+                    format!("x-contract.outcomes.expired names `{name}`, neither a scenario nor an example"),
+                )
+            })
+    }
+
+    /// The authenticated scenario's schema's `required` keys: what tells an
+    /// authenticated body from an empty one.
+    fn authenticated_keys(
+        &self,
+        authenticated: &Scenario,
+        responses: &[ResponseSpec],
+    ) -> Result<Vec<String>, ContractError> {
+        let pointer = authenticated.schema_pointer.clone().or_else(|| {
+            responses
+                .iter()
+                .find(|r| r.status == authenticated.status)
+                .map(|r| r.schema_pointer.clone())
+        });
+        let keys: Vec<String> = pointer
+            .and_then(|p| self.document.pointer(p.strip_prefix('#')?))
+            .and_then(|schema| schema.get("required"))
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if keys.is_empty() {
+            return Err(ContractError::manifest(
+                self.file,
+                format!(
+                    "the authenticated scenario `{}` has no schema with `required` keys, \
+                     so an authenticated body cannot be told from an empty one",
+                    authenticated.name
+                ),
+            ));
+        }
+        Ok(keys)
     }
 }
 
@@ -1059,13 +978,5 @@ fn undocumented(document: &Value, schema: &Value, at: String, depth: usize, out:
             out.push(path.clone());
         }
         undocumented(document, property, path, depth + 1, out);
-    }
-}
-
-fn outcome_key(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Authenticated => "authenticated",
-        Outcome::Unauthenticated => "unauthenticated",
-        Outcome::Revoked => "revoked",
     }
 }

@@ -20,7 +20,6 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::contract::Contract;
 use crate::error::ContractError;
 use crate::invariants::{Invariant, Rule};
 use crate::time_fmt;
@@ -35,22 +34,24 @@ enum TimeRole {
     Any,
 }
 
+/// Bodies for the schema at `pointer` of `document` (contract `contract`'s),
+/// kept to the `invariants` that apply to `status`.
 pub(crate) fn strategy(
-    contract: &Contract,
+    contract: &str,
+    invariants: &[Invariant],
     document: &Value,
     pointer: &str,
     status: u16,
     now: OffsetDateTime,
 ) -> Result<SBoxedStrategy<Value>, ContractError> {
     let now = now.replace_nanosecond(0).unwrap_or(now);
-    let invariants: Vec<Invariant> = contract
-        .invariants
+    let invariants: Vec<Invariant> = invariants
         .iter()
         .filter(|i| i.status == status)
         .cloned()
         .collect();
     let walker = Walker {
-        contract: &contract.name,
+        contract,
         document,
         roles: time_roles(&invariants),
         now,

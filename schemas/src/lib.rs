@@ -19,7 +19,7 @@ mod error;
 mod generate;
 mod invariants;
 pub mod judge;
-mod manifest;
+pub mod manifest;
 mod registry;
 pub mod secret;
 mod strict;

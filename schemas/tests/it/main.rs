@@ -4,4 +4,5 @@
 mod fixtures;
 mod generated;
 mod loading;
+mod manifest;
 mod util;

@@ -16,7 +16,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::case::RequestCase;
 use crate::exec::{Failure, Observation};
-use crate::lifecycle::{Journey, Part, Replay};
+use crate::journey::{Journey, Part};
+use crate::signin::Replay;
 use crate::target::Target;
 
 /// What the checks need besides the response: the shared rules (with the

@@ -23,8 +23,9 @@ use crate::case::{self, CaseSpace, CredentialCase, RequestCase};
 use crate::checks::{CheckId, CheckSet, Finding, Judge, Rules, Severity, Verdict, excerpt};
 use crate::error::CliError;
 use crate::exec::{Executor, Failure, Limits, Observation};
-use crate::lifecycle;
 use crate::secret::Redactor;
+use crate::signin::Browser;
+use crate::target::SignIn;
 use crate::target::Target;
 use crate::wire::Wire;
 
@@ -279,7 +280,7 @@ pub async fn run_target(
     let (signed_in, issued) = match &target.sign_in {
         Some(how) => {
             let redactor = Redactor::new(target.secrets().cloned());
-            let session = lifecycle::Session {
+            let session = Browser {
                 target,
                 executor: &executor,
                 redactor: &redactor,
@@ -289,13 +290,13 @@ pub async fn run_target(
             notes.push(format!(
                 "signed in by itself ({}); reproductions read the credential from ${}: sign in and export it first",
                 match how {
-                    lifecycle::SignIn::AuthJs(login) => format!(
+                    SignIn::AuthJs(login) => format!(
                         "Auth.js credentials flow at {}{}, as ${}",
                         target.base_url,
                         login.base,
                         login.user.var()
                     ),
-                    lifecycle::SignIn::Command { .. } => "--sign-in-cmd".to_owned(),
+                    SignIn::Command { .. } => "--sign-in-cmd".to_owned(),
                 },
                 signed_in.credential.as_ref().map_or("", |s| s.var()),
             ));
@@ -441,7 +442,7 @@ pub async fn run_target(
     }
     // The session's life last: a sign-out may end every session of the user.
     if settings.checks.has_lifecycle() {
-        let session = lifecycle::Session {
+        let session = Browser {
             target,
             executor: &executor,
             redactor: &redactor,

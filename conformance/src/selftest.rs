@@ -31,9 +31,9 @@ use session_schemas::{Contract, Mode, Registry};
 use crate::checks::{CheckId, CheckSet, Group};
 use crate::error::CliError;
 use crate::exec::Limits;
-use crate::lifecycle::{AuthJsLogin, SignIn};
 use crate::run::{Progress, Settings, TargetRun, run_target};
 use crate::secret::Secret;
+use crate::target::{AuthJsLogin, SignIn};
 use crate::target::{Carrier, Target};
 
 /// The revoked credential the self-test's mock is told about.
@@ -155,7 +155,7 @@ pub async fn lifecycle_against_mock(
             user: Secret::new(DEFAULT_USER, "SESSION_USER"),
             password: Secret::new(DEFAULT_PASSWORD, "SESSION_PASSWORD").masked_only(),
             user_field: "username".to_owned(),
-            base: crate::lifecycle::authjs_base(&contract.path)
+            base: crate::target::authjs_base(&contract.path)
                 .unwrap_or_default()
                 .to_owned(),
         })

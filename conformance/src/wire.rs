@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use crate::case::{CredentialCase, Malformed, Placement, RequestCase, Tamper};
 use crate::secret::Secret;
+use crate::shell::quote as shell_quote;
 use crate::target::{Carrier, Target};
 
 /// Which of the target's credentials a piece stands for.
@@ -295,27 +296,4 @@ fn cut_str(value: &str, cut: Cut) -> &str {
         Cut::Prefix(n) => &value[..byte_at(n)],
         Cut::From(n) => &value[byte_at(n)..],
     }
-}
-
-/// Quotes bytes as one bash word: `'...'` when printable, `$'...'` otherwise.
-pub fn shell_quote(bytes: &[u8]) -> String {
-    if bytes
-        .iter()
-        .all(|b| (0x20..0x7f).contains(b) && *b != b'\'')
-    {
-        return format!("'{}'", String::from_utf8_lossy(bytes));
-    }
-    let mut out = String::from("$'");
-    for &b in bytes {
-        match b {
-            b'\'' => out.push_str("\\'"),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-    out.push('\'');
-    out
 }

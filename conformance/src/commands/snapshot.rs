@@ -9,7 +9,7 @@ use session_snapshot::{Kit, Response, Shape, drift, file};
 
 use crate::case::{CredentialCase, Malformed, RequestCase};
 use crate::cli::SnapshotArgs;
-use crate::error::{CliError, Outcome};
+use crate::error::{CliError, RunOutcome};
 use crate::exec::{Executor, Limits};
 use crate::report::human::{self, Palette, paint};
 use crate::secret::Redactor;
@@ -91,15 +91,15 @@ pub struct ClassResult {
     pub nonconforming: usize,
 }
 
-pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let (targets, again) =
-        super::check::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
+        crate::target::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
     if !args.no_credential {
-        super::check::require_credentials(&targets)?;
+        crate::target::require_credentials(&targets)?;
     }
     let limits = Limits {
-        timeout: super::check::timeout(&args.timeout)?,
-        max_body: super::check::size(&args.max_body)?,
+        timeout: super::limits::timeout(&args.timeout)?,
+        max_body: super::limits::size(&args.max_body)?,
         concurrency: 1,
         rate_limit: None,
     };
@@ -116,17 +116,17 @@ pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError
             .count();
     }
     if drifted == 0 {
-        return Ok(Outcome::Conformant);
+        return Ok(RunOutcome::Conformant);
     }
     writeln!(
         out,
         "\n{} snapshot{} drifted or missing. If the change is intended, rewrite them:\n  {again} --dir {} --update",
         drifted,
         if drifted == 1 { "" } else { "s" },
-        super::check::shell_word(&args.dir.display().to_string()),
+        crate::shell::word(&args.dir.display().to_string()),
     )
     .map_err(CliError::Write)?;
-    Ok(Outcome::Violations)
+    Ok(RunOutcome::Violations)
 }
 
 fn prepare_dir(dir: &Path) -> Result<(), CliError> {
@@ -153,7 +153,7 @@ pub async fn snapshot_target(
     let signed_in = match &target.sign_in {
         Some(how) => {
             let redactor = Redactor::new(target.secrets().cloned());
-            let session = crate::lifecycle::Session {
+            let session = crate::signin::Browser {
                 target,
                 executor: &executor,
                 redactor: &redactor,

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use proptest::prelude::*;
-use session_schemas::Outcome;
+use session_schemas::{Outcome, authjs};
 
 use crate::target::{Carrier, Target};
 
@@ -404,8 +404,9 @@ fn unrelated_cookie() -> impl Strategy<Value = (String, String)> {
             "_ga",
             "locale",
             "csrftoken",
-            "authjs.csrf-token",
-            "authjs.callback-url",
+            // The Auth.js flow's own cookies sit beside the session cookie.
+            authjs::cookie::CSRF_TOKEN,
+            authjs::cookie::CALLBACK_URL,
         ])
         .prop_map(str::to_owned),
         chars(COOKIE_VALUE, 1..=24),

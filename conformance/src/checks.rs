@@ -16,7 +16,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::case::RequestCase;
 use crate::exec::{Failure, Observation};
-use crate::lifecycle::{Journey, Part, Replay};
+use crate::journey::{Journey, Part};
+use crate::signin::Replay;
 use crate::target::Target;
 
 /// What the checks need besides the response: the shared rules (with the
@@ -87,61 +88,19 @@ impl Judge<'_> {
             return Vec::new();
         }
         let contract = self.rules.contract;
-        // Each answer's monotonic timestamps, parsed once.
-        let stamps: Vec<Vec<Option<OffsetDateTime>>> = answers
-            .iter()
-            .map(|(_, _, body)| {
-                contract
-                    .monotonic
-                    .iter()
-                    .map(|p| {
-                        body.pointer(p)
-                            .and_then(Value::as_str)
-                            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
-                    })
-                    .collect()
-            })
-            .collect();
+        let stamps = monotonic_stamps(contract, answers);
         let mut sent: Vec<usize> = (0..answers.len()).collect();
         sent.sort_by_key(|&p| (answers[p].1.sent, answers[p].0));
         let mut completed: Vec<usize> = (0..answers.len()).collect();
         completed.sort_by_key(|&p| (answers[p].1.done, answers[p].0));
-        // For each monotonic field, the latest value among the first k
-        // completed answers: "before this request was sent" is a prefix.
-        let prefix_max: Vec<Vec<Option<OffsetDateTime>>> = (0..contract.monotonic.len())
-            .map(|slot| {
-                let mut best = None;
-                let mut out = vec![None];
-                for &p in &completed {
-                    best = best.max(stamps[p][slot]);
-                    out.push(best);
-                }
-                out
-            })
-            .collect();
+        let prefix_max = latest_completed(contract.monotonic.len(), &stamps, &completed);
         let mut first: Vec<Option<&Value>> = vec![None; contract.identity.len()];
         let mut verdicts = Vec::new();
         for position in sent {
             let (_, observation, body) = &answers[position];
             let mut problems = Vec::new();
             let mut keys = Vec::new();
-            for (slot, pointer) in contract.identity.iter().enumerate() {
-                let Some(value) = body.pointer(pointer) else {
-                    continue;
-                };
-                match first[slot] {
-                    None => first[slot] = Some(value),
-                    Some(seen) if seen == value => {}
-                    Some(seen) => {
-                        keys.push(format!("{pointer} changed"));
-                        problems.push(format!(
-                            "{pointer} changed for the same credential: {} then {}",
-                            self.rules.redactor.redact(&seen.to_string()),
-                            self.rules.redactor.redact(&value.to_string())
-                        ));
-                    }
-                }
-            }
+            self.identity_changes(body, &mut first, &mut keys, &mut problems);
             // An answer completes after its own request was sent, so the
             // prefix never includes the answer itself.
             let before = completed.partition_point(|&p| answers[p].1.done <= observation.sent);
@@ -171,6 +130,75 @@ impl Judge<'_> {
         }
         verdicts
     }
+
+    /// Identity fields of `body` that differ from the first answer's
+    /// (`first`, filled as answers come), as keys and problems.
+    fn identity_changes<'v>(
+        &self,
+        body: &'v Value,
+        first: &mut [Option<&'v Value>],
+        keys: &mut Vec<String>,
+        problems: &mut Vec<String>,
+    ) {
+        for (slot, pointer) in self.rules.contract.identity.iter().enumerate() {
+            let Some(value) = body.pointer(pointer) else {
+                continue;
+            };
+            match first[slot] {
+                None => first[slot] = Some(value),
+                Some(seen) if seen == value => {}
+                Some(seen) => {
+                    keys.push(format!("{pointer} changed"));
+                    problems.push(format!(
+                        "{pointer} changed for the same credential: {} then {}",
+                        self.rules.redactor.redact(&seen.to_string()),
+                        self.rules.redactor.redact(&value.to_string())
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Each answer's monotonic timestamps, parsed once.
+fn monotonic_stamps(
+    contract: &session_schemas::Contract,
+    answers: &[(usize, Observation, Value)],
+) -> Vec<Vec<Option<OffsetDateTime>>> {
+    answers
+        .iter()
+        .map(|(_, _, body)| {
+            contract
+                .monotonic
+                .iter()
+                .map(|p| {
+                    body.pointer(p)
+                        .and_then(Value::as_str)
+                        .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// For each monotonic field, the latest value among the first k completed
+/// answers: "before this request was sent" is a prefix of `completed`.
+fn latest_completed(
+    fields: usize,
+    stamps: &[Vec<Option<OffsetDateTime>>],
+    completed: &[usize],
+) -> Vec<Vec<Option<OffsetDateTime>>> {
+    (0..fields)
+        .map(|slot| {
+            let mut best = None;
+            let mut out = vec![None];
+            for &p in completed {
+                best = best.max(stamps[p][slot]);
+                out.push(best);
+            }
+            out
+        })
+        .collect()
 }
 
 fn failure_kind(failure: &Failure) -> String {

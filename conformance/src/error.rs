@@ -6,18 +6,18 @@ use thiserror::Error;
 
 /// A command that ran to completion: did the target conform?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum RunOutcome {
     /// Exit 0.
     Conformant,
     /// Exit 1: contract violations were found.
     Violations,
 }
 
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> Self {
+impl From<RunOutcome> for ExitCode {
+    fn from(outcome: RunOutcome) -> Self {
         match outcome {
-            Outcome::Conformant => ExitCode::SUCCESS,
-            Outcome::Violations => ExitCode::from(1),
+            RunOutcome::Conformant => ExitCode::SUCCESS,
+            RunOutcome::Violations => ExitCode::from(1),
         }
     }
 }

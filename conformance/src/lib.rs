@@ -17,13 +17,16 @@ pub mod commands;
 pub mod error;
 pub mod exec;
 pub mod input;
-pub mod lifecycle;
+pub mod journey;
 pub mod openapi;
+mod registry;
 pub mod report;
 pub mod run;
 pub use session_schemas::secret;
 pub mod selftest;
+mod shell;
+pub mod signin;
 pub mod target;
 pub mod wire;
 
-pub use error::{CliError, Outcome};
+pub use error::{CliError, RunOutcome};

@@ -23,8 +23,10 @@ use crate::case::{self, CaseSpace, CredentialCase, RequestCase};
 use crate::checks::{CheckId, CheckSet, Finding, Judge, Rules, Severity, Verdict, excerpt};
 use crate::error::CliError;
 use crate::exec::{Executor, Failure, Limits, Observation};
-use crate::lifecycle;
+use crate::journey::Journey;
 use crate::secret::Redactor;
+use crate::signin::{Browser, Issued};
+use crate::target::SignIn;
 use crate::target::Target;
 use crate::wire::Wire;
 
@@ -278,27 +280,8 @@ pub async fn run_target(
     // Signed in by itself: the run's valid credential is a fresh one.
     let (signed_in, issued) = match &target.sign_in {
         Some(how) => {
-            let redactor = Redactor::new(target.secrets().cloned());
-            let session = lifecycle::Session {
-                target,
-                executor: &executor,
-                redactor: &redactor,
-                timeout: settings.limits.timeout,
-            };
-            let (signed_in, issued) = session.establish(how).await?;
-            notes.push(format!(
-                "signed in by itself ({}); reproductions read the credential from ${}: sign in and export it first",
-                match how {
-                    lifecycle::SignIn::AuthJs(login) => format!(
-                        "Auth.js credentials flow at {}{}, as ${}",
-                        target.base_url,
-                        login.base,
-                        login.user.var()
-                    ),
-                    lifecycle::SignIn::Command { .. } => "--sign-in-cmd".to_owned(),
-                },
-                signed_in.credential.as_ref().map_or("", |s| s.var()),
-            ));
+            let (signed_in, issued) = sign_in_first(target, how, settings, &executor).await?;
+            notes.push(signed_in_note(target, how, &signed_in));
             (Some(signed_in), Some(issued))
         }
         None => (None, None),
@@ -308,6 +291,99 @@ pub async fn run_target(
     if let Some(note) = preflight(target, settings, &executor, &redactor).await? {
         notes.push(note);
     }
+    notes.extend(coverage_notes(target, settings));
+    let judge = judge_for(target, settings, &redactor);
+
+    let started = Instant::now();
+    let total = settings.cases as usize;
+    let strategy = Arc::new(case::strategy(&CaseSpace::of(target)));
+    let mut record = Record::new(settings, target, &redactor);
+    let mut sent = send_cases(
+        &judge,
+        &executor,
+        &strategy,
+        settings,
+        progress,
+        &mut record,
+    )
+    .await;
+    judge_unanswered(&judge, &strategy, settings.seed, &mut sent, &mut record);
+    judge_stability(&judge, &sent, &mut record);
+    let duration = started.elapsed();
+    progress.bar.finish_and_clear();
+
+    let Record {
+        mut tallies,
+        failures,
+        ..
+    } = record;
+    let mut failures = failures.into_vec();
+    shrink_failures(&judge, &executor, settings, &mut failures, duration).await;
+    // The session's life last: a sign-out may end every session of the user.
+    if settings.checks.has_lifecycle() {
+        let browser = Browser {
+            target,
+            executor: &executor,
+            redactor: &redactor,
+            timeout: settings.limits.timeout,
+        };
+        let journey = browser
+            .journey(target.sign_in.as_ref(), issued.as_ref())
+            .await;
+        notes.extend(journey.notes.iter().cloned());
+        failures.extend(judge_journey(&judge, &journey, &mut tallies, rerun));
+    }
+    Ok(TargetRun {
+        name: target.name.clone(),
+        contract: target.contract.name.clone(),
+        url: target.url(),
+        cases: total as u32,
+        seed: settings.seed,
+        requests: executor.sent(),
+        duration,
+        tallies: tallies.into_values().collect(),
+        failures,
+        notes,
+    })
+}
+
+/// Signs in once, before the cases: the target with the fresh credential.
+async fn sign_in_first(
+    target: &Target,
+    how: &SignIn,
+    settings: &Settings,
+    executor: &Executor,
+) -> Result<(Target, Issued), CliError> {
+    let redactor = Redactor::new(target.secrets().cloned());
+    let browser = Browser {
+        target,
+        executor,
+        redactor: &redactor,
+        timeout: settings.limits.timeout,
+    };
+    browser.establish(how).await
+}
+
+/// The run's note on how it signed in, and where reproductions find the credential.
+fn signed_in_note(target: &Target, how: &SignIn, signed_in: &Target) -> String {
+    format!(
+        "signed in by itself ({}); reproductions read the credential from ${}: sign in and export it first",
+        match how {
+            SignIn::AuthJs(login) => format!(
+                "Auth.js credentials flow at {}{}, as ${}",
+                target.base_url,
+                login.base,
+                login.user.var()
+            ),
+            SignIn::Command { .. } => "--sign-in-cmd".to_owned(),
+        },
+        signed_in.credential.as_ref().map_or("", |s| s.var()),
+    )
+}
+
+/// Notes on what the run could not exercise for want of a credential.
+fn coverage_notes(target: &Target, settings: &Settings) -> Vec<String> {
+    let mut notes = Vec::new();
     if target.credential.is_none() {
         notes.push(
             "no valid credential given: only cases without one ran (no authenticated answers, no stability)"
@@ -317,64 +393,109 @@ pub async fn run_target(
     if target.revoked.is_none() && settings.checks.needs_oracle() {
         notes.push("no revoked credential given: the revoked outcome was not exercised".to_owned());
     }
-    let judge = Judge {
+    notes
+}
+
+/// The checks' judge for this target and run.
+fn judge_for<'a>(target: &'a Target, settings: &'a Settings, redactor: &'a Redactor) -> Judge<'a> {
+    Judge {
         target,
         rules: Rules {
             contract: target.contract,
-            redactor: &redactor,
+            redactor,
             checks: &settings.checks,
             schema_mode: settings.schema_mode,
             clock_skew: settings.clock_skew,
             max_response_time: settings.max_response_time,
             max_body: settings.limits.max_body,
         },
-    };
+    }
+}
 
-    let started = Instant::now();
+/// The tallies and distinct failures, as verdicts come in.
+struct Record<'a> {
+    tallies: BTreeMap<CheckId, Tally>,
+    failures: Distinct,
+    target: &'a Target,
+    redactor: &'a Redactor,
+}
+
+impl<'a> Record<'a> {
+    fn new(settings: &Settings, target: &'a Target, redactor: &'a Redactor) -> Self {
+        let tallies = settings
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check,
+                    Tally {
+                        check,
+                        severity: effective(check, settings.strict),
+                        passed: 0,
+                        failed: 0,
+                        skipped: 0,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            tallies,
+            failures: Distinct::new(settings.examples),
+            target,
+            redactor,
+        }
+    }
+
+    /// Counts one verdict of a selected check; keeps a failure's example.
+    fn add(
+        &mut self,
+        check: CheckId,
+        verdict: Verdict,
+        index: usize,
+        case: &RequestCase,
+        observation: &Observation,
+    ) {
+        let Some(tally) = self.tallies.get_mut(&check) else {
+            return;
+        };
+        if let Some(finding) = tally.count(verdict) {
+            let (target, redactor) = (self.target, self.redactor);
+            self.failures.add(check, index, finding, |finding| {
+                failed(check, index, case, observation, finding, target, redactor)
+            });
+        }
+    }
+}
+
+/// What the cases brought back: the answers to the valid credential (for
+/// stability) and each case as drawn, by index.
+struct Sent {
+    answers: Vec<(usize, Observation, Value)>,
+    cases: Vec<Option<RequestCase>>,
+}
+
+/// Sends every case concurrently and judges each answer as it arrives.
+async fn send_cases(
+    judge: &Judge<'_>,
+    executor: &Arc<Executor>,
+    strategy: &Arc<SBoxedStrategy<RequestCase>>,
+    settings: &Settings,
+    progress: &mut Progress,
+    record: &mut Record<'_>,
+) -> Sent {
     let total = settings.cases as usize;
-    let strategy = Arc::new(case::strategy(&CaseSpace::of(target)));
     progress.bar.set_length(total as u64);
     let mut receiver = spawn_workers(
-        &executor,
-        target,
-        &strategy,
+        executor,
+        judge.target,
+        strategy,
         settings.seed,
         total,
         settings.limits.concurrency,
     );
-    let mut tallies: BTreeMap<CheckId, Tally> = settings
-        .checks
-        .iter()
-        .map(|check| {
-            (
-                check,
-                Tally {
-                    check,
-                    severity: effective(check, settings.strict),
-                    passed: 0,
-                    failed: 0,
-                    skipped: 0,
-                },
-            )
-        })
-        .collect();
-    let mut failures = Distinct::new(settings.examples);
-    let mut answers: Vec<(usize, Observation, Value)> = Vec::new();
-    // Each case as drawn, kept for the stability check's report.
-    let mut cases: Vec<Option<RequestCase>> = vec![None; total];
-    let mut record = |check: CheckId,
-                      verdict: Verdict,
-                      index: usize,
-                      case: &RequestCase,
-                      observation: &Observation| {
-        let Some(tally) = tallies.get_mut(&check) else {
-            return;
-        };
-        if let Some(finding) = tally.count(verdict) {
-            failures.add(check, index, finding, |finding| {
-                failed(check, index, case, observation, finding, target, &redactor)
-            });
-        }
+    let mut sent = Sent {
+        answers: Vec::new(),
+        cases: vec![None; total],
     };
     let mut failed_so_far = 0;
     while let Some((index, case, observation)) = receiver.recv().await {
@@ -388,21 +509,33 @@ pub async fn run_target(
         }
         progress.tick(failed_so_far);
         for (check, verdict) in judgement.verdicts {
-            record(check, verdict, index, &case, &observation);
+            record.add(check, verdict, index, &case, &observation);
         }
         if let Some(body) = judgement.session
             && case.is_valid_credential()
         {
-            answers.push((index, observation, body));
+            sent.answers.push((index, observation, body));
         }
-        if let Some(slot) = cases.get_mut(index) {
+        if let Some(slot) = sent.cases.get_mut(index) {
             *slot = Some(case);
         }
     }
-    // A worker that died (a bug) leaves cases unanswered: report, never hide.
-    let unanswered: Vec<usize> = (0..total).filter(|i| cases[*i].is_none()).collect();
+    sent
+}
+
+/// A worker that died (a bug) leaves cases unanswered: report, never hide.
+fn judge_unanswered(
+    judge: &Judge<'_>,
+    strategy: &SBoxedStrategy<RequestCase>,
+    seed: u64,
+    sent: &mut Sent,
+    record: &mut Record<'_>,
+) {
+    let unanswered: Vec<usize> = (0..sent.cases.len())
+        .filter(|i| sent.cases[*i].is_none())
+        .collect();
     for index in unanswered {
-        let Some(case) = case_tree(&strategy, settings.seed, index).map(|t| t.current()) else {
+        let Some(case) = case_tree(strategy, seed, index).map(|t| t.current()) else {
             continue;
         };
         let observation = Observation {
@@ -414,74 +547,76 @@ pub async fn run_target(
             )),
         };
         for (check, verdict) in judge.judge(&case, &observation).verdicts {
-            record(check, verdict, index, &case, &observation);
+            record.add(check, verdict, index, &case, &observation);
         }
-        cases[index] = Some(case);
+        sent.cases[index] = Some(case);
     }
-    for (position, verdict) in judge.stability(&answers) {
-        let (index, observation, _) = &answers[position];
-        if let Some(case) = &cases[*index] {
-            record(CheckId::Stability, verdict, *index, case, observation);
-        }
-    }
-    let duration = started.elapsed();
-    progress.bar.finish_and_clear();
+}
 
-    let mut failures = failures.into_vec();
-    // Shrinking takes at most as long as the cases did (at least a second),
-    // plus the request in flight: against a target that times out, a run
-    // stays within a small multiple of cases x timeout / concurrency.
-    let shrink_deadline = Instant::now() + duration.max(Duration::from_secs(1));
-    for failure in &mut failures {
+/// The stability check across the valid credential's answers.
+fn judge_stability(judge: &Judge<'_>, sent: &Sent, record: &mut Record<'_>) {
+    for (position, verdict) in judge.stability(&sent.answers) {
+        let (index, observation, _) = &sent.answers[position];
+        if let Some(case) = &sent.cases[*index] {
+            record.add(CheckId::Stability, verdict, *index, case, observation);
+        }
+    }
+}
+
+/// Shrinks each failure's first failing case. Shrinking takes at most as
+/// long as the cases did (at least a second), plus the request in flight:
+/// against a target that times out, a run stays within a small multiple of
+/// cases x timeout / concurrency.
+async fn shrink_failures(
+    judge: &Judge<'_>,
+    executor: &Executor,
+    settings: &Settings,
+    failures: &mut [Failed],
+    cases_took: Duration,
+) {
+    let shrink_deadline = Instant::now() + cases_took.max(Duration::from_secs(1));
+    for failure in failures {
         if failure.check == CheckId::Stability || failure.case.is_none() {
             continue;
         }
-        let shrunk = shrink(&judge, &executor, settings, failure, shrink_deadline).await;
+        let shrunk = shrink(judge, executor, settings, failure, shrink_deadline).await;
         failure.shrunk = shrunk.filter(|s| s.steps > 0);
     }
-    // The session's life last: a sign-out may end every session of the user.
-    if settings.checks.has_lifecycle() {
-        let session = lifecycle::Session {
-            target,
-            executor: &executor,
-            redactor: &redactor,
-            timeout: settings.limits.timeout,
-        };
-        let journey = session
-            .journey(target.sign_in.as_ref(), issued.as_ref())
-            .await;
-        notes.extend(journey.notes.iter().cloned());
-        for (check, verdict) in judge.judge_journey(&journey) {
-            let Some(tally) = tallies.get_mut(&check) else {
-                continue;
-            };
-            if let Some(finding) = tally.count(verdict) {
-                failures.push(Failed {
-                    check,
-                    key: finding.key.clone(),
-                    count: 1,
-                    index: 0,
-                    case: None,
-                    status: None,
-                    finding,
-                    body: None,
-                    curl: only_check(rerun, check),
-                    shrunk: None,
-                });
-            }
-        }
-    }
-    Ok(TargetRun {
-        name: target.name.clone(),
-        contract: target.contract.name.clone(),
-        url: target.url(),
-        cases: total as u32,
-        seed: settings.seed,
-        requests: executor.sent(),
-        duration,
-        tallies: tallies.into_values().collect(),
-        failures,
-        notes,
+}
+
+/// The lifecycle checks' verdicts on the journey, counted; their failures.
+fn judge_journey(
+    judge: &Judge<'_>,
+    journey: &Journey,
+    tallies: &mut BTreeMap<CheckId, Tally>,
+    rerun: &str,
+) -> Vec<Failed> {
+    judge
+        .judge_journey(journey)
+        .into_iter()
+        .filter_map(|(check, verdict)| lifecycle_failure(tallies, check, verdict, rerun))
+        .collect()
+}
+
+/// Counts a lifecycle check's verdict; a failure, as the report shows it.
+fn lifecycle_failure(
+    tallies: &mut BTreeMap<CheckId, Tally>,
+    check: CheckId,
+    verdict: Verdict,
+    rerun: &str,
+) -> Option<Failed> {
+    let finding = tallies.get_mut(&check)?.count(verdict)?;
+    Some(Failed {
+        check,
+        key: finding.key.clone(),
+        count: 1,
+        index: 0,
+        case: None,
+        status: None,
+        finding,
+        body: None,
+        curl: only_check(rerun, check),
+        shrunk: None,
     })
 }
 

@@ -31,9 +31,9 @@ use session_schemas::{Contract, Mode, Registry};
 use crate::checks::{CheckId, CheckSet, Group};
 use crate::error::CliError;
 use crate::exec::Limits;
-use crate::lifecycle::{AuthJsLogin, SignIn};
 use crate::run::{Progress, Settings, TargetRun, run_target};
 use crate::secret::Secret;
+use crate::target::{AuthJsLogin, SignIn};
 use crate::target::{Carrier, Target};
 
 /// The revoked credential the self-test's mock is told about.
@@ -155,7 +155,7 @@ pub async fn lifecycle_against_mock(
             user: Secret::new(DEFAULT_USER, "SESSION_USER"),
             password: Secret::new(DEFAULT_PASSWORD, "SESSION_PASSWORD").masked_only(),
             user_field: "username".to_owned(),
-            base: crate::lifecycle::authjs_base(&contract.path)
+            base: crate::target::authjs_base(&contract.path)
                 .unwrap_or_default()
                 .to_owned(),
         })
@@ -282,30 +282,7 @@ pub async fn claims(
             run.failed_checks().is_empty(),
             &run,
         ));
-        for scenario in &contract.scenarios {
-            let run = against_mock(contract, Some(&scenario.name), &response).await?;
-            let failed = run.failed_checks();
-            if scenario.is_documented() {
-                claims.push(claim(
-                    format!(
-                        "{}: the response checks pass against the mock pinned to `{}`",
-                        contract.name, scenario.name
-                    ),
-                    failed.is_empty(),
-                    &run,
-                ));
-            } else {
-                let reason = off_contract_check(contract, scenario.status);
-                claims.push(claim(
-                    format!(
-                        "{}: pinned to off-contract `{}`, the response checks fail on {reason}",
-                        contract.name, scenario.name
-                    ),
-                    failed == [reason],
-                    &run,
-                ));
-            }
-        }
+        claims.extend(scenario_claims(contract, &response).await?);
         // The signed-in scenario, whatever the manifest names it.
         let signed_in = &contract
             .outcome(session_schemas::Outcome::Authenticated)
@@ -319,32 +296,76 @@ pub async fn claims(
             run.failed_checks().contains(&CheckId::AuthBypass),
             &run,
         ));
-        let run = lifecycle_against_mock(contract, SessionStrategy::Database, &all).await?;
-        claims.push(claim(
-            format!(
-                "{}: the lifecycle checks ({}) pass against the auth-aware mock",
-                contract.name,
-                lifecycle_expected(contract)
-                    .iter()
-                    .map(|c| c.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            run.failed_checks().is_empty()
-                && lifecycle_passed(&run) == lifecycle_expected(contract),
-            &run,
-        ));
-        if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
-            let run = lifecycle_against_mock(contract, SessionStrategy::Jwt, &all).await?;
+        claims.extend(lifecycle_claims(contract, &all).await?);
+    }
+    Ok(claims)
+}
+
+/// One claim per scenario: a documented one passes the response checks, an
+/// off-contract one fails exactly the check its status calls for.
+async fn scenario_claims(
+    contract: &'static Contract,
+    response: &Settings,
+) -> Result<Vec<Claim>, CliError> {
+    let mut claims = Vec::new();
+    for scenario in &contract.scenarios {
+        let run = against_mock(contract, Some(&scenario.name), response).await?;
+        let failed = run.failed_checks();
+        if scenario.is_documented() {
             claims.push(claim(
                 format!(
-                    "{}: against the mock whose sign-out forgets nothing (--session-strategy jwt), sign-out-ends-session fails alone",
-                    contract.name
+                    "{}: the response checks pass against the mock pinned to `{}`",
+                    contract.name, scenario.name
                 ),
-                run.failed_checks() == [CheckId::SignOutEndsSession],
+                failed.is_empty(),
+                &run,
+            ));
+        } else {
+            let reason = off_contract_check(contract, scenario.status);
+            claims.push(claim(
+                format!(
+                    "{}: pinned to off-contract `{}`, the response checks fail on {reason}",
+                    contract.name, scenario.name
+                ),
+                failed == [reason],
                 &run,
             ));
         }
+    }
+    Ok(claims)
+}
+
+/// The lifecycle claims: they pass against the auth-aware mock; for
+/// Auth.js, a mock whose sign-out forgets nothing fails sign-out alone.
+async fn lifecycle_claims(
+    contract: &'static Contract,
+    all: &Settings,
+) -> Result<Vec<Claim>, CliError> {
+    let mut claims = Vec::new();
+    let run = lifecycle_against_mock(contract, SessionStrategy::Database, all).await?;
+    claims.push(claim(
+        format!(
+            "{}: the lifecycle checks ({}) pass against the auth-aware mock",
+            contract.name,
+            lifecycle_expected(contract)
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        run.failed_checks().is_empty() && lifecycle_passed(&run) == lifecycle_expected(contract),
+        &run,
+    ));
+    if contract.protocol == Some(session_schemas::Protocol::AuthJs) {
+        let run = lifecycle_against_mock(contract, SessionStrategy::Jwt, all).await?;
+        claims.push(claim(
+            format!(
+                "{}: against the mock whose sign-out forgets nothing (--session-strategy jwt), sign-out-ends-session fails alone",
+                contract.name
+            ),
+            run.failed_checks() == [CheckId::SignOutEndsSession],
+            &run,
+        ));
     }
     Ok(claims)
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use crate::case::{CredentialCase, Malformed, Placement, RequestCase, Tamper};
 use crate::secret::Secret;
+use crate::shell::quote as shell_quote;
 use crate::target::{Carrier, Target};
 
 /// Which of the target's credentials a piece stands for.
@@ -62,97 +63,10 @@ impl Wire {
                 .iter()
                 .map(|(name, value)| (name.clone(), vec![text(value)])),
         );
-        let valid = target.credential.as_ref().map_or("", |s| s.expose());
-        // The credential's value pieces, or None when nothing is sent in the
-        // carrier's place.
-        let value: Option<Vec<Piece>> = match &case.credential {
-            CredentialCase::Absent => None,
-            CredentialCase::Valid => Some(vec![Piece::Secret(Which::Valid, Cut::Whole)]),
-            CredentialCase::Revoked => Some(vec![Piece::Secret(Which::Revoked, Cut::Whole)]),
-            CredentialCase::Empty => Some(vec![]),
-            CredentialCase::Tampered(t) => Some(tampered(t, valid)),
-            CredentialCase::Malformed(m) => match m {
-                Malformed::Random(t) => Some(vec![text(t)]),
-                Malformed::VeryLong(n) => Some(vec![Piece::Repeat(b'A', *n)]),
-                Malformed::NonAscii(bytes) => Some(vec![text(bytes)]),
-                Malformed::SchemeOnly | Malformed::WrongScheme(_) | Malformed::Duplicated(..) => {
-                    None
-                }
-            },
-        };
+        let value = credential_value(case, target);
         match &target.carrier {
-            Carrier::Bearer => {
-                let auth = |pieces: Vec<Piece>| ("authorization".to_owned(), pieces);
-                match &case.credential {
-                    CredentialCase::Empty => headers.push(auth(vec![])),
-                    CredentialCase::Malformed(Malformed::SchemeOnly) => {
-                        headers.push(auth(vec![text("Bearer")]));
-                    }
-                    CredentialCase::Malformed(Malformed::WrongScheme(scheme)) => {
-                        headers.push(auth(vec![
-                            text(format!("{scheme} ")),
-                            Piece::Secret(Which::Valid, Cut::Whole),
-                        ]));
-                    }
-                    CredentialCase::Malformed(Malformed::Duplicated(a, b)) => {
-                        headers.push(auth(vec![text(format!("Bearer {a}"))]));
-                        headers.push(auth(vec![text(format!("Bearer {b}"))]));
-                    }
-                    _ => {
-                        if let Some(mut pieces) = value {
-                            pieces.insert(0, text("Bearer "));
-                            headers.push(auth(pieces));
-                        }
-                    }
-                }
-            }
-            Carrier::Cookie { name } => {
-                let mut cookie: Vec<Piece> = Vec::new();
-                if let Placement::AmongCookies(others) = &case.placement {
-                    for (k, v) in others {
-                        cookie.push(text(format!("{k}={v}; ")));
-                    }
-                }
-                let name = match case.placement {
-                    Placement::WrongCookieName(i) => {
-                        let wrong = target.wrong_cookie_names();
-                        wrong[i as usize % wrong.len()].clone()
-                    }
-                    _ => name.clone(),
-                };
-                let mut sends_cookie = true;
-                match &case.credential {
-                    CredentialCase::Malformed(Malformed::SchemeOnly) => cookie.push(text(&name)),
-                    CredentialCase::Malformed(Malformed::WrongScheme(_)) => {
-                        // The session cookie's value as a bearer token: a
-                        // cookie-authenticated route must ignore it.
-                        headers.push((
-                            "authorization".to_owned(),
-                            vec![text("Bearer "), Piece::Secret(Which::Valid, Cut::Whole)],
-                        ));
-                        sends_cookie = false;
-                    }
-                    CredentialCase::Malformed(Malformed::Duplicated(a, b)) => {
-                        cookie.push(text(format!("{name}={a}; {name}={b}")));
-                    }
-                    _ => match value {
-                        Some(pieces) => {
-                            cookie.push(text(format!("{name}=")));
-                            cookie.extend(pieces);
-                        }
-                        None => sends_cookie = false,
-                    },
-                }
-                if sends_cookie || !cookie.is_empty() {
-                    if !sends_cookie {
-                        // Only the unrelated cookies: drop the last separator.
-                        if let Some(Piece::Text(last)) = cookie.last_mut() {
-                            last.truncate(last.len().saturating_sub(2));
-                        }
-                    }
-                    headers.push(("cookie".to_owned(), cookie));
-                }
-            }
+            Carrier::Bearer => bearer(case, value, &mut headers),
+            Carrier::Cookie { name } => cookie(case, target, name, value, &mut headers),
         }
         Self { url, headers }
     }
@@ -253,6 +167,108 @@ impl Wire {
     }
 }
 
+/// The credential's value pieces, or None when nothing is sent in the
+/// carrier's place.
+fn credential_value(case: &RequestCase, target: &Target) -> Option<Vec<Piece>> {
+    let valid = target.credential.as_ref().map_or("", |s| s.expose());
+    match &case.credential {
+        CredentialCase::Absent => None,
+        CredentialCase::Valid => Some(vec![Piece::Secret(Which::Valid, Cut::Whole)]),
+        CredentialCase::Revoked => Some(vec![Piece::Secret(Which::Revoked, Cut::Whole)]),
+        CredentialCase::Empty => Some(vec![]),
+        CredentialCase::Tampered(t) => Some(tampered(t, valid)),
+        CredentialCase::Malformed(m) => match m {
+            Malformed::Random(t) => Some(vec![text(t)]),
+            Malformed::VeryLong(n) => Some(vec![Piece::Repeat(b'A', *n)]),
+            Malformed::NonAscii(bytes) => Some(vec![text(bytes)]),
+            Malformed::SchemeOnly | Malformed::WrongScheme(_) | Malformed::Duplicated(..) => None,
+        },
+    }
+}
+
+/// The `Authorization` headers of a case on a bearer target.
+fn bearer(case: &RequestCase, value: Option<Vec<Piece>>, headers: &mut Vec<(String, Vec<Piece>)>) {
+    let auth = |pieces: Vec<Piece>| ("authorization".to_owned(), pieces);
+    match &case.credential {
+        CredentialCase::Empty => headers.push(auth(vec![])),
+        CredentialCase::Malformed(Malformed::SchemeOnly) => {
+            headers.push(auth(vec![text("Bearer")]));
+        }
+        CredentialCase::Malformed(Malformed::WrongScheme(scheme)) => {
+            headers.push(auth(vec![
+                text(format!("{scheme} ")),
+                Piece::Secret(Which::Valid, Cut::Whole),
+            ]));
+        }
+        CredentialCase::Malformed(Malformed::Duplicated(a, b)) => {
+            headers.push(auth(vec![text(format!("Bearer {a}"))]));
+            headers.push(auth(vec![text(format!("Bearer {b}"))]));
+        }
+        _ => {
+            if let Some(mut pieces) = value {
+                pieces.insert(0, text("Bearer "));
+                headers.push(auth(pieces));
+            }
+        }
+    }
+}
+
+/// The `Cookie` header (or the stray `Authorization`) of a case on a
+/// cookie target.
+fn cookie(
+    case: &RequestCase,
+    target: &Target,
+    name: &str,
+    value: Option<Vec<Piece>>,
+    headers: &mut Vec<(String, Vec<Piece>)>,
+) {
+    let mut cookie: Vec<Piece> = Vec::new();
+    if let Placement::AmongCookies(others) = &case.placement {
+        for (k, v) in others {
+            cookie.push(text(format!("{k}={v}; ")));
+        }
+    }
+    let name = match case.placement {
+        Placement::WrongCookieName(i) => {
+            let wrong = target.wrong_cookie_names();
+            wrong[i as usize % wrong.len()].clone()
+        }
+        _ => name.to_owned(),
+    };
+    let mut sends_cookie = true;
+    match &case.credential {
+        CredentialCase::Malformed(Malformed::SchemeOnly) => cookie.push(text(&name)),
+        CredentialCase::Malformed(Malformed::WrongScheme(_)) => {
+            // The session cookie's value as a bearer token: a
+            // cookie-authenticated route must ignore it.
+            headers.push((
+                "authorization".to_owned(),
+                vec![text("Bearer "), Piece::Secret(Which::Valid, Cut::Whole)],
+            ));
+            sends_cookie = false;
+        }
+        CredentialCase::Malformed(Malformed::Duplicated(a, b)) => {
+            cookie.push(text(format!("{name}={a}; {name}={b}")));
+        }
+        _ => match value {
+            Some(pieces) => {
+                cookie.push(text(format!("{name}=")));
+                cookie.extend(pieces);
+            }
+            None => sends_cookie = false,
+        },
+    }
+    if sends_cookie || !cookie.is_empty() {
+        if !sends_cookie {
+            // Only the unrelated cookies: drop the last separator.
+            if let Some(Piece::Text(last)) = cookie.last_mut() {
+                last.truncate(last.len().saturating_sub(2));
+            }
+        }
+        headers.push(("cookie".to_owned(), cookie));
+    }
+}
+
 fn secret(target: &Target, which: Which) -> Option<&Secret> {
     match which {
         Which::Valid => target.credential.as_ref(),
@@ -295,27 +311,4 @@ fn cut_str(value: &str, cut: Cut) -> &str {
         Cut::Prefix(n) => &value[..byte_at(n)],
         Cut::From(n) => &value[byte_at(n)..],
     }
-}
-
-/// Quotes bytes as one bash word: `'...'` when printable, `$'...'` otherwise.
-pub fn shell_quote(bytes: &[u8]) -> String {
-    if bytes
-        .iter()
-        .all(|b| (0x20..0x7f).contains(b) && *b != b'\'')
-    {
-        return format!("'{}'", String::from_utf8_lossy(bytes));
-    }
-    let mut out = String::from("$'");
-    for &b in bytes {
-        match b {
-            b'\'' => out.push_str("\\'"),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-    out.push('\'');
-    out
 }

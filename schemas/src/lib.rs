@@ -13,6 +13,7 @@
 //! [`Contract::response_strategy`] (proptest strategies built by walking the
 //! schema, for realistic, schema-valid bodies).
 
+pub mod authjs;
 mod contract;
 pub mod duration;
 mod error;

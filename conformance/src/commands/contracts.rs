@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use session_schemas::{Auth, Contract};
 
 use crate::cli::{ContractsAction, ContractsArgs, Format, ImportArgs};
-use crate::error::{CliError, Outcome};
+use crate::error::{CliError, RunOutcome};
 
-pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let (registry, notes) = super::registry(&args.contract, &args.sources)?;
     for note in notes {
         let _ = writeln!(std::io::stderr(), "note: {note}");
@@ -32,13 +32,13 @@ pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliErro
             serde_json::to_string_pretty(&document).map_err(|e| CliError::Write(e.into()))?;
         return match &export.out {
             Some(path) => std::fs::write(path, text + "\n")
-                .map(|()| Outcome::Conformant)
+                .map(|()| RunOutcome::Conformant)
                 .map_err(|source| CliError::WriteFile {
                     path: path.clone(),
                     source,
                 }),
             None => writeln!(out, "{text}")
-                .map(|()| Outcome::Conformant)
+                .map(|()| RunOutcome::Conformant)
                 .map_err(CliError::Write),
         };
     }
@@ -52,7 +52,7 @@ pub fn run(args: &ContractsArgs, out: &mut dyn Write) -> Result<Outcome, CliErro
         Format::Human => contracts.iter().try_for_each(|c| write_human(c, out)),
     };
     written.map_err(CliError::Write)?;
-    Ok(Outcome::Conformant)
+    Ok(RunOutcome::Conformant)
 }
 
 fn credential(auth: &Auth) -> String {
@@ -169,7 +169,7 @@ fn read_openapi(path: &std::path::Path) -> Result<Value, CliError> {
 
 /// `contracts import`: the contract is built and loaded in memory first; only
 /// a contract that loads is written.
-fn import_contract(args: &ImportArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+fn import_contract(args: &ImportArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let document = read_openapi(&args.document)?;
     let imported = crate::openapi::import(&document, &args.operation, args.name.as_deref())?;
     let file = format!("{}.schema.json", imported.name);
@@ -214,5 +214,5 @@ fn import_contract(args: &ImportArgs, out: &mut dyn Write) -> Result<Outcome, Cl
         Ok(())
     })();
     said.map_err(CliError::Write)?;
-    Ok(Outcome::Conformant)
+    Ok(RunOutcome::Conformant)
 }

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use crate::cli::SelfTestArgs;
-use crate::error::{CliError, Outcome};
+use crate::error::{CliError, RunOutcome};
 use crate::selftest;
 
-pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let runtime = super::runtime()?;
     let (registry, _) = super::registry(&args.contract, &args.sources)?;
     let claims = runtime.block_on(selftest::claims(registry, args.cases, args.seed))?;
@@ -32,8 +32,8 @@ pub fn run(args: &SelfTestArgs, out: &mut dyn Write) -> Result<Outcome, CliError
     )
     .map_err(CliError::Write)?;
     Ok(if failed == 0 {
-        Outcome::Conformant
+        RunOutcome::Conformant
     } else {
-        Outcome::Violations
+        RunOutcome::Violations
     })
 }

@@ -9,7 +9,7 @@ use session_snapshot::{Kit, Response, Shape, drift, file};
 
 use crate::case::{CredentialCase, Malformed, RequestCase};
 use crate::cli::SnapshotArgs;
-use crate::error::{CliError, Outcome};
+use crate::error::{CliError, RunOutcome};
 use crate::exec::{Executor, Limits};
 use crate::report::human::{self, Palette, paint};
 use crate::secret::Redactor;
@@ -66,7 +66,7 @@ impl Class {
 
 /// What happened to one class's snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum SnapshotStatus {
     Unchanged,
     Recorded,
     Updated,
@@ -86,20 +86,20 @@ pub enum Verdict {
 pub struct ClassResult {
     pub class: Class,
     pub file: PathBuf,
-    pub verdict: Verdict,
+    pub status: SnapshotStatus,
     /// Answers that break the contract (the shape is recorded all the same).
     pub nonconforming: usize,
 }
 
-pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let (targets, again) =
-        super::check::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
+        crate::target::targets(&args.target, "snapshot", &|name| std::env::var(name).ok())?;
     if !args.no_credential {
-        super::check::require_credentials(&targets)?;
+        crate::target::require_credentials(&targets)?;
     }
     let limits = Limits {
-        timeout: super::check::timeout(&args.timeout)?,
-        max_body: super::check::size(&args.max_body)?,
+        timeout: super::limits::timeout(&args.timeout)?,
+        max_body: super::limits::size(&args.max_body)?,
         concurrency: 1,
         rate_limit: None,
     };
@@ -112,21 +112,26 @@ pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome, CliError
         write_target(out, target, args.samples, &results, palette).map_err(CliError::Write)?;
         drifted += results
             .iter()
-            .filter(|r| matches!(r.verdict, Verdict::Drifted { .. } | Verdict::Missing))
+            .filter(|r| {
+                matches!(
+                    r.status,
+                    SnapshotStatus::Drifted { .. } | SnapshotStatus::Missing
+                )
+            })
             .count();
     }
     if drifted == 0 {
-        return Ok(Outcome::Conformant);
+        return Ok(RunOutcome::Conformant);
     }
     writeln!(
         out,
         "\n{} snapshot{} drifted or missing. If the change is intended, rewrite them:\n  {again} --dir {} --update",
         drifted,
         if drifted == 1 { "" } else { "s" },
-        super::check::shell_word(&args.dir.display().to_string()),
+        crate::shell::word(&args.dir.display().to_string()),
     )
     .map_err(CliError::Write)?;
-    Ok(Outcome::Violations)
+    Ok(RunOutcome::Violations)
 }
 
 fn prepare_dir(dir: &Path) -> Result<(), CliError> {
@@ -153,7 +158,7 @@ pub async fn snapshot_target(
     let signed_in = match &target.sign_in {
         Some(how) => {
             let redactor = Redactor::new(target.secrets().cloned());
-            let session = crate::lifecycle::Session {
+            let session = crate::signin::Browser {
                 target,
                 executor: &executor,
                 redactor: &redactor,
@@ -185,50 +190,65 @@ pub async fn snapshot_target(
             results.push(ClassResult {
                 class,
                 file,
-                verdict: Verdict::Skipped(why.to_owned()),
+                status: SnapshotStatus::Skipped(why.to_owned()),
                 nonconforming: 0,
             });
             continue;
         }
-        let wire = Wire::build(&RequestCase::plain(class.credential()), target);
-        let mut shape = Shape::default();
-        let mut nonconforming = 0;
-        for _ in 0..args.samples {
-            let observation = executor.send(&wire, target).await;
-            let reply = observation.result.map_err(|failure| {
-                CliError::Target(redactor.redact(&format!(
-                    "{} ({}): the {} request failed: {failure}",
-                    target.name,
-                    target.url(),
-                    class.name()
-                )))
-            })?;
-            if reply.truncated {
-                return Err(CliError::Target(format!(
-                    "{} ({}): the {} answer is larger than --max-body {}",
-                    target.name,
-                    target.url(),
-                    class.name(),
-                    args.max_body
-                )));
-            }
-            let response = Response::new(reply.status, &reply.headers, &reply.body);
-            if !kit.violations(&response).is_empty() {
-                nonconforming += 1;
-            }
-            shape.add(&kit, &response);
-        }
+        let (shape, nonconforming) =
+            sample(class, target, args, &executor, &kit, &redactor).await?;
         let current = shape.to_value();
         let expression = format!("GET {} {}", target.path, class.described());
-        let verdict = compare(&file, &current, &expression, args)?;
+        let status = compare(&file, &current, &expression, args)?;
         results.push(ClassResult {
             class,
             file,
-            verdict,
+            status,
             nonconforming,
         });
     }
     Ok(results)
+}
+
+/// Sends `args.samples` requests of one class; their merged shape, and how
+/// many answers broke the contract.
+async fn sample(
+    class: Class,
+    target: &Target,
+    args: &SnapshotArgs,
+    executor: &Executor,
+    kit: &Kit,
+    redactor: &Redactor,
+) -> Result<(Shape, usize), CliError> {
+    let wire = Wire::build(&RequestCase::plain(class.credential()), target);
+    let mut shape = Shape::default();
+    let mut nonconforming = 0;
+    for _ in 0..args.samples {
+        let observation = executor.send(&wire, target).await;
+        let reply = observation.result.map_err(|failure| {
+            CliError::Target(redactor.redact(&format!(
+                "{} ({}): the {} request failed: {failure}",
+                target.name,
+                target.url(),
+                class.name()
+            )))
+        })?;
+        if reply.truncated {
+            return Err(CliError::Target(format!(
+                "{} ({}): the {} answer is larger than --max-body {}",
+                target.name,
+                target.url(),
+                class.name(),
+                args.max_body
+            )));
+        }
+        let response = Response::new(reply.status, &reply.headers, &reply.body);
+        if !kit.violations(&response).is_empty() {
+            nonconforming += 1;
+        }
+        shape.add(kit, &response);
+    }
+    Ok((shape, nonconforming))
 }
 
 fn compare(
@@ -236,11 +256,11 @@ fn compare(
     current: &serde_json::Value,
     expression: &str,
     args: &SnapshotArgs,
-) -> Result<Verdict, CliError> {
+) -> Result<SnapshotStatus, CliError> {
     let text = file::to_snap("session-conformance snapshot", expression, current);
-    let write = |verdict: Verdict| {
+    let write = |status: SnapshotStatus| {
         std::fs::write(file, &text)
-            .map(|()| verdict)
+            .map(|()| status)
             .map_err(|source| CliError::WriteFile {
                 path: file.to_owned(),
                 source,
@@ -250,9 +270,9 @@ fn compare(
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return if args.locked {
-                Ok(Verdict::Missing)
+                Ok(SnapshotStatus::Missing)
             } else {
-                write(Verdict::Recorded)
+                write(SnapshotStatus::Recorded)
             };
         }
         Err(source) => {
@@ -264,7 +284,7 @@ fn compare(
     };
     let recorded = match file::from_snap(&recorded_text) {
         Ok(recorded) => recorded,
-        Err(_) if args.update => return write(Verdict::Updated),
+        Err(_) if args.update => return write(SnapshotStatus::Updated),
         Err(message) => {
             return Err(CliError::Usage(format!(
                 "snapshot {} {message}; fix it, delete it, or pass --update",
@@ -274,10 +294,10 @@ fn compare(
     };
     let changes = drift(&recorded, current);
     if changes.is_empty() {
-        return Ok(Verdict::Unchanged);
+        return Ok(SnapshotStatus::Unchanged);
     }
     if args.update {
-        return write(Verdict::Updated);
+        return write(SnapshotStatus::Updated);
     }
     let old = serde_json::to_string_pretty(&recorded).unwrap_or_default() + "\n";
     let new = serde_json::to_string_pretty(current).unwrap_or_default() + "\n";
@@ -286,7 +306,7 @@ fn compare(
         .context_radius(2)
         .header("recorded", "now")
         .to_string();
-    Ok(Verdict::Drifted {
+    Ok(SnapshotStatus::Drifted {
         changes: changes.iter().map(ToString::to_string).collect(),
         diff,
     })
@@ -327,16 +347,16 @@ fn write_target(
         if samples == 1 { "" } else { "s" }
     )?;
     for result in results {
-        let (word, style) = match &result.verdict {
-            Verdict::Unchanged => ("unchanged", p.pass),
-            Verdict::Recorded => ("recorded", p.pass),
-            Verdict::Updated => ("updated", p.warn),
-            Verdict::Drifted { .. } => ("DRIFTED", p.fail),
-            Verdict::Missing => ("MISSING", p.fail),
-            Verdict::Skipped(_) => ("skipped", p.dim),
+        let (word, style) = match &result.status {
+            SnapshotStatus::Unchanged => ("unchanged", p.pass),
+            SnapshotStatus::Recorded => ("recorded", p.pass),
+            SnapshotStatus::Updated => ("updated", p.warn),
+            SnapshotStatus::Drifted { .. } => ("DRIFTED", p.fail),
+            SnapshotStatus::Missing => ("MISSING", p.fail),
+            SnapshotStatus::Skipped(_) => ("skipped", p.dim),
         };
-        let detail = match &result.verdict {
-            Verdict::Skipped(why) => why.clone(),
+        let detail = match &result.status {
+            SnapshotStatus::Skipped(why) => why.clone(),
             _ => result.file.display().to_string(),
         };
         writeln!(
@@ -353,7 +373,7 @@ fn write_target(
                 paint(p.warn, &result.nonconforming.to_string())
             )?;
         }
-        if let Verdict::Drifted { changes, diff } = &result.verdict {
+        if let SnapshotStatus::Drifted { changes, diff } = &result.status {
             for change in changes {
                 writeln!(out, "      {}", paint(p.fail, change))?;
             }

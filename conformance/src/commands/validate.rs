@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{Format, ValidateArgs};
-use crate::error::{CliError, Outcome};
+use crate::error::{CliError, RunOutcome};
 use crate::input;
 
 #[derive(Debug, Serialize)]
@@ -40,7 +40,7 @@ enum StatusFrom {
     Assumed,
 }
 
-pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<RunOutcome, CliError> {
     let (_, contract, notes) = super::contract(&args.contract, &args.sources)?;
     for note in notes {
         let _ = writeln!(std::io::stderr(), "note: {note}");
@@ -111,9 +111,9 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<Outcome, CliError
         Format::Human => write_human(&report, out).map_err(CliError::Write)?,
     }
     Ok(if report.valid {
-        Outcome::Conformant
+        RunOutcome::Conformant
     } else {
-        Outcome::Violations
+        RunOutcome::Violations
     })
 }
 

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::Report;
 use crate::checks::Severity;
-use crate::run::{Failed, TargetRun};
+use crate::run::{Failed, Tally, TargetRun};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
@@ -135,6 +135,15 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
         writeln!(out, "  note: {note}")?;
     }
     writeln!(out)?;
+    write_tallies(run, out, p)?;
+    for tally in run.tallies.iter().filter(|t| t.failed > 0) {
+        write_failed_check(run, tally, out, p)?;
+    }
+    writeln!(out)
+}
+
+/// The table of checks: mark, name, severity and counts.
+fn write_tallies(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<()> {
     writeln!(
         out,
         "    {:<22} {:<8} {:>7} {:>7} {:>7}",
@@ -163,43 +172,51 @@ fn write_target(run: &TargetRun, out: &mut dyn Write, p: Palette) -> io::Result<
             }
         )?;
     }
-    for tally in run.tallies.iter().filter(|t| t.failed > 0) {
-        writeln!(out)?;
-        let style = match tally.severity {
-            Severity::Error => p.fail,
-            Severity::Warning => p.warn,
-        };
-        let distinct: Vec<&Failed> = run
-            .failures
-            .iter()
-            .filter(|f| f.check == tally.check)
-            .collect();
-        let spec = tally.check.spec();
-        writeln!(
-            out,
-            "  {} {} ({} of {}, {}): {}",
-            paint(style, "x"),
-            paint(p.bold, spec.name),
-            tally.failed,
-            plural(
-                (tally.passed + tally.failed) as usize,
-                if spec.group == crate::checks::Group::Lifecycle {
-                    "run"
-                } else {
-                    "case"
-                }
-            ),
-            plural(distinct.len(), "distinct failure"),
-            spec.description
-        )?;
-        if let Some(why) = spec.why {
-            writeln!(out, "    why it matters: {why}")?;
-        }
-        for (n, failed) in distinct.iter().enumerate() {
-            write_failure(n + 1, failed, out, p)?;
-        }
+    Ok(())
+}
+
+/// One failed check: what it is, why it matters, its distinct failures.
+fn write_failed_check(
+    run: &TargetRun,
+    tally: &Tally,
+    out: &mut dyn Write,
+    p: Palette,
+) -> io::Result<()> {
+    writeln!(out)?;
+    let style = match tally.severity {
+        Severity::Error => p.fail,
+        Severity::Warning => p.warn,
+    };
+    let distinct: Vec<&Failed> = run
+        .failures
+        .iter()
+        .filter(|f| f.check == tally.check)
+        .collect();
+    let spec = tally.check.spec();
+    writeln!(
+        out,
+        "  {} {} ({} of {}, {}): {}",
+        paint(style, "x"),
+        paint(p.bold, spec.name),
+        tally.failed,
+        plural(
+            (tally.passed + tally.failed) as usize,
+            if spec.group == crate::checks::Group::Lifecycle {
+                "run"
+            } else {
+                "case"
+            }
+        ),
+        plural(distinct.len(), "distinct failure"),
+        spec.description
+    )?;
+    if let Some(why) = spec.why {
+        writeln!(out, "    why it matters: {why}")?;
     }
-    writeln!(out)
+    for (n, failed) in distinct.iter().enumerate() {
+        write_failure(n + 1, failed, out, p)?;
+    }
+    Ok(())
 }
 
 fn severity_word(severity: Severity) -> &'static str {

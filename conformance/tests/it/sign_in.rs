@@ -4,10 +4,10 @@
 //! and nothing else fails; the correct server passes everything.
 
 use session_conformance::checks::{CheckId, Group};
-use session_conformance::lifecycle::{AuthJsLogin, SignIn};
 use session_conformance::run::TargetRun;
 use session_conformance::secret::Secret;
 use session_conformance::target::Target;
+use session_conformance::target::{AuthJsLogin, SignIn};
 
 use crate::backend::Api;
 use crate::life_server::{self, Defect, EXPIRED, PASSWORD, USER};

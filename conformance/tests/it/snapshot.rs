@@ -10,13 +10,13 @@ use std::sync::Arc;
 use clap::Parser;
 use serde_json::json;
 use session_conformance::cli::{Cli, Command};
-use session_conformance::{Outcome, commands, selftest};
+use session_conformance::{RunOutcome, commands, selftest};
 use session_mock::{AuthMode, DataMode, MockConfig, MockServer};
 
 const REVOKED: &str = "snapshot-test-revoked-token";
 
 /// Runs `session-conformance <args>` in process: (outcome, output).
-fn cli(args: &[&str]) -> (Result<Outcome, String>, String) {
+fn cli(args: &[&str]) -> (Result<RunOutcome, String>, String) {
     let cli =
         Cli::try_parse_from(std::iter::once("session-conformance").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -62,7 +62,7 @@ impl Served {
         contract: &str,
         dir: &Path,
         extra: &[&str],
-    ) -> (Result<Outcome, String>, String) {
+    ) -> (Result<RunOutcome, String>, String) {
         let url = self.url();
         let (flag, revoked_flag) = match contract {
             "authjs" => ("--cookie", "--revoked-cookie"),
@@ -128,12 +128,12 @@ fn generated_data_with_different_seeds_gives_identical_snapshots() {
         });
         for contract in ["session-api", "authjs"] {
             let (outcome, output) = served.snapshot(contract, dir, &["--samples", "64"]);
-            assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+            assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
             assert_eq!(output.matches("recorded").count(), 4, "{output}");
         }
         // Run again on the same data: nothing drifted.
         let (outcome, output) = served.snapshot("authjs", dir, &["--samples", "64"]);
-        assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+        assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
         assert_eq!(output.matches("unchanged").count(), 4, "{output}");
     }
     let (one, two) = (read_dir(&dirs[0]), read_dir(&dirs[1]));
@@ -161,7 +161,7 @@ fn a_removed_optional_field_is_drift_named_in_the_diff() {
     {
         let served = Served::mock(|_| {});
         let (outcome, output) = served.snapshot("authjs", &dir, &["--samples", "2"]);
-        assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+        assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
     }
     let before = read_dir(&dir);
     // `user.image` is optional: the body is still schema-valid without it.
@@ -174,7 +174,7 @@ fn a_removed_optional_field_is_drift_named_in_the_diff() {
         c.allow_invalid_override = true;
     });
     let (outcome, output) = served.snapshot("authjs", &dir, &["--samples", "2"]);
-    assert_eq!(outcome, Ok(Outcome::Violations), "{output}");
+    assert_eq!(outcome, Ok(RunOutcome::Violations), "{output}");
     assert!(
         output.contains("body.user.image: disappeared (was [url])"),
         "{output}"
@@ -198,10 +198,10 @@ fn a_removed_optional_field_is_drift_named_in_the_diff() {
     );
 
     let (outcome, output) = served.snapshot("authjs", &dir, &["--samples", "2", "--update"]);
-    assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+    assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
     assert!(output.contains("updated"), "{output}");
     let (outcome, output) = served.snapshot("authjs", &dir, &["--samples", "2"]);
-    assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+    assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
     assert!(!read_dir(&dir)[0].1.contains("\"image\""));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -211,7 +211,7 @@ fn locked_fails_on_missing_snapshots_and_bad_files_are_named() {
     let dir = temp_dir("locked");
     let served = Served::mock(|_| {});
     let (outcome, output) = served.snapshot("session-api", &dir, &["--locked", "--samples", "1"]);
-    assert_eq!(outcome, Ok(Outcome::Violations), "{output}");
+    assert_eq!(outcome, Ok(RunOutcome::Violations), "{output}");
     assert_eq!(output.matches("MISSING").count(), 4, "{output}");
     assert!(read_dir(&dir).is_empty(), "--locked writes nothing");
 
@@ -238,7 +238,7 @@ fn recorded_files_are_insta_snapshots() {
     let served = Served::mock(|_| {});
     for contract in ["session-api", "authjs"] {
         let (outcome, output) = served.snapshot(contract, &dir, &["--samples", "1"]);
-        assert_eq!(outcome, Ok(Outcome::Conformant), "{output}");
+        assert_eq!(outcome, Ok(RunOutcome::Conformant), "{output}");
     }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(&dir);
@@ -303,7 +303,7 @@ fn the_reference_implementation_passes_check() {
             "--color",
             "never",
         ]);
-        assert_eq!(outcome, Ok(Outcome::Conformant), "{contract}:\n{output}");
+        assert_eq!(outcome, Ok(RunOutcome::Conformant), "{contract}:\n{output}");
         assert!(output.contains("300 cases"), "{output}");
         assert!(!output.contains(&live) && !output.contains(&revoked));
     }
@@ -337,7 +337,7 @@ fn a_missing_credential_stops_snapshot_unless_recording_without_one_on_purpose()
     let mut on_purpose = base.to_vec();
     on_purpose.push("--no-credential");
     let (outcome, printed) = cli(&on_purpose);
-    assert_eq!(outcome, Ok(Outcome::Conformant), "{printed}");
+    assert_eq!(outcome, Ok(RunOutcome::Conformant), "{printed}");
     let names: Vec<String> = read_dir(&dir).into_iter().map(|(name, _)| name).collect();
     assert!(
         names.iter().any(|n| n.contains("unauthenticated")),

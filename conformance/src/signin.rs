@@ -1,73 +1,31 @@
-//! The session's life as the runner sees it: signing in by itself (Auth.js's
-//! credentials flow, or a command the user gives), signing out, and the
-//! [`Journey`] the lifecycle checks judge: sign in, replay, sign out, replay
-//! again; the same without the CSRF token; two sign-ins compared; an expired
-//! credential replayed.
+//! Signing in by itself, as a browser would: Auth.js's credentials flow
+//! (CSRF token, form post, the flow's cookies kept, chunked session cookies
+//! joined) or a command the user gives; replaying a credential; signing out.
+//! The lifecycle checks' [`Journey`](crate::journey::Journey) is made of
+//! these steps.
 //!
-//! Nothing here prints a credential: the journey's steps name cookies and
-//! statuses, and every text taken from an answer goes through the redactor.
+//! Nothing here prints a credential: every text taken from an answer goes
+//! through the redactor.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
-use session_schemas::Auth;
+use session_schemas::judge::excerpt;
+use session_schemas::{Auth, authjs};
 use tokio::io::AsyncReadExt;
 
 use crate::error::CliError;
 use crate::exec::{Executor, Reply};
 use crate::secret::{Redactor, Secret};
-use crate::target::{Carrier, Target};
+use crate::target::{AuthJsLogin, Carrier, SignIn, Target};
 
 /// The variable a sign-out command finds the credential in.
 pub const CREDENTIAL_VAR: &str = "SESSION_CREDENTIAL";
 
 /// Output of a sign-in command read at most (a credential is far smaller).
 const MAX_COMMAND_OUTPUT: u64 = 64 * 1024;
-
-/// How the runner gets a credential of its own.
-#[derive(Debug, Clone)]
-pub enum SignIn {
-    /// Auth.js's credentials provider under `base` (e.g. `/api/auth`).
-    AuthJs(AuthJsLogin),
-    /// A command that prints a credential; another that ends one.
-    Command {
-        sign_in: String,
-        sign_out: Option<String>,
-    },
-}
-
-/// What Auth.js's credentials flow needs.
-#[derive(Debug, Clone)]
-pub struct AuthJsLogin {
-    /// The user name, with the variable it came from (not masked).
-    pub user: Secret,
-    pub password: Secret,
-    /// The form field the user name goes in (`username`, or `email`).
-    pub user_field: String,
-    /// The Auth.js routes' base path: the session route without `/session`.
-    pub base: String,
-}
-
-impl SignIn {
-    /// Whether the runner can also end a session it made.
-    pub fn can_sign_out(&self) -> bool {
-        match self {
-            Self::AuthJs(_) => true,
-            Self::Command { sign_out, .. } => sign_out.is_some(),
-        }
-    }
-
-    /// The secrets the sign-in itself uses, for redaction: the password
-    /// (the user name is no secret, and a session body shows it).
-    pub fn secrets(&self) -> Vec<&Secret> {
-        match self {
-            Self::AuthJs(login) => vec![&login.password],
-            Self::Command { .. } => Vec::new(),
-        }
-    }
-}
 
 /// A credential a sign-in produced, with what the flow keeps for sign-out.
 #[derive(Debug, Clone)]
@@ -102,57 +60,17 @@ impl std::fmt::Display for Replay {
     }
 }
 
-/// What the CSRF probes saw.
-#[derive(Debug, Clone)]
-pub struct CsrfProbe {
-    /// The session cookie a sign-in without the token set, replayed (None: none was set).
-    pub sign_in_replay: Option<Replay>,
-    /// A sign-out without the token told the client to drop the session cookie.
-    pub sign_out_cleared: bool,
-    /// The credential, replayed after that sign-out.
-    pub after_sign_out: Replay,
-}
-
-/// What two sign-ins issued.
-#[derive(Debug, Clone)]
-pub struct Fresh {
-    /// Two sign-ins issued the same credential.
-    pub same_twice: bool,
-    /// A sign-in that presented an existing credential got that one back.
-    pub kept_presented: bool,
-}
-
-/// One part of the journey: what was done, in order (for the reports), and
-/// what it found, or `Err` when it broke before its deciding request.
-#[derive(Debug, Clone)]
-pub struct Part<T> {
-    pub steps: Vec<String>,
-    pub result: Result<T, String>,
-}
-
-/// Everything the lifecycle checks judge. A part is `None` when it could
-/// not run (no sign-out, not Auth.js, no expired credential given).
-#[derive(Debug, Clone, Default)]
-pub struct Journey {
-    pub signed_out: Option<Part<Replay>>,
-    pub csrf: Option<Part<CsrfProbe>>,
-    pub fresh: Option<Part<Fresh>>,
-    pub expired: Option<Part<Replay>>,
-    /// Why parts did not run, for the run's notes.
-    pub notes: Vec<String>,
-}
-
 /// Signs in, replays, signs out: the runner's side of the session's life
 /// against one target.
 #[derive(Debug)]
-pub struct Session<'a> {
+pub struct Browser<'a> {
     pub target: &'a Target,
     pub executor: &'a Executor,
     pub redactor: &'a Redactor,
     pub timeout: Duration,
 }
 
-impl Session<'_> {
+impl Browser<'_> {
     /// Signs in once. With `present`, the request carries that credential
     /// too (what a browser that already holds a session sends).
     pub async fn sign_in(
@@ -165,15 +83,24 @@ impl Session<'_> {
             SignIn::AuthJs(login) => match self.authjs_sign_in(login, present, with_csrf).await? {
                 (Some(issued), _) => Ok(issued),
                 (None, answer) => Err(format!(
-                    "POST {}/callback/credentials answered {answer}{}",
+                    "POST {}/{} answered {answer}{}",
                     login.base,
-                    if answer.contains("error=CredentialsSignin") {
+                    authjs::route::CALLBACK_CREDENTIALS,
+                    if answer.contains(&format!(
+                        "{}={}",
+                        authjs::field::ERROR,
+                        authjs::error::CREDENTIALS_SIGN_IN
+                    )) {
                         format!(
                             ": the server refused the user or the password (${} / ${})",
                             login.user.var(),
                             login.password.var()
                         )
-                    } else if answer.contains("error=MissingCSRF") {
+                    } else if answer.contains(&format!(
+                        "{}={}",
+                        authjs::field::ERROR,
+                        authjs::error::MISSING_CSRF
+                    )) {
                         ": the server did not accept the CSRF token and cookie from csrf".to_owned()
                     } else {
                         String::new()
@@ -261,7 +188,7 @@ impl Session<'_> {
     }
 
     /// A session read with a credential a sign-in issued, under its cookie name.
-    async fn replay_issued(&self, issued: &Issued) -> Result<Replay, String> {
+    pub(crate) async fn replay_issued(&self, issued: &Issued) -> Result<Replay, String> {
         self.replay(&issued.value, issued.cookie_name.as_deref())
             .await
     }
@@ -272,7 +199,7 @@ impl Session<'_> {
 
     /// Auth.js's credentials flow. Returns the session credential, if one
     /// was set, and the answer in words (redacted).
-    async fn authjs_sign_in(
+    pub(crate) async fn authjs_sign_in(
         &self,
         login: &AuthJsLogin,
         present: Option<&Issued>,
@@ -281,20 +208,25 @@ impl Session<'_> {
         let (token, mut jar) = self.csrf(login, present).await?;
         let mut form = Vec::new();
         if with_csrf {
-            form.push(("csrfToken", token.as_str()));
+            form.push((authjs::field::CSRF_TOKEN, token.as_str()));
         }
         let callback = format!("{}/", self.origin());
         form.extend([
             (login.user_field.as_str(), login.user.expose()),
-            ("password", login.password.expose()),
-            ("callbackUrl", callback.as_str()),
-            ("json", "true"),
+            (authjs::field::PASSWORD, login.password.expose()),
+            (authjs::field::CALLBACK_URL, callback.as_str()),
+            (authjs::field::JSON, "true"),
         ]);
         let mut cookies = jar.clone();
         if let Some(present) = present {
             cookies.push(self.session_cookie(present));
         }
-        let url = format!("{}{}/callback/credentials", self.origin(), login.base);
+        let url = format!(
+            "{}{}/{}",
+            self.origin(),
+            login.base,
+            authjs::route::CALLBACK_CREDENTIALS
+        );
         let reply = self.post_form(&url, &form, &cookies).await?;
         let set = set_cookies(&reply.headers);
         let answer = self.answer_words(&reply, &set);
@@ -322,18 +254,24 @@ impl Session<'_> {
     ) -> Result<bool, String> {
         let (token, _) = self.csrf(login, Some(issued)).await?;
         let callback = format!("{}/", self.origin());
-        let mut form = vec![("callbackUrl", callback.as_str())];
+        let mut form = vec![(authjs::field::CALLBACK_URL, callback.as_str())];
         if with_csrf {
-            form.insert(0, ("csrfToken", token.as_str()));
+            form.insert(0, (authjs::field::CSRF_TOKEN, token.as_str()));
         }
-        let url = format!("{}{}/signout", self.origin(), login.base);
+        let url = format!(
+            "{}{}/{}",
+            self.origin(),
+            login.base,
+            authjs::route::SIGN_OUT
+        );
         let reply = self
             .post_form(&url, &form, &self.cookies_of(issued))
             .await?;
         if reply.status >= 400 {
             return Err(format!(
-                "POST {}/signout got {}",
+                "POST {}/{} got {}",
                 login.base,
+                authjs::route::SIGN_OUT,
                 self.answer_words(&reply, &[])
             ));
         }
@@ -348,31 +286,37 @@ impl Session<'_> {
         login: &AuthJsLogin,
         present: Option<&Issued>,
     ) -> Result<(String, Vec<(String, String)>), String> {
-        let mut request =
-            self.executor
-                .client()
-                .get(format!("{}{}/csrf", self.origin(), login.base));
+        let mut request = self.executor.client().get(format!(
+            "{}{}/{}",
+            self.origin(),
+            login.base,
+            authjs::route::CSRF
+        ));
         if let Some(present) = present {
             request = request.header(COOKIE, cookie_header(&self.cookies_of(present)));
         }
-        let reply = self
-            .executor
-            .fetch(request)
-            .await
-            .map_err(|e| format!("GET {}/csrf got no answer: {e}", login.base))?;
+        let reply = self.executor.fetch(request).await.map_err(|e| {
+            format!(
+                "GET {}/{} got no answer: {e}",
+                login.base,
+                authjs::route::CSRF
+            )
+        })?;
         let token = serde_json::from_slice::<Value>(&reply.body)
             .ok()
             .and_then(|b| {
-                b.get("csrfToken")
+                b.get(authjs::field::CSRF_TOKEN)
                     .and_then(Value::as_str)
                     .map(str::to_owned)
             });
         let Some(token) = token.filter(|_| reply.status == 200) else {
             return Err(format!(
-                "GET {}/csrf got {}, not 200 with {{\"csrfToken\"}}: is this an Auth.js server, \
+                "GET {}/{} got {}, not 200 with {{\"{}\"}}: is this an Auth.js server, \
                  and is --path its session route?",
                 login.base,
-                self.answer_words(&reply, &[])
+                authjs::route::CSRF,
+                self.answer_words(&reply, &[]),
+                authjs::field::CSRF_TOKEN,
             ));
         };
         let mut jar: Vec<(String, String)> = present.map(|p| p.jar.clone()).unwrap_or_default();
@@ -394,7 +338,7 @@ impl Session<'_> {
             .client()
             .post(url)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("x-auth-return-redirect", "1")
+            .header(authjs::field::RETURN_REDIRECT_HEADER, "1")
             .body(body);
         if !cookies.is_empty() {
             request = request.header(COOKIE, cookie_header(cookies));
@@ -452,7 +396,7 @@ impl Session<'_> {
                 Auth::Cookie { names } => names.iter().any(|n| n == base),
                 Auth::Bearer => false,
             }
-            || base.ends_with("session-token")
+            || base.ends_with(authjs::cookie::SESSION_TOKEN_SUFFIX)
     }
 
     /// The session cookie among the set ones, chunks joined in order.
@@ -481,10 +425,7 @@ impl Session<'_> {
         if let Some(url) = redirect_target(reply) {
             words.push_str(&format!(" to {}", self.redactor.redact(&url)));
         } else if !reply.body.is_empty() {
-            words.push_str(&format!(
-                " {}",
-                crate::checks::excerpt(self.redactor, &reply.body)
-            ));
+            words.push_str(&format!(" {}", excerpt(self.redactor, &reply.body)));
         }
         let names: Vec<&str> = set
             .iter()
@@ -572,183 +513,6 @@ impl Session<'_> {
         target.credential = Some(Secret::new(issued.value.clone(), var));
         Ok((target, issued))
     }
-
-    /// The whole journey, for the lifecycle checks. `main` is the credential
-    /// the run used (issued by `how` when the runner signed in).
-    pub async fn journey(&self, how: Option<&SignIn>, main: Option<&Issued>) -> Journey {
-        let mut journey = Journey::default();
-        if let Some(expired) = &self.target.expired {
-            let result = self.replay(expired.expose(), None).await;
-            let step = format!(
-                "GET {} with the expired credential (${}): {}",
-                self.target.path,
-                expired.var(),
-                match &result {
-                    Ok(replay) => replay.to_string(),
-                    Err(e) => e.clone(),
-                }
-            );
-            journey.expired = Some(Part {
-                steps: vec![step],
-                result,
-            });
-        } else {
-            journey.notes.push(
-                "expired-credential did not run: give an expired credential with --expired-token / --expired-cookie (or SESSION_EXPIRED_TOKEN / SESSION_EXPIRED_COOKIE)".to_owned(),
-            );
-        }
-        let Some(how) = how else {
-            journey.notes.push(
-                "sign-out-ends-session, csrf-protected and fresh-credential did not run: they need --sign-in authjs or --sign-in-cmd".to_owned(),
-            );
-            return journey;
-        };
-        let mut steps = Vec::new();
-        let result = self.fresh(how, main, &mut steps).await;
-        journey.fresh = Some(Part { steps, result });
-        if how.can_sign_out() {
-            let mut steps = Vec::new();
-            let result = self.signed_out(how, &mut steps).await;
-            journey.signed_out = Some(Part { steps, result });
-        } else {
-            journey.notes.push(
-                "sign-out-ends-session did not run: give --sign-out-cmd to end a session"
-                    .to_owned(),
-            );
-        }
-        if let SignIn::AuthJs(_) = how {
-            let mut steps = Vec::new();
-            let result = self.csrf_probe(how, &mut steps).await;
-            journey.csrf = Some(Part { steps, result });
-        }
-        journey
-    }
-
-    async fn fresh(
-        &self,
-        how: &SignIn,
-        main: Option<&Issued>,
-        steps: &mut Vec<String>,
-    ) -> Result<Fresh, String> {
-        let first = self
-            .sign_in(how, None, true)
-            .await
-            .map_err(|e| format!("sign-in failed: {e}"))?;
-        steps.push("signed in (credential A)".to_owned());
-        let second = self
-            .sign_in(how, Some(&first), true)
-            .await
-            .map_err(|e| format!("the second sign-in failed: {e}"))?;
-        steps.push("signed in again presenting A (credential B)".to_owned());
-        let kept_presented = second.value == first.value;
-        let same_twice = main.is_some_and(|m| m.value == first.value || m.value == second.value);
-        steps.push(format!(
-            "B {} A; {}",
-            if kept_presented { "is" } else { "differs from" },
-            if same_twice {
-                "the run's own sign-in had issued the same credential"
-            } else {
-                "each sign-in issued its own credential"
-            }
-        ));
-        if how.can_sign_out() {
-            // Leave nothing behind; a failure here is sign-out's to report.
-            let _ = self.sign_out(how, &second, true).await;
-            let _ = self.sign_out(how, &first, true).await;
-        }
-        Ok(Fresh {
-            same_twice,
-            kept_presented,
-        })
-    }
-
-    async fn signed_out(&self, how: &SignIn, steps: &mut Vec<String>) -> Result<Replay, String> {
-        let issued = self
-            .sign_in(how, None, true)
-            .await
-            .map_err(|e| format!("sign-in failed: {e}"))?;
-        steps.push("signed in".to_owned());
-        let before = self.replay_issued(&issued).await?;
-        steps.push(format!(
-            "GET {} with the new credential: {}",
-            self.target.path, before
-        ));
-        if !before.session {
-            return Err(format!(
-                "a credential fresh from sign-in got {} before sign-out; nothing to end",
-                before
-            ));
-        }
-        self.sign_out(how, &issued, true)
-            .await
-            .map_err(|e| format!("sign-out failed: {e}"))?;
-        steps.push("signed out".to_owned());
-        let after = self.replay_issued(&issued).await?;
-        steps.push(format!(
-            "GET {} with the signed-out credential: {}",
-            self.target.path, after
-        ));
-        Ok(after)
-    }
-
-    async fn csrf_probe(&self, how: &SignIn, steps: &mut Vec<String>) -> Result<CsrfProbe, String> {
-        let SignIn::AuthJs(login) = how else {
-            return Err("the CSRF probes speak Auth.js".to_owned());
-        };
-        let (forged, answer) = self.authjs_sign_in(login, None, false).await?;
-        steps.push(format!(
-            "POST {}/callback/credentials without csrfToken: {answer}",
-            login.base
-        ));
-        let sign_in_replay = match &forged {
-            Some(issued) => {
-                let replay = self.replay_issued(issued).await?;
-                steps.push(format!(
-                    "GET {} with the cookie it set: {}",
-                    self.target.path, replay
-                ));
-                Some(replay)
-            }
-            None => None,
-        };
-        let issued = self
-            .sign_in(how, None, true)
-            .await
-            .map_err(|e| format!("sign-in failed: {e}"))?;
-        steps.push("signed in with the CSRF token".to_owned());
-        let sign_out_cleared = self.sign_out(how, &issued, false).await?;
-        steps.push(format!(
-            "POST {}/signout without csrfToken: {}",
-            login.base,
-            if sign_out_cleared {
-                "cleared the session cookie"
-            } else {
-                "left the session cookie alone"
-            }
-        ));
-        let after_sign_out = self.replay_issued(&issued).await?;
-        steps.push(format!(
-            "GET {} with the credential: {}",
-            self.target.path, after_sign_out
-        ));
-        let _ = self.sign_out(how, &issued, true).await;
-        if let Some(forged) = &forged {
-            let _ = self.sign_out(how, forged, true).await;
-        }
-        Ok(CsrfProbe {
-            sign_in_replay,
-            sign_out_cleared,
-            after_sign_out,
-        })
-    }
-}
-
-/// The Auth.js routes' base beside a session route: `/api/auth` for
-/// `/api/auth/session`; `None` for a route not named `session`.
-pub fn authjs_base(session_path: &str) -> Option<&str> {
-    session_path
-        .strip_suffix("/session")
-        .filter(|base| !base.is_empty())
 }
 
 /// `name.3` -> `name`; other names as they are.
@@ -775,7 +539,7 @@ fn redirect_target(reply: &Reply) -> Option<String> {
     }
     serde_json::from_slice::<Value>(&reply.body)
         .ok()?
-        .get("url")?
+        .get(authjs::field::URL)?
         .as_str()
         .map(str::to_owned)
 }
@@ -785,7 +549,7 @@ fn redirect_error(reply: &Reply) -> Option<String> {
     let url = redirect_target(reply)?;
     let query = url.split_once('?')?.1;
     form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "error")
+        .find(|(k, _)| k == authjs::field::ERROR)
         .map(|(_, v)| v.into_owned())
 }
 

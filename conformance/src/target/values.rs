@@ -1,101 +1,14 @@
-//! What a run points at: an endpoint of one contract, and the credentials
-//! the runner may use on it. Built and checked before any network I/O.
+//! The checked values of a target: base URL, path, credentials, a CA
+//! bundle. Each check names the flag or key it read (`--base-url`,
+//! `base-url`) and what would be accepted.
+
+use std::path::Path;
 
 use session_schemas::{Auth, Contract};
 
+use super::Carrier;
 use crate::error::CliError;
-use crate::lifecycle::SignIn;
 use crate::secret::Secret;
-
-/// Where the credential goes on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Carrier {
-    /// `Authorization: Bearer <token>`.
-    Bearer,
-    /// A session cookie under this name.
-    Cookie { name: String },
-}
-
-impl Carrier {
-    /// The environment variable a valid credential of this carrier comes
-    /// from, and reproductions read.
-    pub fn var(&self) -> &'static str {
-        match self {
-            Self::Bearer => "SESSION_TOKEN",
-            Self::Cookie { .. } => "SESSION_COOKIE",
-        }
-    }
-
-    /// The contract's carrier; for cookies, `name` or the contract's first name.
-    pub fn of(contract: &Contract, name: Option<&str>) -> Self {
-        match &contract.auth {
-            Auth::Bearer => Self::Bearer,
-            Auth::Cookie { names } => Self::Cookie {
-                name: name.unwrap_or(&names[0]).to_owned(),
-            },
-        }
-    }
-}
-
-/// One endpoint to check.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// A label for reports: the config file's `name`, or the contract's.
-    pub name: String,
-    pub contract: &'static Contract,
-    /// `scheme://host[:port]`, no trailing slash.
-    pub base_url: String,
-    /// Starts with `/`.
-    pub path: String,
-    pub carrier: Carrier,
-    /// A credential the target accepts.
-    pub credential: Option<Secret>,
-    /// A credential the target knows but has revoked.
-    pub revoked: Option<Secret>,
-    /// A credential the target issued that has since expired.
-    pub expired: Option<Secret>,
-    /// How the runner signs in by itself, if it does.
-    pub sign_in: Option<SignIn>,
-    /// PEM certificates of a private CA, trusted beside the platform's roots.
-    pub ca_pem: Option<Vec<u8>>,
-}
-
-impl Target {
-    /// The endpoint's URL, without query.
-    pub fn url(&self) -> String {
-        format!("{}{}", self.base_url, self.path)
-    }
-
-    /// Cookie names under which a session cookie must be ignored: close to
-    /// the real one, but none the contract lists.
-    pub fn wrong_cookie_names(&self) -> Vec<String> {
-        let Carrier::Cookie { name } = &self.carrier else {
-            return Vec::new();
-        };
-        let listed = match &self.contract.auth {
-            Auth::Cookie { names } => names.clone(),
-            Auth::Bearer => Vec::new(),
-        };
-        [
-            format!("{name}-old"),
-            format!("x-{name}"),
-            "session".to_owned(),
-            "token".to_owned(),
-        ]
-        .into_iter()
-        .filter(|n| !listed.contains(n) && n != name)
-        .collect()
-    }
-
-    /// Every secret this target uses, for redaction.
-    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
-        self.credential
-            .iter()
-            .chain(&self.revoked)
-            .chain(&self.expired)
-            .chain(self.sign_in.iter().flat_map(SignIn::secrets))
-    }
-}
 
 /// Checks a base URL and returns it without trailing slash.
 pub fn base_url(text: &str, key: &str) -> Result<String, CliError> {
@@ -200,6 +113,46 @@ fn is_cookie_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// PEM certificates from `path`, checked now rather than at the first request.
+pub(super) fn ca_pem(path: &Path, key: &str) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    const MAX_PEM: u64 = 1024 * 1024;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM + 1).read_to_end(&mut pem))
+        .map_err(|source| CliError::Read {
+            what: format!("{key} {}", path.display()),
+            source,
+        })?;
+    if pem.len() as u64 > MAX_PEM {
+        return Err(CliError::TooLarge {
+            what: format!("{key} {}", path.display()),
+            limit: MAX_PEM,
+        });
+    }
+    #[cfg(feature = "https")]
+    {
+        let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            CliError::Usage(format!(
+                "{key} {}: not PEM certificates: {e}",
+                path.display()
+            ))
+        })?;
+        if found.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{key} {}: no certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                path.display()
+            )));
+        }
+    }
+    #[cfg(not(feature = "https"))]
+    return Err(CliError::Usage(format!(
+        "{key}: this build has no HTTPS support (built without the `https` feature)"
+    )));
+    #[cfg(feature = "https")]
+    Ok(pem)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use clap::Parser;
 use session_mock::MockArgs;
 use session_mock::{AuthMode, MockServer};
 use session_mock::{FileConfig, MockConfig};
+use session_schemas::authjs::cookie;
 use session_schemas::{Auth, Protocol};
 
 #[tokio::main]
@@ -264,8 +265,8 @@ fn print_authjs_cookies(out: &mut String, config: &MockConfig) {
         return;
     }
     let (library, cookie, enc) = match config.authjs_version {
-        session_mock::AuthJsVersion::V5 => ("Auth.js 5", "authjs.session-token", "A256CBC-HS512"),
-        session_mock::AuthJsVersion::V4 => ("next-auth 4", "next-auth.session-token", "A256GCM"),
+        session_mock::AuthJsVersion::V5 => ("Auth.js 5", cookie::SESSION_TOKEN, "A256CBC-HS512"),
+        session_mock::AuthJsVersion::V4 => ("next-auth 4", cookie::V4_SESSION_TOKEN, "A256GCM"),
     };
     match &config.secret_source {
         Some(source) => say!(

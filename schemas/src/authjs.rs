@@ -33,6 +33,9 @@ pub mod route {
     /// `POST <base>/callback/credentials`: the credentials provider's sign-in
     /// (its provider id is `credentials`).
     pub const CALLBACK_CREDENTIALS: &str = "callback/credentials";
+    /// `GET <base>/error?error=...`: the error page a refused sign-in
+    /// redirects to.
+    pub const ERROR: &str = "error";
 
     /// `callback/{provider}` for any provider id.
     pub fn callback(provider: &str) -> String {

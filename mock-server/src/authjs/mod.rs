@@ -40,12 +40,13 @@ use crate::render::merge_patch;
 use crate::state::{AppState, Inner, MountState};
 use crate::store::State as SessionState;
 use crate::tokens;
+use session_schemas::authjs::{cookie, error, field, route};
 
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: usize = 64 * 1024;
-const CSRF_COOKIE: &str = "authjs.csrf-token";
-const CALLBACK_COOKIE: &str = "authjs.callback-url";
-const RETURN_REDIRECT: &str = "x-auth-return-redirect";
+const CSRF_COOKIE: &str = cookie::CSRF_TOKEN;
+const CALLBACK_COOKIE: &str = cookie::CALLBACK_URL;
+const RETURN_REDIRECT: &str = field::RETURN_REDIRECT_HEADER;
 
 /// The routes beside the session route at `base` (e.g. `/api/auth`).
 pub(crate) fn routes(index: usize, base: &str) -> Router<AppState> {
@@ -53,18 +54,27 @@ pub(crate) fn routes(index: usize, base: &str) -> Router<AppState> {
         move |State(state): State<AppState>, request: Request| handler.call(state, index, request)
     };
     Router::new()
-        .route(&format!("{base}/csrf"), get(on(Handler::Csrf)))
-        .route(&format!("{base}/providers"), get(on(Handler::Providers)))
-        .route(&format!("{base}/signin"), get(on(Handler::SignInPage)))
+        .route(&format!("{base}/{}", route::CSRF), get(on(Handler::Csrf)))
         .route(
-            &format!("{base}/callback/credentials"),
+            &format!("{base}/{}", route::PROVIDERS),
+            get(on(Handler::Providers)),
+        )
+        .route(
+            &format!("{base}/{}", route::SIGN_IN),
+            get(on(Handler::SignInPage)),
+        )
+        .route(
+            &format!("{base}/{}", route::CALLBACK_CREDENTIALS),
             axum::routing::post(on(Handler::Callback)),
         )
         .route(
-            &format!("{base}/signout"),
+            &format!("{base}/{}", route::SIGN_OUT),
             get(on(Handler::SignOutPage)).post(on(Handler::SignOut)),
         )
-        .route(&format!("{base}/error"), get(on(Handler::ErrorPage)))
+        .route(
+            &format!("{base}/{}", route::ERROR),
+            get(on(Handler::ErrorPage)),
+        )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +106,7 @@ impl Handler {
                 Ok(form) => {
                     // next-auth v4's client asks for `{"url"}` with a form
                     // field `json=true` instead of the header.
-                    exchange.return_redirect |= form.get("json") == Some("true");
+                    exchange.return_redirect |= form.get(field::JSON) == Some("true");
                     if matches!(self, Self::Callback) {
                         exchange.sign_in(&form)
                     } else {
@@ -166,7 +176,7 @@ pub(crate) async fn update(
         exchange.record(400, Some(Event::Update), session, why);
         json_response(StatusCode::BAD_REQUEST, &Value::Null, Vec::new())
     };
-    let init = exchange.init(form.get("csrfToken"), None);
+    let init = exchange.init(form.get(field::CSRF_TOKEN), None);
     if !init.verified {
         return refuse(None, "update refused: no verified CSRF token");
     }
@@ -416,11 +426,11 @@ fn session_cookie_name_for(
             .iter()
             .find(|n| !n.starts_with("__") && tokens::flavour_of(n) == flavour)
             .or_else(|| names.first())
-            .map_or("authjs.session-token", String::as_str),
-        Auth::Bearer => "authjs.session-token",
+            .map_or(cookie::SESSION_TOKEN, String::as_str),
+        Auth::Bearer => cookie::SESSION_TOKEN,
     };
     if secure && !name.starts_with("__") {
-        format!("__Secure-{name}")
+        format!("{}{name}", cookie::SECURE_PREFIX)
     } else {
         name.to_owned()
     }
@@ -656,11 +666,11 @@ impl<'a> Exchange<'a> {
 
     fn csrf_name(&self) -> String {
         // Auth.js gives the CSRF cookie the stricter `__Host-` prefix.
-        self.prefixed(CSRF_COOKIE, "__Host-")
+        self.prefixed(CSRF_COOKIE, cookie::HOST_PREFIX)
     }
 
     fn callback_name(&self) -> String {
-        self.prefixed(CALLBACK_COOKIE, "__Secure-")
+        self.prefixed(CALLBACK_COOKIE, cookie::SECURE_PREFIX)
     }
 
     /// The session cookie the mock sets: the carrier's name for the Auth.js
@@ -865,7 +875,7 @@ impl<'a> Exchange<'a> {
         let init = self.init(None, None);
         let mut response = json_response(
             StatusCode::OK,
-            &json!({ "csrfToken": init.csrf_token }),
+            &json!({ (field::CSRF_TOKEN): init.csrf_token }),
             init.cookies,
         );
         no_cache(response.headers_mut());
@@ -880,8 +890,8 @@ impl<'a> Exchange<'a> {
                 "id": "credentials",
                 "name": "Credentials",
                 "type": "credentials",
-                "signinUrl": url("signin"),
-                "callbackUrl": url("callback"),
+                "signinUrl": url(route::SIGN_IN),
+                "callbackUrl": url(route::CALLBACK),
             }
         });
         self.record(200, None, None, "providers");
@@ -889,7 +899,7 @@ impl<'a> Exchange<'a> {
     }
 
     fn sign_in(&self, form: &Form) -> Response {
-        let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
+        let init = self.init(form.get(field::CSRF_TOKEN), form.get(field::CALLBACK_URL));
         if !init.verified {
             self.record(
                 self.redirect_status(),
@@ -897,7 +907,7 @@ impl<'a> Exchange<'a> {
                 None,
                 "sign-in without a verified CSRF token",
             );
-            return self.error_redirect("signin", "error=MissingCSRF");
+            return self.error_redirect(route::SIGN_IN, &format!("error={}", error::MISSING_CSRF));
         }
         let login = form
             .get("username")
@@ -916,7 +926,10 @@ impl<'a> Exchange<'a> {
                 None,
                 "wrong username or password",
             );
-            return self.error_redirect("signin", "error=CredentialsSignin&code=credentials");
+            return self.error_redirect(
+                route::SIGN_IN,
+                &format!("error={}&code=credentials", error::CREDENTIALS_SIGN_IN),
+            );
         };
         let now = self.inner.clock.now().unix_timestamp();
         let lifetime = self.inner.lifetime(self.contract);
@@ -950,7 +963,7 @@ impl<'a> Exchange<'a> {
     }
 
     fn sign_out(&self, form: &Form) -> Response {
-        let init = self.init(form.get("csrfToken"), form.get("callbackUrl"));
+        let init = self.init(form.get(field::CSRF_TOKEN), form.get(field::CALLBACK_URL));
         if !init.verified {
             self.record(
                 self.redirect_status(),
@@ -958,7 +971,7 @@ impl<'a> Exchange<'a> {
                 None,
                 "sign-out without a verified CSRF token: nothing ended",
             );
-            return self.error_redirect("signin", "error=MissingCSRF");
+            return self.error_redirect(route::SIGN_IN, &format!("error={}", error::MISSING_CSRF));
         }
         let Some(name) = self.session_cookie_in_request() else {
             self.record(
@@ -1026,7 +1039,7 @@ impl<'a> Exchange<'a> {
 
     fn sign_in_page(&self, query: Option<&str>) -> Response {
         let query = query_map(query);
-        let init = self.init(None, query.get("callbackUrl").map(String::as_str));
+        let init = self.init(None, query.get(field::CALLBACK_URL).map(String::as_str));
         let error = match query.get("error").map(String::as_str) {
             Some("CredentialsSignin") => {
                 "<p class=\"error\">Sign in failed: check the username and password.</p>".to_owned()

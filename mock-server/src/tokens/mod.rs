@@ -65,7 +65,7 @@ pub(crate) enum Decoded {
 /// `next-auth.session-token` (and its `__Secure-` form), else Auth.js 5.
 pub(crate) fn flavour_of(name: &str) -> Flavour {
     if name
-        .trim_start_matches("__Secure-")
+        .trim_start_matches(session_schemas::authjs::cookie::SECURE_PREFIX)
         .starts_with("next-auth.")
     {
         Flavour::V4

@@ -218,3 +218,122 @@ pub fn require_credentials(targets: &[Target]) -> Result<(), CliError> {
         target.name
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn check_args(words: &[&str]) -> TargetArgs {
+        let cli = Cli::try_parse_from(words).expect("flags parse");
+        match cli.command {
+            Command::Check(args) => args.target,
+            _ => unreachable!("a check command"),
+        }
+    }
+
+    /// Flags and a targets file are two sources of one spec: the same
+    /// target comes out of both, with the secret under the variable it was
+    /// read from.
+    #[test]
+    fn flags_and_file_build_the_same_target() {
+        let dir = std::env::temp_dir().join(format!("conf-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("targets.toml");
+        std::fs::write(
+            &file,
+            "[[target]]\ncontract = \"authjs\"\nbase-url = \"http://127.0.0.1:9/\"\n\
+             path = \"/auth/session\"\ncookie-env = \"MY_COOKIE\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "MY_COOKIE").then(|| "abc.def".to_owned());
+        let (from_file, again) = targets(
+            &check_args(&["sc", "check", "--config", file.to_str().unwrap()]),
+            "check",
+            &env,
+        )
+        .unwrap();
+        assert!(
+            again.starts_with("session-conformance check --config "),
+            "{again}"
+        );
+        let flags = check_args(&[
+            "sc",
+            "check",
+            "-c",
+            "authjs",
+            "--base-url",
+            "http://127.0.0.1:9/",
+            "--path",
+            "/auth/session",
+            "--cookie",
+            "abc.def",
+        ]);
+        let (from_flags, again) = targets(&flags, "check", &|_| None).unwrap();
+        assert_eq!(
+            again,
+            "session-conformance check --contract authjs --base-url http://127.0.0.1:9 --path /auth/session"
+        );
+        let (a, b) = (&from_file[0], &from_flags[0]);
+        assert_eq!(
+            (&a.name, &a.base_url, &a.path),
+            (&b.name, &b.base_url, &b.path)
+        );
+        assert_eq!(a.carrier, b.carrier);
+        let (sa, sb) = (
+            a.credential.as_ref().unwrap(),
+            b.credential.as_ref().unwrap(),
+        );
+        assert_eq!(sa.expose(), sb.expose());
+        assert_eq!((sa.var(), sb.var()), ("MY_COOKIE", "SESSION_COOKIE"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// The same mistake reads in the words of its source.
+    #[test]
+    fn errors_name_the_flag_or_the_key() {
+        let dir = std::env::temp_dir().join(format!("conf-target-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("targets.toml");
+        std::fs::write(
+            &file,
+            "[[target]]\ncontract = \"authjs\"\nbase-url = \"http://host/api\"\n",
+        )
+        .unwrap();
+        let error = targets(
+            &check_args(&["sc", "check", "--config", file.to_str().unwrap()]),
+            "check",
+            &|_| None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("target 1 (`authjs`): base-url \"http://host/api\""),
+            "{error}"
+        );
+        let flags = check_args(&[
+            "sc",
+            "check",
+            "-c",
+            "authjs",
+            "--base-url",
+            "http://host/api",
+        ]);
+        let error = targets(&flags, "check", &|_| None).unwrap_err().to_string();
+        assert!(
+            error.starts_with("--base-url \"http://host/api\""),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_authjs_base_is_beside_the_session_route() {
+        assert_eq!(authjs_base("/api/auth/session"), Some("/api/auth"));
+        assert_eq!(authjs_base("/session"), None);
+        assert_eq!(authjs_base("/api/authsession"), None);
+        assert_eq!(authjs_base("/api/auth/me"), None);
+    }
+}

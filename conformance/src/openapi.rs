@@ -275,23 +275,7 @@ pub struct Imported {
 /// listed in `defaults`.
 pub fn import(document: &Value, operation: &str, name: Option<&str>) -> Result<Imported, CliError> {
     let (method, path) = split_operation(operation)?;
-    let version = document
-        .get("openapi")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !version.starts_with("3.") {
-        return Err(bad(format!(
-            "not an OpenAPI 3 document (openapi: {version:?})"
-        )));
-    }
-    let op = document
-        .pointer(&format!("/paths/{}/{method}", escape(&path)))
-        .ok_or_else(|| {
-            bad(format!(
-                "no operation {operation}; the document has: {}",
-                operations(document).join(", ")
-            ))
-        })?;
+    let op = find_operation(document, operation, &method, &path)?;
     let method: Method = method
         .parse()
         .map_err(|why| bad(format!("--operation {operation:?}: {why}")))?;
@@ -373,6 +357,32 @@ fn split_operation(operation: &str) -> Result<(String, String), CliError> {
         .ok_or_else(|| {
             bad(format!(
                 "--operation {operation:?}: expected METHOD /path, e.g. 'GET /auth/session'"
+            ))
+        })
+}
+
+/// The operation `method` (lower case) `path` of an OpenAPI 3 document.
+fn find_operation<'a>(
+    document: &'a Value,
+    operation: &str,
+    method: &str,
+    path: &str,
+) -> Result<&'a Value, CliError> {
+    let version = document
+        .get("openapi")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !version.starts_with("3.") {
+        return Err(bad(format!(
+            "not an OpenAPI 3 document (openapi: {version:?})"
+        )));
+    }
+    document
+        .pointer(&format!("/paths/{}/{method}", escape(path)))
+        .ok_or_else(|| {
+            bad(format!(
+                "no operation {operation}; the document has: {}",
+                operations(document).join(", ")
             ))
         })
 }

@@ -45,6 +45,13 @@ impl tower::Service<Request> for MockService {
     }
 
     fn call(&mut self, request: Request) -> Answering {
+        self.serve(request)
+    }
+}
+
+impl MockService {
+    /// The answer to `request`, without the `&mut` a `Service` call takes.
+    pub(crate) fn serve(&self, request: Request) -> Answering {
         if request.method() == Method::GET {
             let path = request.uri().path();
             if let Some(index) = self.state.0.mounts.iter().position(|m| *m.path == *path) {

@@ -61,12 +61,12 @@ pub fn app(config: MockConfig) -> Result<MockApp, ConfigError> {
         Some(proxy) => Either::Left(ValidatingProxy::new(mock.clone(), proxy)),
         None => Either::Right(mock.clone()),
     };
-    Ok(MockApp {
+    Ok(MockApp(Arc::new(Stack {
         state,
         mock,
         with_cors: tower::Layer::layer(&cors, chain.clone()),
         chain,
-    })
+    })))
 }
 
 /// Everything a request reads, built once.
@@ -213,9 +213,12 @@ fn routes(state: &AppState) -> Router {
 type Chain = Either<ValidatingProxy<MockService>, MockService>;
 
 /// The mock as one service: the size limits, then CORS for a request with
-/// an `Origin`, then the proxy and the mock.
+/// an `Origin`, then the proxy and the mock. The server clones it for every
+/// request: one reference count, whatever the stack holds.
 #[derive(Clone)]
-pub struct MockApp {
+pub struct MockApp(Arc<Stack>);
+
+struct Stack {
     state: AppState,
     /// The mock alone: a request without an Origin, when nothing is proxied.
     mock: MockService,
@@ -231,7 +234,7 @@ impl std::fmt::Debug for MockApp {
 
 impl MockApp {
     pub(crate) fn state(&self) -> &AppState {
-        &self.state
+        &self.0.state
     }
 }
 
@@ -286,11 +289,11 @@ impl tower::Service<Request> for MockApp {
             && !headers.contains_key("access-control-request-method");
         let cross_origin = headers.contains_key(ORIGIN) && !plain_options;
         if cross_origin {
-            let stack = self.with_cors.clone();
+            let stack = self.0.with_cors.clone();
             return Served::Layered(Box::pin(tower::ServiceExt::oneshot(stack, request)));
         }
-        match &self.chain {
-            Either::Right(_) => Served::Mock(tower::Service::call(&mut self.mock, request)),
+        match &self.0.chain {
+            Either::Right(_) => Served::Mock(self.0.mock.serve(request)),
             Either::Left(proxy) => {
                 let proxy = proxy.clone();
                 Served::Layered(Box::pin(tower::ServiceExt::oneshot(proxy, request)))

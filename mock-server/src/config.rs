@@ -13,8 +13,9 @@ use session_schemas::{Contract, Outcome, Registry};
 
 use crate::args::MockArgs;
 use crate::settings::{
-    AuthSecret, CredentialValue, Delay, FailRate, FileMount, FileUser, Instant, JournalSize,
-    Lifetime, Listen, LogFilter, MaxSessions, OriginPattern, Settings, SigningKey, Timeout,
+    AuthSecret, CredentialValue, Delay, FailRate, FileMount, FileUser, HIDDEN, Instant,
+    JournalSize, Lifetime, Listen, LogFilter, MaxSessions, OriginPattern, Settings, SigningKey,
+    Timeout,
 };
 
 // The flags' value enums live beside the flags (`args`); the configuration
@@ -184,7 +185,7 @@ impl MockConfig {
         {
             value
                 .parse::<AuthSecret>()
-                .map_err(|refused| invalid(variable, "(hidden)", refused.message))?;
+                .map_err(|refused| invalid(variable, HIDDEN, refused.message))?;
         }
         let users_declared = !flags.user.is_empty() || !file.users.is_empty();
         let proxy_from_flags = flags.proxy.is_some();
@@ -272,10 +273,17 @@ impl MockConfig {
         })
     }
 
-    /// The effective configuration as a config file (secrets hidden).
+    /// The effective configuration as a config file (secrets hidden, and
+    /// said so at the top: such a file loads only once they are put back).
     pub fn to_toml(&self) -> String {
-        toml::to_string(&self.as_settings())
-            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+        match toml::to_string(&self.as_settings()) {
+            Ok(text) if text.contains(&format!("\"{HIDDEN}\"")) => format!(
+                "# Secrets are written as \"{HIDDEN}\". Put the real values in before\n\
+                 # loading this file with --config: the mock refuses \"{HIDDEN}\".\n{text}"
+            ),
+            Ok(text) => text,
+            Err(e) => format!("# cannot render the configuration: {e}\n"),
+        }
     }
 
     /// The effective configuration as the settings a file would hold.
@@ -284,7 +292,7 @@ impl MockConfig {
             (!values.is_empty()).then(|| {
                 values
                     .iter()
-                    .map(|_| CredentialValue("(hidden)".into()))
+                    .map(|_| CredentialValue(HIDDEN.into()))
                     .collect()
             })
         };
@@ -299,11 +307,11 @@ impl MockConfig {
             cookies: hidden(&self.cookies),
             revoked: hidden(&self.revoked),
             signing_key: (self.signing_key != DEFAULT_SIGNING_KEY)
-                .then(|| SigningKey("(hidden)".into())),
+                .then(|| SigningKey(HIDDEN.into())),
             auth_secret: (!self.auth_secrets.is_empty()).then(|| {
                 self.auth_secrets
                     .iter()
-                    .map(|_| AuthSecret("(hidden)".into()))
+                    .map(|_| AuthSecret(HIDDEN.into()))
                     .collect()
             }),
             authjs_version: Some(self.authjs_version),
@@ -330,7 +338,14 @@ impl MockConfig {
             proxy_strict: self.proxy.strict,
             proxy_fallback: self.proxy.fallback,
             proxy_timeout: Some(Timeout(self.proxy.timeout)),
-            users: self.users.iter().map(User::as_file_user).collect(),
+            // The built-in user is no one's secret and comes back by
+            // itself when no user is configured: left out, the printed
+            // file loads as it is.
+            users: if self.users == [User::default_user()] {
+                Vec::new()
+            } else {
+                self.users.iter().map(User::as_file_user).collect()
+            },
             contracts: self
                 .mounts
                 .iter()
@@ -354,7 +369,7 @@ impl User {
         }
         FileUser {
             username: self.username.clone(),
-            password: "(hidden)".into(),
+            password: HIDDEN.into(),
             fields,
         }
     }
@@ -574,7 +589,7 @@ fn mount_upstream(
             crate::proxy::Upstream::parse(&url).map_err(|m| {
                 // A URL with a password is not echoed.
                 let shown = if url.contains('@') {
-                    "(hidden)"
+                    HIDDEN
                 } else {
                     url.as_str()
                 };

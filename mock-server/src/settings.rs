@@ -50,6 +50,24 @@ impl From<String> for Refused {
     }
 }
 
+/// What `--print-config` writes in place of a secret. Loading it back
+/// as the value is refused: a file printed with secrets hidden needs its
+/// secrets put back in, or a password would silently become this text.
+pub(crate) const HIDDEN: &str = "(hidden)";
+
+/// Refuses [`HIDDEN`] as a secret's value.
+pub(crate) fn not_hidden_placeholder(text: &str) -> Result<(), Refused> {
+    if text == HIDDEN {
+        return Err(Refused {
+            message: format!(
+                "`{HIDDEN}` is what --print-config writes in place of a secret: put the real value here"
+            ),
+            hidden: false,
+        });
+    }
+    Ok(())
+}
+
 /// A checked setting: parsed from its text (a flag, a variable, a file
 /// string), written back as that text.
 macro_rules! checked_text {
@@ -159,6 +177,7 @@ checked_text!(
     /// A credential the mock accepts or answers as revoked: never echoed.
     CredentialValue(String),
     |text| {
+        not_hidden_placeholder(text)?;
         if text.is_empty()
             || text
                 .chars()
@@ -179,6 +198,7 @@ checked_text!(
     /// The key that signs what the mock issues: at least 8 characters.
     SigningKey(String),
     |text| {
+        not_hidden_placeholder(text)?;
         if text.len() < 8 {
             return Err(Refused {
                 message: "must be at least 8 characters".to_owned(),
@@ -194,6 +214,7 @@ checked_text!(
     /// An Auth.js secret: not empty, never echoed.
     AuthSecret(String),
     |text| {
+        not_hidden_placeholder(text)?;
         if text.is_empty() {
             return Err(Refused {
                 message: "an Auth.js secret is not empty (generate one: openssl rand -base64 33)"
@@ -583,22 +604,32 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
-/// A key that takes one value or a list of them.
+/// A key that takes one value or a list of them. The values are read as
+/// text first and checked after, so a refused value is refused in its own
+/// words (an untagged enum would only say that nothing matched).
 fn one_or_many<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: TryFrom<String>,
+    T::Error: std::fmt::Display,
 {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum OneOrMany<T> {
-        One(T),
-        Many(Vec<T>),
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
     }
-    Ok(Some(match OneOrMany::deserialize(deserializer)? {
+    let texts = match OneOrMany::deserialize(deserializer)
+        .map_err(|_| serde::de::Error::custom("expected a string or a list of strings"))?
+    {
         OneOrMany::One(one) => vec![one],
         OneOrMany::Many(many) => many,
-    }))
+    };
+    texts
+        .into_iter()
+        .map(|text| T::try_from(text).map_err(serde::de::Error::custom))
+        .collect::<Result<Vec<T>, D::Error>>()
+        .map(Some)
 }
 
 /// `[[user]]` in the config file: `username`, `password`, any profile fields.
@@ -716,7 +747,7 @@ pub fn refused_flag(error: &clap::Error) -> Option<String> {
         .unwrap_or_default()
         .to_owned();
     let shown = if refused.hidden {
-        "(hidden)"
+        HIDDEN
     } else {
         value.as_str()
     };

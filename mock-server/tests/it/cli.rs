@@ -122,6 +122,118 @@ fn flags_win_over_the_environment_which_wins_over_the_file() {
     );
 }
 
+/// `--print-config` writes a file that `--config` takes back: the same
+/// configuration when nothing is secret; with secrets, it says they are
+/// hidden, the placeholder is refused naming the key, and once they are
+/// put back the file means what the flags meant.
+#[test]
+fn printed_configuration_loads_back_and_hidden_secrets_are_never_taken_as_values() {
+    let print = |args: &[&str]| {
+        let output = cargo_bin_cmd!("session-mock")
+            .args(args)
+            .arg("--print-config")
+            .env_remove("SESSION_MOCK_LISTEN")
+            .env_remove("SESSION_MOCK_PORT")
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    // Nothing secret: the built-in user is not written, and the file
+    // prints itself back to the letter.
+    let plain = print(&["--seed", "3", "--latency", "20ms"]);
+    assert!(
+        !plain.contains("(hidden)") && !plain.contains("[[user]]"),
+        "{plain}"
+    );
+    let file = temp_file("printed-plain.toml", &plain);
+    assert_eq!(print(&["--config", file.to_str().expect("utf-8")]), plain);
+
+    let flags = [
+        "--user",
+        "alice:pw-7f3k9",
+        "--token",
+        "tok-abcdefgh",
+        "--auth-secret",
+        "app-secret-of-33-characters-long",
+    ];
+    let secret = print(&flags);
+    assert!(
+        secret.starts_with("# Secrets are written as \"(hidden)\""),
+        "{secret}"
+    );
+    for value in [
+        "pw-7f3k9",
+        "tok-abcdefgh",
+        "app-secret-of-33-characters-long",
+    ] {
+        assert!(!secret.contains(value), "{value} printed: {secret}");
+    }
+    // Each hidden value is refused in its own words, naming its key,
+    // until every one is put back; then the file means what the flags
+    // meant.
+    let load = |text: &str| {
+        let file = temp_file("printed-filled.toml", text);
+        let output = cargo_bin_cmd!("session-mock")
+            .args(["--config", file.to_str().expect("utf-8"), "--print-config"])
+            .env_remove("SESSION_MOCK_LISTEN")
+            .env_remove("SESSION_MOCK_PORT")
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let mut text = secret.clone();
+    let mut hidden = vec![
+        // (as printed, put back, how its refusal names it)
+        (
+            "tokens = [\"(hidden)\"]",
+            "tokens = [\"tok-abcdefgh\"]",
+            "tokens = [\"(hidden)\"]",
+        ),
+        (
+            "auth-secret = [\"(hidden)\"]",
+            "auth-secret = [\"app-secret-of-33-characters-long\"]",
+            "auth-secret = [\"(hidden)\"]",
+        ),
+        (
+            "password = \"(hidden)\"",
+            "password = \"pw-7f3k9\"",
+            "user `alice`: the password `(hidden)`",
+        ),
+    ];
+    while !hidden.is_empty() {
+        let (code, _, error) = load(&text);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(
+            error.contains("what --print-config writes in place of"),
+            "{error}"
+        );
+        let named: Vec<usize> = (0..hidden.len())
+            .filter(|&i| error.contains(hidden[i].2))
+            .collect();
+        assert_eq!(named.len(), 1, "one hidden key named: {error}");
+        let (printed, real, _) = hidden.remove(named[0]);
+        assert!(text.contains(printed), "{printed} in {text}");
+        text = text.replace(printed, real);
+    }
+    let (code, reprinted, error) = load(&text);
+    assert_eq!(code, Some(0), "{error}");
+    assert_eq!(
+        reprinted, secret,
+        "the filled-in file means what the flags meant"
+    );
+    // A flag's value is no placeholder either.
+    assert!(fails(&["--token", "(hidden)"]).contains("token = \"(hidden)\": `(hidden)` is what"));
+}
+
 #[test]
 fn a_port_in_use_exits_2() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -395,3 +395,24 @@ fn every_file_the_readme_links_to_exists() {
         "the README links to missing files: {missing:?}"
     );
 }
+
+/// The Rust the README asks for is the workspace's `rust-version`, the one
+/// `.ci/run` checks the workspace with.
+#[test]
+fn the_rust_the_readme_names_is_the_workspace_rust_version() {
+    let manifest = include_str!("../Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("the workspace has a rust-version");
+    let prose = README.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        prose.contains(&format!("You need Rust {version} or newer")),
+        "the README names another Rust than rust-version {version}"
+    );
+    assert!(
+        include_str!("../.ci/run").contains("cargo \"+$msrv\" check --workspace"),
+        ".ci/run no longer checks the rust-version"
+    );
+}

@@ -233,7 +233,9 @@ checked_text!(
     |text| {
         User::parse(text).map_err(|message| Refused {
             message,
-            hidden: true,
+            // Without a `:` there is no password to hide: the text is a
+            // username, and the error shows it.
+            hidden: text.contains(':'),
         })
     },
     |user| format!("{}:{}", user.username, user.password)

@@ -124,7 +124,11 @@ fn write_human(contract: &Contract, out: &mut dyn Write) -> std::io::Result<()> 
             .collect();
         writeln!(out, "  more examples: {}", names.join(", "))?;
     }
-    writeln!(out, "  invariants:")?;
+    if contract.invariants.is_empty() {
+        writeln!(out, "  invariants: none")?;
+    } else {
+        writeln!(out, "  invariants:")?;
+    }
     for invariant in &contract.invariants {
         let when = if invariant.is_live_only() {
             "live responses only"

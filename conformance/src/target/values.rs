@@ -13,6 +13,14 @@ use crate::secret::Secret;
 /// Checks a base URL and returns it without trailing slash.
 pub fn base_url(text: &str, key: &str) -> Result<String, CliError> {
     let invalid = |why: &str| CliError::Usage(format!("{key} {text:?}: {why}"));
+    // `127.0.0.1:4010` and `localhost:4010` are the usual slips: no scheme
+    // (the second even parses, as the scheme `localhost`).
+    if !text.contains("://") {
+        return Err(invalid(&format!(
+            "a base URL starts with its scheme, e.g. http://{}",
+            text.trim_start_matches('/')
+        )));
+    }
     let url = reqwest::Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
     match url.scheme() {
         "http" => {}
@@ -176,6 +184,19 @@ mod tests {
         ] {
             let error = base_url(bad, "--base-url").unwrap_err().to_string();
             assert!(error.contains("--base-url"), "{bad}: {error}");
+        }
+        // Without a scheme, the error says what to write.
+        for (bad, hint) in [
+            ("127.0.0.1:4010", "e.g. http://127.0.0.1:4010"),
+            ("localhost:4010", "e.g. http://localhost:4010"),
+        ] {
+            let error = base_url(bad, "base-url").unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!(
+                    "base-url {bad:?}: a base URL starts with its scheme"
+                )) && error.ends_with(hint),
+                "{error}"
+            );
         }
     }
 

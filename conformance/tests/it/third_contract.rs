@@ -73,7 +73,17 @@ fn validate_and_contracts_take_a_contract_file() {
         .stdout(predicate::str::contains(
             "better-auth  GET /api/auth/get-session",
         ))
-        .stdout(predicate::str::contains("signed-in 200"));
+        .stdout(predicate::str::contains("signed-in 200"))
+        // A contract without invariants says so; no heading stands empty.
+        .stdout(predicate::str::contains("  invariants: none\n"))
+        .stdout(predicate::str::contains(
+            "  invariants:\n    session-not-expired",
+        ))
+        .stdout(
+            predicate::str::is_match(r"(?m)^  invariants:\n(  [^ ]|\n|\z)")
+                .expect("regex")
+                .not(),
+        );
     // An unknown name still gets a did-you-mean, against the loaded registry.
     runner()
         .args(["validate", "--contract", "better-auht", "--contracts"])

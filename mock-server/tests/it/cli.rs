@@ -43,6 +43,14 @@ fn bad_flags_exit_2_naming_key_value_and_what_is_accepted() {
     insta::assert_snapshot!(fails(&["--listen", "localhost"]), @r#"error: listen = "localhost": not an address such as 127.0.0.1:4010 or [::1]:4010"#);
     insta::assert_snapshot!(fails(&["--cors-origin", "*.example.com"]), @r#"error: cors-origin = "*.example.com": an origin looks like http://localhost:3000, http://localhost:* or *"#);
     assert!(fails(&["--data", "random"]).contains("invalid value 'random' for '--data <DATA>'"));
+    // A username alone is shown; anything with a password part is not.
+    insta::assert_snapshot!(fails(&["--user", "alice"]), @r#"error: user = "alice": expected USERNAME:PASSWORD, e.g. alice:secret"#);
+    insta::assert_snapshot!(fails(&["--user", "alice:"]), @r#"error: user = "(hidden)": user `alice`: the password is empty"#);
+    let leaked = fails(&["--user", "al\u{7}ice:pw-31337"]);
+    assert!(
+        leaked.contains(r#"user = "(hidden)""#) && !leaked.contains("pw-31337"),
+        "{leaked}"
+    );
     insta::assert_snapshot!(fails(&["--clock", "9999-12-31T00:00:00Z"]), @r#"error: clock = "9999-12-31T00:00:00Z": 9999-12-31T00:00:00Z is after 9000-01-01T00:00:00Z, the latest time the mock's clock shows"#);
     insta::assert_snapshot!(fails(&["--clock", "1969-07-20T20:17:00Z"]), @r#"error: clock = "1969-07-20T20:17:00Z": 1969-07-20T20:17:00Z is before 1970-01-01T00:00:00Z, the earliest time the mock's clock shows"#);
 }

@@ -44,7 +44,7 @@ pub fn format(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis == 0 {
         "0ms".to_owned()
-    } else if millis % 1000 == 0 {
+    } else if millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)
     } else {
         format!("{millis}ms")

@@ -160,9 +160,18 @@ fn banner(out: &mut String, config: &MockConfig, server: &MockServer) {
 /// the configuration's notes.
 fn print_endpoints(out: &mut String, config: &MockConfig, base: &str) {
     for mount in &config.mounts {
+        // A scenario outside this contract's document (`--scenario 401`
+        // given to every contract) says so here, by contract.
+        let off_contract = mount
+            .contract
+            .scenario(&mount.scenario)
+            .ok()
+            .and_then(|s| s.off_contract.as_deref())
+            .map(|why| format!("  OFF-CONTRACT: {why}"))
+            .unwrap_or_default();
         say!(
             out,
-            "  {:<12} GET {base}{:<22} scenario {}",
+            "  {:<12} GET {base}{:<22} scenario {}{off_contract}",
             mount.contract.name,
             mount.path,
             mount.scenario

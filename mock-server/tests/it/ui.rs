@@ -446,6 +446,35 @@ fn the_banner_prints_the_page_address_where_there_is_a_page() {
     );
 }
 
+/// `--scenario 401` reaches every contract that has it; where that
+/// scenario is outside the contract's document, its banner line says so.
+#[test]
+fn the_banner_marks_a_default_scenario_outside_a_contracts_document() {
+    let (_, lines) = banner(&["--scenario", "401"]);
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} line in {lines:#?}"))
+    };
+    let authjs = line("authjs");
+    assert!(
+        authjs.ends_with("scenario 401  OFF-CONTRACT: status 401 is not documented by authjs"),
+        "{authjs}"
+    );
+    let api = line("session-api");
+    assert!(
+        api.ends_with("scenario 401") && !api.contains("OFF-CONTRACT"),
+        "{api}"
+    );
+    let (_, lines) = banner(&[]);
+    assert!(
+        !lines.iter().any(|l| l.contains("OFF-CONTRACT")),
+        "{lines:#?}"
+    );
+}
+
 /// The page in a real browser: Debian's chromium through chromedriver
 /// (`SESSION_MOCK_BROWSER=firefox` with geckodriver works too). `.ci/run`
 /// installs both packages when missing and runs these.

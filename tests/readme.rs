@@ -416,3 +416,76 @@ fn the_rust_the_readme_names_is_the_workspace_rust_version() {
         ".ci/run no longer checks the rust-version"
     );
 }
+
+/// docs/ci.md's recipes: the readiness wait they all use fails the step
+/// when the mock never answers and passes once it serves (run here, on a
+/// free port); every install names the pinned revision and every cache key
+/// changes with it; the project's own workflow runs `.ci/run`.
+#[test]
+fn the_ci_recipes_wait_for_the_mock_for_real_and_pin_what_they_cache() {
+    let recipes = include_str!("../docs/ci.md");
+    let wait = recipes
+        .lines()
+        .map(str::trim_start)
+        .filter_map(|l| l.strip_prefix("- ").or(Some(l)))
+        .find(|l| {
+            l.starts_with("timeout 10 sh -c 'until curl -fsS http://127.0.0.1:4010/__mock/health")
+        })
+        .expect("docs/ci.md waits for /__mock/health")
+        .to_owned();
+    let waits = recipes
+        .matches("/__mock/health >/dev/null; do sleep")
+        .count();
+    assert!(waits >= 3, "every recipe waits the same way ({waits})");
+    assert!(
+        !recipes.contains("$(seq"),
+        "a for loop that ends without break exits 0"
+    );
+    let installs: Vec<&str> = recipes
+        .lines()
+        .filter(|l| l.contains("cargo install"))
+        .collect();
+    assert!(installs.len() >= 6, "{installs:#?}");
+    for line in &installs {
+        assert!(line.contains("--rev"), "unpinned install: {line}");
+    }
+    for line in recipes
+        .lines()
+        .filter(|l| l.trim_start().starts_with("key:"))
+    {
+        assert!(
+            line.contains("TOOLS_REV"),
+            "a cache key that never changes: {line}"
+        );
+    }
+    assert!(
+        !recipes.contains("CARGO_HOME"),
+        "GitLab's rust:1 PATH misses a moved CARGO_HOME"
+    );
+    let workflow = include_str!("../.github/workflows/ci.yml");
+    assert!(workflow.contains("run: CI=true bash .ci/run"), "{workflow}");
+
+    // The wait itself, as written, against no mock and against one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = std::env::var("PATH").unwrap_or_default();
+    let command = wait
+        .replace("127.0.0.1:4010", &format!("127.0.0.1:{port}"))
+        .replace("timeout 10 ", "timeout 2 ");
+    assert!(
+        run_shell(&command, here, &path, "").is_err(),
+        "the wait passed with no mock: {command}"
+    );
+    let line = Line {
+        number: 0,
+        text: "docs/ci.md".into(),
+    };
+    let bin = binaries();
+    let mock = start_mock(&bin, here, "--auth", &line);
+    let command = wait.replace("127.0.0.1:4010", &format!("127.0.0.1:{}", mock.port));
+    run_shell(&command, here, &path, "").expect("the wait passes once the mock serves");
+    drop(mock);
+}

@@ -1,5 +1,6 @@
 //! The README is a promise: every command in its `sh` blocks is run here as
-//! written, in order, against the built binaries, or excused with the reason
+//! written, in order, from a copy of a fresh clone's root (every file git
+//! tracks, nothing prepared), against the built binaries, or excused with the reason
 //! (a backend of yours, a secret of yours, the build that runs this test).
 //! `session-mock ...` lines start the mock (on a free port: the only
 //! change, made through `SESSION_MOCK_PORT`) and the `curl` lines after them
@@ -154,17 +155,23 @@ fn binaries() -> PathBuf {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from)
-        .expect("read")
-        .filter_map(Result::ok)
-    {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
+/// Copies every file git tracks below `from` (working-tree contents) to `to`.
+fn clone_tree(from: &Path, to: &Path) {
+    let listed = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(from)
+        .output()
+        .expect("git ls-files");
+    assert!(listed.status.success(), "git ls-files failed");
+    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(name).expect("utf-8 path");
+        let target = to.join(name);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        // A file deleted but not yet committed is not in the clone either.
+        if from.join(name).is_file() {
+            std::fs::copy(from.join(name), &target).expect("copy");
         }
     }
 }
@@ -283,23 +290,9 @@ fn every_readme_command_runs_as_written_or_is_excused() {
     let bin = binaries();
     let work = std::env::temp_dir().join(format!("readme-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("work dir");
-    // The example contract the README loads, as a user would have it.
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contracts"),
-        &work,
-    );
-    // The stock contracts, where the README names them (`contracts/...`).
-    std::fs::create_dir_all(work.join("contracts")).expect("mkdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts"),
-        &work.join("contracts"),
-    );
-    // `validate ... response.json`: a response saved as the README describes.
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/authjs/valid.json"),
-        work.join("response.json"),
-    )
-    .expect("response.json");
+    // A fresh clone's root, as a user has it: every file git tracks, as it
+    // is in the working tree, and nothing else.
+    clone_tree(Path::new(env!("CARGO_MANIFEST_DIR")), &work);
     let path = format!(
         "{}:{}",
         bin.display(),

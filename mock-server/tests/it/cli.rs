@@ -20,6 +20,23 @@ fn fails(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `session-mock ARGS --print-config` with the address left to the flags:
+/// its exit code, standard output and standard error.
+fn print_config(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = cargo_bin_cmd!("session-mock")
+        .args(args)
+        .arg("--print-config")
+        .env_remove("SESSION_MOCK_LISTEN")
+        .env_remove("SESSION_MOCK_PORT")
+        .output()
+        .expect("runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("{}-{name}", std::process::id()));
@@ -137,19 +154,9 @@ fn flags_win_over_the_environment_which_wins_over_the_file() {
 #[test]
 fn printed_configuration_loads_back_and_hidden_secrets_are_never_taken_as_values() {
     let print = |args: &[&str]| {
-        let output = cargo_bin_cmd!("session-mock")
-            .args(args)
-            .arg("--print-config")
-            .env_remove("SESSION_MOCK_LISTEN")
-            .env_remove("SESSION_MOCK_PORT")
-            .output()
-            .expect("runs");
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8")
+        let (code, out, err) = print_config(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        out
     };
     // Nothing secret: the built-in user is not written, and the file
     // prints itself back to the letter.
@@ -186,17 +193,7 @@ fn printed_configuration_loads_back_and_hidden_secrets_are_never_taken_as_values
     // meant.
     let load = |text: &str| {
         let file = temp_file("printed-filled.toml", text);
-        let output = cargo_bin_cmd!("session-mock")
-            .args(["--config", file.to_str().expect("utf-8"), "--print-config"])
-            .env_remove("SESSION_MOCK_LISTEN")
-            .env_remove("SESSION_MOCK_PORT")
-            .output()
-            .expect("runs");
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        print_config(&["--config", file.to_str().expect("utf-8")])
     };
     let mut text = secret.clone();
     let mut hidden = vec![
@@ -538,20 +535,7 @@ fn the_mock_keeps_serving_when_its_banner_has_no_reader() {
 
 #[test]
 fn port_is_short_for_listen_on_loopback_and_cors_origins_add_to_the_defaults() {
-    let printed = |words: &[&str]| {
-        let output = cargo_bin_cmd!("session-mock")
-            .args(words)
-            .arg("--print-config")
-            .env_remove("SESSION_MOCK_LISTEN")
-            .env_remove("SESSION_MOCK_PORT")
-            .output()
-            .expect("runs");
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let printed = print_config;
     let (code, out, _) = printed(&["--port", "8081"]);
     assert_eq!(code, Some(0));
     assert!(out.contains("listen = \"127.0.0.1:8081\""), "{out}");

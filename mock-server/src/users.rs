@@ -38,12 +38,8 @@ impl User {
         if password.is_empty() {
             return Err(format!("user `{username}`: the password is empty"));
         }
-        if password == crate::settings::HIDDEN {
-            return Err(format!(
-                "user `{username}`: the password `{}` is what --print-config writes in place of it: put the real password here",
-                crate::settings::HIDDEN
-            ));
-        }
+        crate::settings::not_hidden_placeholder(password)
+            .map_err(|refused| format!("user `{username}`: the password {}", refused.message))?;
         let id = match profile.remove("id") {
             None => None,
             Some(Value::String(id)) if !id.is_empty() => Some(id),
